@@ -1,0 +1,51 @@
+"""Which files a command works on: the bank's question files, or the paths it was given."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from pathlib import Path
+from typing import Iterable, Sequence
+
+QUESTIONS_DIR = "questions"
+SUFFIX = ".yaml"
+
+
+def question_files(paths: Sequence[str], root: str | os.PathLike[str] = ".", exclude: Iterable[str] = ()) -> list[str]:
+    """No paths: every *.yaml under root/questions. A folder: every *.yaml below it. A file: itself.
+
+    Paths are returned as given (or relative to the working directory when found by a walk),
+    sorted within each folder, without duplicates; files matching an exclude glob are dropped
+    unless named explicitly.
+    """
+    patterns = list(exclude)
+    if not paths:
+        bank = Path(root) / QUESTIONS_DIR
+        paths = [os.path.relpath(bank)] if bank.is_dir() else []
+    out: list[str] = []
+    seen: set[str] = set()
+    for given in paths:
+        if os.path.isdir(given):
+            found = sorted(_walk(given))
+            found = [f for f in found if not _excluded(f, patterns)]
+        else:
+            found = [given]
+        for name in found:
+            key = os.path.normpath(name)
+            if key not in seen:
+                seen.add(key)
+                out.append(name)
+    return out
+
+
+def _walk(folder: str) -> Iterable[str]:
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            if name.endswith(SUFFIX) and not name.startswith("."):
+                yield os.path.join(dirpath, name)
+
+
+def _excluded(name: str, patterns: list[str]) -> bool:
+    posix = Path(name).as_posix()
+    return any(fnmatch.fnmatch(posix, pattern) or fnmatch.fnmatch(posix, f"*/{pattern}") for pattern in patterns)

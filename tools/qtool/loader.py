@@ -1,0 +1,320 @@
+"""Read one question file into a Question, or a LoadError saying exactly where and why not.
+
+The loader walks the YAML event stream itself (libyaml's C parser through
+ruamel.yaml.clib when installed) instead of using a constructor, which gives it, in one
+pass: a position for every key and value, YAML 1.2 scalars (``no``, ``on`` and dates stay
+strings), duplicate-key detection, and a flat refusal of anchors, aliases and custom tags,
+so a billion-laughs file fails at its first anchor in microseconds.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from ruamel.yaml import events as ev
+from ruamel.yaml.error import MarkedYAMLError
+
+from qtool.model import Position, Problem, Question, Severity
+
+try:  # libyaml through ruamel.yaml.clib: ~10x faster than the pure-Python parser.
+    from ruamel.yaml.cyaml import CParser as _CParser
+except ImportError:  # pragma: no cover - depends on the platform
+    _CParser = None
+
+DEFAULT_MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+_BOM = b"\xef\xbb\xbf"
+_STANDARD_TAG = "tag:yaml.org,2002:"
+
+
+@dataclass(frozen=True)
+class LoadError:
+    """Why a file could not be read as one question, and where (1-based)."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+
+    def problem(self) -> Problem:
+        return Problem(self.path, self.line, self.column, Severity.ERROR, self.message, "parse")
+
+
+class _Fail(Exception):
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.message, self.line, self.column = message, line, column
+
+
+def load_file(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Question | LoadError:
+    """Load the file at ``path``; every failure comes back as a LoadError, never raised."""
+    name = os.fspath(path)
+    try:
+        data = read_bytes(name, max_bytes)
+    except _Fail as fail:
+        return LoadError(name, fail.line, fail.column, fail.message)
+    return load_bytes(data, name)
+
+
+def read_bytes(name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The file's bytes, refusing missing paths, folders, unreadable and oversized files."""
+    try:
+        with open(name, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size > max_bytes:
+                raise _Fail(f"file is larger than the {_size(max_bytes)} limit")
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise _Fail("no such file") from None
+    except IsADirectoryError:
+        raise _Fail("is a directory, not a question file") from None
+    except PermissionError:
+        raise _Fail("permission denied: cannot read the file") from None
+    except OSError as exc:
+        raise _Fail(f"cannot read the file: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise _Fail(f"file is larger than the {_size(max_bytes)} limit")
+    return data
+
+
+def load_bytes(data: bytes, path: str = "<bytes>") -> Question | LoadError:
+    """Decode (UTF-8, an optional BOM) and load; never raises for any input."""
+    try:
+        text = decode(data)
+        return load_text(text, path)
+    except _Fail as fail:
+        return LoadError(path, fail.line, fail.column, fail.message)
+
+
+def decode(data: bytes) -> str:
+    """Strict UTF-8, BOM accepted; the error points at the first bad byte."""
+    if data.startswith(_BOM):
+        data = data[len(_BOM):]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        hint = " (it looks like UTF-16: save it as UTF-8)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        raise _Fail(f"file is not valid UTF-8: byte 0x{data[exc.start]:02x} cannot start a character{hint}", line, column) from None
+
+
+def load_text(text: str, path: str = "<text>") -> Question | LoadError:
+    """Load already-decoded text; never raises for any input."""
+    try:
+        return _Builder(text, path).build()
+    except _Fail as fail:
+        return LoadError(path, fail.line, fail.column, fail.message)
+    except MarkedYAMLError as exc:
+        line, column = _tab_in_indent(text, exc)
+        if line:
+            return LoadError(path, line, column, "tab character used for indentation: indent with spaces")
+        mark = exc.problem_mark or exc.context_mark
+        where = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        message = " ".join(part for part in (exc.context, exc.problem) if part)
+        return LoadError(path, *where, f"invalid YAML: {message or 'cannot parse'}")
+    except RecursionError:
+        return LoadError(path, 1, 1, "invalid YAML: nested too deeply")
+    except Exception as exc:  # noqa: BLE001 - the loader's promise is that nothing escapes
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        if mark is None and hasattr(exc, "position"):  # ruamel's ReaderError
+            return LoadError(path, *_offset_to_pos(text, exc.position), f"invalid YAML: {exc}".splitlines()[0])
+        where = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        return LoadError(path, *where, f"invalid YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+
+
+def _events(text: str) -> Iterator[Any]:
+    if _CParser is not None:
+        parser = _CParser(text)
+        get = parser.get_event
+        while True:
+            event = get()
+            yield event
+            if isinstance(event, ev.StreamEndEvent):
+                return
+    else:  # pragma: no cover
+        from ruamel.yaml import YAML
+
+        yield from YAML(typ="safe", pure=True).parse(text)
+
+
+class _Builder:
+    """Turn the event stream into plain data plus a position for every path."""
+
+    def __init__(self, text: str, path: str) -> None:
+        self.text, self.path = text, path
+        self.values: dict[str, Position] = {}
+        self.keys: dict[str, Position] = {}
+        self.block_lines: list[tuple[int, int]] = []
+
+    def build(self) -> Question:
+        events = _events(self.text)
+        documents = 0
+        root: Any = None
+        for event in events:
+            if isinstance(event, ev.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise _Fail("more than one YAML document: a file holds exactly one question", *_pos(event))
+                root_event = next(events)
+                root = self._node(root_event, events, "", 0)
+            elif isinstance(event, ev.StreamEndEvent):
+                break
+        if documents == 0 or root is None:
+            raise _Fail("file is empty: expected a mapping with id, role, question, ...")
+        if not isinstance(root, dict):
+            kind = "a list" if isinstance(root, list) else f"a single value ({type(root).__name__})"
+            raise _Fail(f"the file's root must be a mapping of keys (id, role, question, ...), found {kind}", *self.values[""])
+        self._check_tabs()
+        return Question(self.path, root, self.values, self.keys, self.text)
+
+    def _node(self, event: Any, events: Iterator[Any], path: str, depth: int) -> Any:
+        if getattr(event, "anchor", None) is not None or isinstance(event, ev.AliasEvent):
+            sign = "*" if isinstance(event, ev.AliasEvent) else "&"
+            raise _Fail(f"YAML anchors and aliases ({sign}{event.anchor}) are not allowed in question files: write the text out", *_pos(event))
+        self.values[path] = _pos(event)
+        if isinstance(event, ev.ScalarEvent):
+            if event.style in ("|", ">"):
+                self.block_lines.append((event.start_mark.line, event.end_mark.line))
+            return _scalar(event)
+        if depth >= MAX_DEPTH:
+            raise _Fail(f"nested more than {MAX_DEPTH} levels deep", *_pos(event))
+        _check_tag(event)
+        if isinstance(event, ev.SequenceStartEvent):
+            items: list[Any] = []
+            for item in events:
+                if isinstance(item, ev.SequenceEndEvent):
+                    return items
+                items.append(self._node(item, events, f"{path}[{len(items)}]", depth + 1))
+        if isinstance(event, ev.MappingStartEvent):
+            mapping: dict[str, Any] = {}
+            for key_event in events:
+                if isinstance(key_event, ev.MappingEndEvent):
+                    return mapping
+                if not isinstance(key_event, ev.ScalarEvent) or key_event.anchor is not None:
+                    if getattr(key_event, "anchor", None) is not None or isinstance(key_event, ev.AliasEvent):
+                        self._node(key_event, events, path, depth)  # raises the anchor error
+                    raise _Fail("a key must be a plain word, not a list or mapping", *_pos(key_event))
+                key = key_event.value
+                child = f"{path}.{key}" if path else key
+                if key in mapping:
+                    first = self.keys[child]
+                    raise _Fail(f"duplicate key '{key}' (first defined at line {first[0]})", *_pos(key_event))
+                self.keys[child] = _pos(key_event)
+                mapping[key] = self._node(next(events), events, child, depth + 1)
+        raise _Fail("invalid YAML structure", *_pos(event))  # pragma: no cover - parser guarantees
+
+    def _check_tabs(self) -> None:
+        """Tabs in indentation are refused, except inside block scalars where they are text."""
+        if "\t" not in self.text:
+            return
+        inside = set()
+        for first, last in self.block_lines:
+            inside.update(range(first + 1, last))
+        for number, line in enumerate(self.text.split("\n")):
+            stripped = line.lstrip(" \t")
+            indent = line[: len(line) - len(stripped)]
+            if "\t" in indent and number not in inside and stripped and not stripped.startswith("#"):
+                raise _Fail("tab character used for indentation: indent with spaces", number + 1, indent.index("\t") + 1)
+
+
+def _pos(event: Any) -> Position:
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1)
+
+
+def _check_tag(event: Any) -> None:
+    tag = getattr(event, "tag", None)
+    if tag and tag not in (_STANDARD_TAG + "map", _STANDARD_TAG + "seq"):
+        raise _Fail(f"YAML tag '{_short(tag)}' is not allowed in question files", *_pos(event))
+
+
+def _short(tag: str) -> str:
+    return "!!" + tag[len(_STANDARD_TAG):] if tag.startswith(_STANDARD_TAG) else tag
+
+
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"[-+]?[0-9]+\Z")
+_OCT = re.compile(r"0o[0-7]+\Z")
+_HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_SPECIAL_FLOATS = {".inf": float("inf"), ".Inf": float("inf"), ".INF": float("inf"),
+                   "+.inf": float("inf"), "+.Inf": float("inf"), "+.INF": float("inf"),
+                   "-.inf": float("-inf"), "-.Inf": float("-inf"), "-.INF": float("-inf"),
+                   ".nan": float("nan"), ".NaN": float("nan"), ".NAN": float("nan")}
+_MAYBE_NOT_STR = frozenset("~nNtTfF0123456789+-.")
+
+
+def _scalar(event: Any) -> Any:
+    """YAML 1.2 core-schema resolution; everything else (yes, no, on, dates) is a string."""
+    value = event.value
+    tag = event.tag
+    if tag is not None and tag != "!":
+        return _tagged(event, value, tag)
+    if event.style or not event.implicit[0]:
+        return value
+    if value and value[0] not in _MAYBE_NOT_STR:
+        return value
+    return _resolve_plain(value)
+
+
+def _resolve_plain(value: str) -> Any:
+    if value in _NULLS:
+        return None
+    if value in _BOOLS:
+        return _BOOLS[value]
+    if _INT.match(value):
+        return int(value)
+    if _OCT.match(value):
+        return int(value[2:], 8)
+    if _HEX.match(value):
+        return int(value[2:], 16)
+    if _FLOAT.match(value) and any(ch.isdigit() for ch in value):
+        return float(value)
+    if value in _SPECIAL_FLOATS:
+        return _SPECIAL_FLOATS[value]
+    return value
+
+
+def _tagged(event: Any, value: str, tag: str) -> Any:
+    name = tag[len(_STANDARD_TAG):] if tag.startswith(_STANDARD_TAG) else None
+    if name == "str":
+        return value
+    if name in ("int", "float", "bool", "null"):
+        resolved = _resolve_plain(value)
+        expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[name]
+        if isinstance(resolved, expected) and not (name != "bool" and isinstance(resolved, bool)):
+            return float(resolved) if name == "float" else resolved
+        raise _Fail(f"value '{value}' is not a valid !!{name}", *_pos(event))
+    raise _Fail(f"YAML tag '{_short(tag)}' is not allowed in question files", *_pos(event))
+
+
+def _tab_in_indent(text: str, exc: MarkedYAMLError) -> Position | tuple[None, None]:
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return (None, None)
+    lines = text.split("\n")
+    for number in (mark.line, mark.line - 1):
+        if 0 <= number < len(lines):
+            line = lines[number]
+            indent = line[: len(line) - len(line.lstrip(" \t"))]
+            if "\t" in indent:
+                return (number + 1, indent.index("\t") + 1)
+    return (None, None)
+
+
+def _offset_to_pos(text: str, offset: int) -> Position:
+    before = text[:offset]
+    return (before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1)
+
+
+def _size(n: int) -> str:
+    if n % (1024 * 1024) == 0:
+        return f"{n // (1024 * 1024)} MiB"
+    if n % 1024 == 0:
+        return f"{n // 1024} KiB"
+    return f"{n} bytes"

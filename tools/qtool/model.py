@@ -1,0 +1,200 @@
+"""The data model: one Question per file, and Problems found in files."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+import string
+from dataclasses import dataclass, field
+from typing import Any
+
+#: The contract's top-level keys, in canonical order (fmt writes them in this order).
+KEY_ORDER = (
+    "id",
+    "guid",
+    "role",
+    "question",
+    "category",
+    "status",
+    "answers",
+    "prep_tips",
+    "competencies",
+    "related",
+    "provenance",
+)
+TIERS = ("sample", "solid", "exceptional")
+CATEGORIES = ("behavioral", "situational", "technical", "role-specific", "general")
+STATUSES = ("draft", "reviewed")
+
+#: The first line of every question file: editors use it to find the schema.
+MODELINE_PREFIX = "# yaml-language-server: $schema="
+
+Position = tuple[int, int]  # 1-based (line, column)
+
+
+class Severity(str, enum.Enum):
+    """How bad a problem is: errors fail the run, warnings only under --strict."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong in one file, at a 1-based line and column."""
+
+    path: str
+    line: int
+    column: int
+    severity: Severity
+    message: str
+    code: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "severity": self.severity.value,
+            "message": self.message,
+            "code": self.code,
+        }
+
+
+@dataclass
+class Answer:
+    """One tier of answer: the text and, for solid and exceptional, a critique."""
+
+    text: str | None
+    critique: str | None
+
+
+def path_str(parts: tuple[Any, ...] | list[Any]) -> str:
+    """Render a JSON path as the contract writes it: ``answers.solid.critique``, ``prep_tips[2]``."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+@dataclass
+class Question:
+    """A typed view of one question file's mapping, with where each value sits in the file.
+
+    The view tolerates invalid files: an accessor whose value has the wrong type returns
+    None (or an empty list), so lint rules can run on what is there.
+    """
+
+    path: str
+    data: dict[str, Any]
+    #: JSON path -> (line, column) of the value.
+    values: dict[str, Position] = field(default_factory=dict)
+    #: JSON path -> (line, column) of the key that holds the value (mappings only).
+    keys: dict[str, Position] = field(default_factory=dict)
+    #: The raw text of the file (for suppression comments and formatting).
+    text: str = ""
+
+    # -- positions -------------------------------------------------------------
+    def pos(self, path: str) -> Position:
+        """Where the value at ``path`` sits; falls back to its nearest existing parent."""
+        while True:
+            if path in self.values:
+                return self.values[path]
+            if not path:
+                return (1, 1)
+            path = _parent(path)
+
+    def key_pos(self, path: str) -> Position:
+        """Where the key holding ``path`` sits (the value's position for list items and root)."""
+        if path in self.keys:
+            return self.keys[path]
+        return self.pos(path)
+
+    def mapping_pos(self, path: str) -> Position:
+        """Where a mapping is named: its key if it has one, else its first value (root)."""
+        if path and path in self.keys:
+            return self.keys[path]
+        return self.pos(path)
+
+    # -- typed accessors -------------------------------------------------------
+    def _str(self, key: str) -> str | None:
+        value = self.data.get(key)
+        return value if isinstance(value, str) else None
+
+    @property
+    def id(self) -> str | None:
+        return self._str("id")
+
+    @property
+    def guid(self) -> str | None:
+        return self._str("guid")
+
+    @property
+    def role(self) -> str | None:
+        return self._str("role")
+
+    @property
+    def question(self) -> str | None:
+        return self._str("question")
+
+    @property
+    def category(self) -> str | None:
+        return self._str("category")
+
+    @property
+    def status(self) -> str | None:
+        return self._str("status")
+
+    def answer(self, tier: str) -> Answer | None:
+        answers = self.data.get("answers")
+        if not isinstance(answers, dict) or not isinstance(answers.get(tier), dict):
+            return None
+        entry = answers[tier]
+        text, critique = entry.get("text"), entry.get("critique")
+        return Answer(
+            text if isinstance(text, str) else None,
+            critique if isinstance(critique, str) else None,
+        )
+
+    def _list(self, key: str) -> list[str]:
+        value = self.data.get(key)
+        if not isinstance(value, list):
+            return []
+        return [item for item in value if isinstance(item, str)]
+
+    @property
+    def prep_tips(self) -> list[str]:
+        return self._list("prep_tips")
+
+    @property
+    def competencies(self) -> list[str]:
+        return self._list("competencies")
+
+    @property
+    def related(self) -> list[str]:
+        return self._list("related")
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        value = self.data.get("provenance")
+        return value if isinstance(value, dict) else {}
+
+
+def _parent(path: str) -> str:
+    if path.endswith("]"):
+        return path[: path.rindex("[")]
+    return path.rpartition(".")[0]
+
+
+_GUID_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_guid() -> str:
+    """A fresh note GUID: 10 random letters and digits (Anki's own are 10 base91 chars)."""
+    return "".join(secrets.choice(_GUID_ALPHABET) for _ in range(10))
