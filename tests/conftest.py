@@ -1,0 +1,45 @@
+"""Shared fixtures: the repository's paths, a copy of the bank in a temp folder, a CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from click.testing import CliRunner, Result
+
+REPO = Path(__file__).resolve().parent.parent
+BANK = REPO / "questions"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SEED = REPO / "questions" / "marketing-specialist" / "social-media-crisis.yaml"
+
+
+@pytest.fixture
+def bank(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of this repository's bank (questions/ and schema/) as the working directory."""
+    root = tmp_path / "bank"
+    shutil.copytree(BANK, root / "questions")
+    shutil.copytree(REPO / "schema", root / "schema")
+    monkeypatch.chdir(root)
+    return root
+
+
+@pytest.fixture
+def empty_bank(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty bank folder (questions/ only) as the working directory."""
+    root = tmp_path / "bank"
+    (root / "questions").mkdir(parents=True)
+    monkeypatch.chdir(root)
+    return root
+
+
+@pytest.fixture
+def run() -> Callable[..., Result]:
+    """Invoke the qtool CLI in-process; stdout and stderr are kept apart."""
+    from qtool.cli import cli
+
+    def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        return CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
+
+    return invoke
