@@ -98,3 +98,11 @@ def test_id_must_match_path(empty_bank) -> None:
     assert [(p.line, p.column, p.code) for p in problems] == [(2, 5, "id-path")]
     assert "expected 'tester/renamed'" in problems[0].message
     json.dumps([p.as_dict() for p in problems])
+
+
+@pytest.mark.parametrize("path", sorted(SCHEMA_FIXTURES.glob("*.yaml")) + sorted((FIXTURES / "load").glob("yaml11*.yaml")), ids=lambda p: p.name)
+def test_fast_and_detailed_validators_agree(path) -> None:
+    from qtool.schema import fast_validator, validator
+
+    q = load_file(path)
+    assert fast_validator().is_valid(q.data) == validator().is_valid(q.data)

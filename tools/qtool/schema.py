@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -40,8 +41,25 @@ def validator(name: str = SCHEMA_NAME) -> Any:
     return Draft202012Validator(load_schema(name))
 
 
+@lru_cache(maxsize=None)
+def fast_validator(name: str = SCHEMA_NAME) -> Any:
+    """A compiled (Rust) validator that only answers valid or not, ~100x faster; None if unavailable."""
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - optional speed-up
+        return None
+    return jsonschema_rs.validator_for(load_schema(name))
+
+
 def schema_problems(question: Question) -> list[Problem]:
-    """Every schema violation of one loaded file, one Problem each, in file order."""
+    """Every schema violation of one loaded file, one Problem each, in file order.
+
+    Valid files (nearly all of a bank) are answered by the compiled validator; only
+    invalid ones pay for jsonschema's detailed errors.
+    """
+    fast = fast_validator()
+    if fast is not None and fast.is_valid(question.data):
+        return []
     errors = validator().iter_errors(question.data)
     problems = [problem for error in errors for problem in _problems(question, error)]
     return sorted(set(problems))
@@ -134,7 +152,7 @@ def _show(value: Any, limit: int = 60) -> str:
 
 def expected_id(path: str) -> str | None:
     """The id a file must carry: its path under the nearest ``questions/`` folder, without .yaml."""
-    parts = Path(path).resolve().parts if not Path(path).is_absolute() else Path(path).parts
+    parts = Path(os.path.abspath(path)).parts
     if "questions" not in parts:
         return None
     index = len(parts) - 1 - parts[::-1].index("questions")
