@@ -1,0 +1,136 @@
+"""``qtool export``: the bank as JSON, CSV, an Anki deck or Markdown pages; deterministic, atomic, gated on errors."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import click
+
+from qtool.commands._common import config_or_exit, paths_argument
+
+FORMATS = ("json", "csv", "anki", "markdown", "all")
+#: What ``--format all`` writes.
+ALL = ("json", "csv", "anki")
+#: Banks at least this large get a progress bar (on a terminal only).
+PROGRESS_MIN = 500
+STDOUT = "-"
+
+
+def run_export(
+    paths: Sequence[str],
+    fmt: str = "all",
+    out: str | None = None,
+    *,
+    include_drafts: bool = False,
+    force: bool = False,
+) -> int:
+    """Export the given files (default: the bank) in ``fmt``; returns the exit status."""
+    from qtool.export import DEFAULT_PATHS, MARKDOWN_DIR, ExportError, sort_questions
+    from qtool.export.gate import select
+    from qtool.files import question_files
+    from qtool.report import report
+
+    if out == STDOUT and fmt in ("all", "markdown"):
+        raise click.UsageError(f"--out - (standard output) needs a single file format, not {fmt}")
+    config = config_or_exit()
+    files = question_files(paths, config.root, config.exclude)
+    selection = select(files, config, include_drafts=include_drafts)
+    if selection.refused and not force:
+        report(selection.problems, len(files))
+        count = len(selection.broken)
+        click.echo(
+            f"qtool export: refused: {count} file{'s' if count != 1 else ''} with errors "
+            "(fix them, or pass --force to export without them)",
+            err=True,
+        )
+        return 1
+    for path, errors in selection.broken.items():
+        click.echo(f"qtool export: skipped {path} ({errors} error{'s' if errors != 1 else ''})", err=True)
+    questions = sort_questions(selection.questions)
+
+    formats = ALL if fmt == "all" else (fmt,)
+    try:
+        for name in formats:
+            if name == "markdown":
+                from qtool.export.markdown import write_pages
+
+                folder = out or os.path.join(config.root, MARKDOWN_DIR)
+                written = write_pages(questions, Path(folder))
+                click.echo(f"wrote {len(written)} pages to {folder}", err=True)
+                continue
+            if fmt == "all":
+                target = os.path.join(out, os.path.basename(DEFAULT_PATHS[name])) if out else os.path.join(config.root, DEFAULT_PATHS[name])
+            else:
+                target = out or os.path.join(config.root, DEFAULT_PATHS[name])
+            with _progress(len(questions), name) as progress:
+                _write(name, questions, target, progress, config.root)
+            if target != STDOUT:
+                click.echo(f"wrote {os.path.normpath(target)} ({len(questions)} question{'s' if len(questions) != 1 else ''})", err=True)
+    except ExportError as exc:
+        click.echo(f"qtool export: {exc}", err=True)
+        return 1
+    except OSError as exc:
+        click.echo(f"qtool export: cannot write {exc.filename or ''}: {exc.strerror or exc}", err=True)
+        return 1
+    return 0
+
+
+def _write(name: str, questions: list[Any], target: str, progress: Callable[[int], None] | None, root: Any) -> None:
+    """Run one exporter; ``-`` writes to standard output."""
+    if name == "json":
+        from qtool.export.json import write_json
+
+        write_json(questions, click.get_text_stream("stdout") if target == STDOUT else target, progress)
+    elif name == "csv":
+        from qtool.export.csv import write_csv
+
+        write_csv(questions, click.get_text_stream("stdout") if target == STDOUT else target, progress)
+    else:
+        from qtool.export.anki import write_anki
+        from qtool.export.times import file_times
+
+        times = file_times([q.path for q in questions], root)
+        write_anki(questions, click.get_binary_stream("stdout") if target == STDOUT else target, times, progress)
+
+
+class _progress:
+    """A click progress bar on standard error when it is a terminal and the bank is large; else nothing."""
+
+    def __init__(self, length: int, label: str) -> None:
+        self.bar: Any = None
+        if length >= PROGRESS_MIN and sys.stderr.isatty():
+            self.bar = click.progressbar(length=length, label=f"{label:<5}", file=sys.stderr)
+
+    def __enter__(self) -> Callable[[int], None] | None:
+        if self.bar is None:
+            return None
+        return self.bar.__enter__().update  # type: ignore[no-any-return]
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+@click.command("export")
+@paths_argument
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="all", show_default=True, help="What to write; all = json, csv and anki.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=True, allow_dash=True),
+    default=None,
+    help="File to write (- for standard output); a folder for markdown and all. Default: exports/questions.{json,csv,apkg}, exports/pages/.",
+)
+@click.option("--include-drafts", is_flag=True, help="Export questions with status: draft too (left out by default).")
+@click.option("--force", is_flag=True, help="Export even if some files have errors: skip those files, naming them on stderr.")
+def command(paths: tuple[str, ...], fmt: str, out: str | None, include_drafts: bool, force: bool) -> None:
+    """Export the bank as JSON, CSV, an Anki deck (.apkg) or Markdown pages.
+
+    Refuses a bank with errors (prints them, exit 1) unless --force. Output is byte-identical
+    for the same bank: questions sorted by id, Anki note times taken from git (or file times).
+    With no PATH, every *.yaml under questions/.
+    """
+    raise SystemExit(run_export(paths, fmt, out, include_drafts=include_drafts, force=force))

@@ -1,0 +1,58 @@
+"""Exports of the bank for downstream apps and learners: JSON, CSV and Anki decks (and Markdown pages).
+
+Each exporter is a plain function over a list of valid ``Question`` objects (sorted by id)
+that writes to the path or stream it is given; this package root stays light (no genanki),
+so importing it costs nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Callable, Iterable
+
+from qtool.model import Question
+
+#: Formats ``--format all`` writes, and where each goes by default (relative to the bank root).
+DEFAULT_PATHS = {
+    "json": "exports/questions.json",
+    "csv": "exports/questions.csv",
+    "anki": "exports/questions.apkg",
+}
+#: Markdown pages (written by ``qtool.export.markdown``) go to a folder.
+MARKDOWN_DIR = "exports/pages"
+#: The namespace genanki's ``guid_for`` hashes together with an id when a file has no ``guid``.
+GUID_NAMESPACE = "qtool"
+
+#: Called with the number of questions just written; drives a progress bar on a terminal.
+Progress = Callable[[int], None]
+
+
+class ExportError(Exception):
+    """The bank cannot be exported as asked (e.g. two files share one Anki GUID); one line, exit 1."""
+
+
+def effective_guid(question: Question) -> str:
+    """The note GUID: the file's ``guid``, else one derived from its ``id`` (never from its content)."""
+    return question.guid or guid_for(GUID_NAMESPACE, question.id or "")
+
+
+_BASE91 = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()*+,-./:;<=>?@[]^_`{|}~"
+
+
+def guid_for(*values: str) -> str:
+    """genanki's ``guid_for`` (SHA-256 of the values joined by ``__``, first 8 bytes in Anki's base91).
+
+    Kept here so JSON and CSV exports need not import genanki, and so a change in genanki can
+    never move a learner's notes; a test pins it to genanki's result.
+    """
+    number = int.from_bytes(hashlib.sha256("__".join(values).encode("utf-8")).digest()[:8], "big")
+    digits = []
+    while number > 0:
+        number, rest = divmod(number, len(_BASE91))
+        digits.append(_BASE91[rest])
+    return "".join(reversed(digits))
+
+
+def sort_questions(questions: Iterable[Question]) -> list[Question]:
+    """Questions in export order: by id, then path (ids are unique in a clean bank)."""
+    return sorted(questions, key=lambda q: (q.id or "", q.path))

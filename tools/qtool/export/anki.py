@@ -1,0 +1,347 @@
+"""The Anki export: one note per question in a dedicated note type, one deck per role, a compressed .apkg.
+
+What keeps a learner's history across re-imports:
+
+- The note GUID is the file's ``guid`` (else derived from ``id``), never the content, so an
+  edited question updates the learner's note instead of adding a duplicate.
+- Anki takes an incoming note only when it is newer than its own copy (same time: dropped as a
+  duplicate, even with "always update"), so each note's time is its file's time (last git
+  commit, else mtime; ``qtool.export.times``): an edited question arrives newer, and the same
+  bank always builds the same bytes. Nothing reads the clock.
+- The note type id, its field and template names, and the deck ids are constants; a test pins them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import itertools
+import os
+import re
+import sqlite3
+import tempfile
+import unicodedata
+import zipfile
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import IO, Any, Mapping, Sequence
+
+from qtool.export import ExportError, Progress, effective_guid
+from qtool.fsutil import atomic_write
+from qtool.model import Question
+
+#: genanki model id of the "qtool interview question" note type. Never change it.
+MODEL_ID = 2031460882
+MODEL_NAME = "qtool interview question"
+#: Field names, in order. Never rename or reorder: learners' notes are keyed by them.
+FIELDS = (
+    "Question",
+    "Role",
+    "Category",
+    "Sample",
+    "SampleCritique",
+    "Solid",
+    "SolidCritique",
+    "Exceptional",
+    "ExceptionalCritique",
+    "PrepTips",
+    "Competencies",
+    "Related",
+    "Id",
+)
+TEMPLATE_NAME = "Question > Answers"
+#: Parent deck; each role gets ``Interview Questions::<Role>``.
+DECK_ROOT = "Interview Questions"
+#: Deck ids are this plus 32 bits of SHA-256 of the deck name, so a role always lands in the same deck.
+DECK_ID_BASE = 1 << 32
+#: When the template or CSS below last changed (seconds since the epoch). Bump it with any change
+#: to them, so learners' copies of the note type update (Anki takes only newer note types).
+NOTETYPE_TIME = 1795594800
+#: zlib level for the .apkg: level 6 (zlib's default) costs ~2x level 1's time for ~10% smaller files.
+COMPRESS_LEVEL = 6
+
+FRONT = """\
+<div class="qt">
+<div class="qt-meta"><span class="qt-role">{{Role}}</span> &middot; <span class="qt-category">{{Category}}</span></div>
+<div class="qt-question">{{Question}}</div>
+</div>"""
+
+BACK = """\
+{{FrontSide}}
+<hr id="answer">
+<div class="qt">
+<section class="qt-tier qt-sample">
+<h3>Sample answer</h3>
+{{Sample}}
+{{#SampleCritique}}<div class="qt-critique"><h4>Critique</h4>{{SampleCritique}}</div>{{/SampleCritique}}
+</section>
+<section class="qt-tier qt-solid">
+<h3>A more solid answer</h3>
+{{Solid}}
+<div class="qt-critique"><h4>Why this is a more solid answer</h4>{{SolidCritique}}</div>
+</section>
+<section class="qt-tier qt-exceptional">
+<h3>An exceptional answer</h3>
+{{Exceptional}}
+<div class="qt-critique"><h4>Why this is an exceptional answer</h4>{{ExceptionalCritique}}</div>
+</section>
+<section class="qt-list qt-prep">
+<h3>How to prepare for this question</h3>
+{{PrepTips}}
+</section>
+<section class="qt-list qt-competencies">
+<h3>What interviewers are evaluating</h3>
+{{Competencies}}
+</section>
+{{#Related}}<section class="qt-list qt-related"><h3>Related questions</h3>{{Related}}</section>{{/Related}}
+<div class="qt-id">{{Id}}</div>
+</div>"""
+
+CSS = """\
+.card {
+  --qt-text: #1f2328;
+  --qt-muted: #59636e;
+  --qt-back: #ffffff;
+  --qt-panel: #f6f8fa;
+  --qt-rule: #d1d9e0;
+  --qt-sample: #8c959f;
+  --qt-solid: #0969da;
+  --qt-exceptional: #1a7f37;
+  font-family: -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+  font-size: 18px;
+  line-height: 1.55;
+  text-align: left;
+  color: var(--qt-text);
+  background-color: var(--qt-back);
+}
+.card.nightMode, .nightMode .card, .card.night_mode {
+  --qt-text: #e6edf3;
+  --qt-muted: #9198a1;
+  --qt-back: #1f1f1f;
+  --qt-panel: #2a2d31;
+  --qt-rule: #3d444d;
+  --qt-sample: #9198a1;
+  --qt-solid: #4493f8;
+  --qt-exceptional: #3fb950;
+}
+.qt { max-width: 42em; margin: 0 auto; padding: 0 0.75em; }
+.qt-meta { color: var(--qt-muted); font-size: 0.8em; letter-spacing: 0.02em; margin-bottom: 0.5em; }
+.qt-category { text-transform: capitalize; }
+.qt-question { font-size: 1.3em; font-weight: 600; line-height: 1.35; }
+hr#answer { border: 0; border-top: 1px solid var(--qt-rule); margin: 1.2em 0; }
+.qt h3 { font-size: 1em; margin: 0 0 0.4em; }
+.qt h4 { font-size: 0.85em; margin: 0 0 0.3em; color: var(--qt-muted); text-transform: uppercase; letter-spacing: 0.04em; }
+.qt p { margin: 0 0 0.7em; }
+.qt-tier { border-left: 4px solid var(--qt-sample); padding: 0.2em 0 0.2em 0.9em; margin: 0 0 1.4em; }
+.qt-solid { border-left-color: var(--qt-solid); }
+.qt-exceptional { border-left-color: var(--qt-exceptional); }
+.qt-sample h3 { color: var(--qt-sample); }
+.qt-solid h3 { color: var(--qt-solid); }
+.qt-exceptional h3 { color: var(--qt-exceptional); }
+.qt-critique { background: var(--qt-panel); border-radius: 6px; padding: 0.6em 0.8em; font-size: 0.92em; }
+.qt-critique p:last-child { margin-bottom: 0; }
+.qt-list { margin: 0 0 1.2em; }
+.qt-list ul { margin: 0; padding-left: 1.3em; }
+.qt-list li { margin: 0.15em 0; }
+.qt-id { color: var(--qt-muted); font-size: 0.7em; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; margin-top: 2em; }
+"""
+
+#: Fixed zip entry attributes so the .apkg's bytes depend on its content only.
+_ZIP_UNIX = 3
+_ZIP_MODE = 0o644 << 16
+_ZIP_EPOCH = 315532800  # 1980-01-01, the earliest date a zip entry can carry
+
+
+# -- fields, tags, decks ---------------------------------------------------------
+def text_html(text: str | None) -> str:
+    """Prose as HTML: escaped, blank lines -> paragraphs, single line breaks -> ``<br>``."""
+    if not text or not text.strip():
+        return ""
+    paragraphs = re.split(r"\n[ \t]*\n", text.strip())
+    return "".join(
+        "<p>" + "<br>".join(html.escape(line, quote=False) for line in paragraph.strip().split("\n")) + "</p>"
+        for paragraph in paragraphs
+        if paragraph.strip()
+    )
+
+
+def list_html(items: Sequence[str]) -> str:
+    """A list as an escaped ``<ul>`` (empty string for no items, so ``{{#Field}}`` hides it)."""
+    if not items:
+        return ""
+    return "<ul>" + "".join(f"<li>{html.escape(item, quote=False)}</li>" for item in items) + "</ul>"
+
+
+def note_fields(question: Question) -> list[str]:
+    """The note's field values, in ``FIELDS`` order, all HTML-escaped."""
+    sample, solid, exceptional = (question.answer(t) for t in ("sample", "solid", "exceptional"))
+    assert sample and solid and exceptional, "export only valid questions"
+    plain = lambda value: html.escape(value or "", quote=False)  # noqa: E731
+    return [
+        plain(question.question),
+        plain(question.role),
+        plain(question.category),
+        text_html(sample.text),
+        text_html(sample.critique),
+        text_html(solid.text),
+        text_html(solid.critique),
+        text_html(exceptional.text),
+        text_html(exceptional.critique),
+        list_html(question.prep_tips),
+        list_html(question.competencies),
+        list_html(question.related),
+        plain(question.id),
+    ]
+
+
+def slug(text: str) -> str:
+    """A tag-safe slug: accents dropped, lower case, each run of other characters one ``-``."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+
+
+def note_tags(question: Question) -> list[str]:
+    """``category::<slug>``, ``competency::<slug>`` for each competency, ``status::draft`` for drafts."""
+    tags = [f"category::{slug(question.category or '')}"]
+    tags += [f"competency::{s}" for s in dict.fromkeys(slug(c) for c in question.competencies) if s]
+    if question.status == "draft":
+        tags.append("status::draft")
+    return tags
+
+
+def deck_name(role: str) -> str:
+    """``Interview Questions::<Role>`` (a ``::`` inside a role would make a subdeck, so it becomes ``:``)."""
+    return f"{DECK_ROOT}::{' '.join(role.replace('::', ':').split())}"
+
+
+def deck_id(name: str) -> int:
+    """A deck id derived from the deck's name only: the same role always maps to the same deck."""
+    return DECK_ID_BASE + int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:4], "big")
+
+
+# -- genanki ---------------------------------------------------------------------
+@lru_cache(maxsize=None)
+def _genanki() -> tuple[Any, Any]:
+    """genanki's model for qtool notes, and a Note class that carries its own modification time."""
+    import genanki
+
+    model = genanki.Model(
+        MODEL_ID,
+        MODEL_NAME,
+        fields=[{"name": name} for name in FIELDS],
+        templates=[{"name": TEMPLATE_NAME, "qfmt": FRONT, "afmt": BACK}],
+        css=CSS,
+        sort_field_index=0,
+    )
+
+    class TimedNote(genanki.Note):  # type: ignore[misc]
+        """A note whose (and whose cards') modification time is its file's, not the package's."""
+
+        def __init__(self, *args: Any, mod: int, progress: Progress | None = None, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.mod = mod
+            self.progress = progress
+
+        def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
+            super().write_to_db(cursor, self.mod, deck_id, id_gen)
+            if self.progress:
+                self.progress(1)
+
+    return model, TimedNote
+
+
+def package_time(times: Mapping[str, int], questions: Sequence[Question]) -> int:
+    """The package's timestamp: the newest note (or template) time, so it too comes from the bank."""
+    return max([NOTETYPE_TIME, *(times[q.path] for q in questions)])
+
+
+def build_database(questions: Sequence[Question], times: Mapping[str, int], progress: Progress | None = None) -> bytes:
+    """The package's ``collection.anki2`` (an SQLite file) as bytes, written by genanki."""
+    import genanki
+
+    model, note_class = _genanki()
+    seen: dict[str, str] = {}
+    decks: dict[str, Any] = {}
+    for question in questions:
+        guid = effective_guid(question)
+        if guid in seen:
+            raise ExportError(f"{question.path} and {seen[guid]} have the same Anki GUID {guid!r}; give one a new guid")
+        seen[guid] = question.path
+        name = deck_name(question.role or "")
+        if name not in decks:
+            decks[name] = genanki.Deck(deck_id(name), name)
+        decks[name].add_note(
+            note_class(
+                model=model,
+                fields=note_fields(question),
+                sort_field=question.question,
+                tags=note_tags(question),
+                guid=guid,
+                mod=times[question.path],
+                progress=progress,
+            )
+        )
+    package = genanki.Package([decks[name] for name in sorted(decks)])
+    stamp = package_time(times, questions)
+    return _sqlite_bytes(lambda cursor: package.write_to_db(cursor, stamp, itertools.count(stamp * 1000)))
+
+
+def _sqlite_bytes(fill: Any) -> bytes:
+    """Run ``fill(cursor)`` on a fresh SQLite database and return the database file's bytes."""
+    if hasattr(sqlite3.Connection, "serialize"):  # Python 3.11+: no temp file at all
+        conn = sqlite3.connect(":memory:")
+        try:
+            fill(conn.cursor())
+            conn.commit()
+            return conn.serialize()
+        finally:
+            conn.close()
+    with tempfile.TemporaryDirectory() as folder:  # pragma: no cover - Python 3.10
+        name = os.path.join(folder, "collection.anki2")
+        conn = sqlite3.connect(name)
+        try:
+            conn.execute("PRAGMA journal_mode = OFF")
+            fill(conn.cursor())
+            conn.commit()
+        finally:
+            conn.close()
+        with open(name, "rb") as handle:
+            return handle.read()
+
+
+def package_bytes(database: bytes, stamp: int) -> bytes:
+    """A compressed .apkg holding ``database``; entry dates and attributes fixed, so bytes are reproducible."""
+    when = datetime.fromtimestamp(max(stamp, _ZIP_EPOCH), timezone.utc).timetuple()[:6]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as archive:
+        for name, data in (("collection.anki2", database), ("media", b"{}")):
+            info = zipfile.ZipInfo(name, date_time=when)
+            info.create_system = _ZIP_UNIX
+            info.external_attr = _ZIP_MODE
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data, compresslevel=COMPRESS_LEVEL)
+    return out.getvalue()
+
+
+def write_anki(
+    questions: Sequence[Question],
+    target: str | os.PathLike[str] | IO[bytes],
+    times: Mapping[str, int] | None = None,
+    progress: Progress | None = None,
+) -> None:
+    """Write the questions as an .apkg to a path (atomically) or a binary stream.
+
+    ``times`` maps each question's path to its modification time; by default it is read from
+    the bank (``qtool.export.times.file_times``).
+    """
+    if times is None:
+        from qtool.export.times import file_times
+
+        times = file_times([q.path for q in questions])
+    stamp = package_time(times, questions)
+    data = package_bytes(build_database(questions, times, progress), stamp)
+    if isinstance(target, (str, os.PathLike)):
+        atomic_write(target, data)
+    else:
+        target.write(data)

@@ -1,0 +1,57 @@
+"""Which questions an export may use: the gate that refuses a bank with errors, and the draft filter."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from qtool.bank import Checked
+from qtool.config import Config
+from qtool.model import Problem, Question, Severity
+
+
+@dataclass
+class Selection:
+    """What the gate let through, and what it held back."""
+
+    questions: list[Question] = field(default_factory=list)
+    #: Errors in the files the export would use (empty when the bank is clean).
+    problems: list[Problem] = field(default_factory=list)
+    #: Path -> number of errors, for files with errors (skipped under ``force``).
+    broken: dict[str, int] = field(default_factory=dict)
+    #: Drafts left out.
+    drafts: int = 0
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.broken)
+
+
+def check(files: Sequence[str], config: Config) -> Checked:
+    """Load, validate and (once the lint engine is there) lint the files: the one place to swap."""
+    if importlib.util.find_spec("qtool.lint.engine") is not None:
+        from qtool.lint.engine import check_files
+
+        return check_files(files, config)
+    from qtool.bank import load_and_validate
+
+    return load_and_validate(files, config.max_file_size)
+
+
+def select(files: Sequence[str], config: Config, *, include_drafts: bool = False) -> Selection:
+    """The valid questions to export, and the errors that block the export.
+
+    Drafts are left out unless ``include_drafts``; their problems then block nothing, since
+    ``qtool new`` writes drafts full of placeholders. A file that cannot be read is always broken.
+    """
+    checked = check(files, config)
+    drafts = {q.path for q in checked.questions if q.status == "draft"} if not include_drafts else set()
+    errors = [p for p in checked.problems if p.severity is Severity.ERROR and p.path not in drafts]
+    counts = Counter(p.path for p in errors)
+    for path in checked.broken - drafts:
+        counts.setdefault(path, 1)
+    selection = Selection(problems=errors, broken=dict(sorted(counts.items())), drafts=len(drafts))
+    selection.questions = [q for q in checked.questions if q.path not in drafts and q.path not in counts]
+    return selection
