@@ -1,0 +1,108 @@
+"""``qtool import``: question pages (plain text or Markdown) -> canonical question files in the bank."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Sequence
+
+import click
+
+from qtool.commands._common import config_or_exit, format_option
+from qtool.model import CATEGORIES, STATUSES, Problem, Severity
+
+
+def run_import(
+    files: Sequence[str],
+    *,
+    role: str | None = None,
+    category: str | None = None,
+    status: str | None = None,
+    out: str = "questions",
+    dry_run: bool = False,
+    force: bool = False,
+    fmt: str | None = None,
+) -> int:
+    """Import each page to ``OUT/<role-slug>/<slug>.yaml``; a failed page writes nothing, the rest go on."""
+    from qtool.files import question_files
+    from qtool.fmt import dump_question
+    from qtool.fsutil import atomic_write
+    from qtool.importer import CODE, import_pages
+    from qtool.loader import LoadError, load_file
+    from qtool.report import exit_code, report
+
+    config = config_or_exit()
+    bank = []
+    if os.path.isdir(out):
+        for name in question_files([out], config.root, config.exclude):
+            loaded = load_file(name, max_bytes=config.max_file_size)
+            if not isinstance(loaded, LoadError):
+                bank.append(loaded)
+
+    problems: list[Problem] = []
+    sources: list[tuple[str, bytes]] = []
+    for name in files:
+        data = _read(name, config.max_file_size)
+        if isinstance(data, str):
+            problems.append(Problem(name, 1, 1, Severity.ERROR, data, CODE))
+        else:
+            sources.append((name, data))
+
+    for result in import_pages(sources, role=role, category=category, status=status, bank=bank):
+        problems.extend(result.problems)
+        if result.data is None:
+            continue
+        target = Path(out, *result.data["id"].split("/")).with_suffix(".yaml")
+        if target.exists() and not force:
+            severity = Severity.WARNING if dry_run else Severity.ERROR
+            verb = "would refuse" if dry_run else "refusing"
+            problems.append(Problem(result.path, 1, 1, severity, f"{target} already exists: {verb} to overwrite it without --force", CODE))
+            if not dry_run:
+                continue
+        text = dump_question(result.data)
+        if dry_run:
+            click.echo(f"would write {target}", err=True)
+            click.echo(text, nl=False)
+        else:
+            atomic_write(target, text)
+            click.echo(f"wrote {target}", err=True)
+
+    report(problems, len(files), fmt, out=click.get_text_stream("stderr") if dry_run else None)
+    return exit_code(problems)
+
+
+def _read(name: str, max_bytes: int) -> bytes | str:
+    """The page's bytes, or why they cannot be read (one line)."""
+    try:
+        with open(name, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        return "no such file"
+    except IsADirectoryError:
+        return "is a directory, not a question page"
+    except OSError as exc:
+        return f"cannot read the file: {exc.strerror or exc}"
+    if len(data) > max_bytes:
+        return f"page is larger than the {max_bytes}-byte limit (max-file-size)"
+    return data
+
+
+@click.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--role", help="The job title for every page (default: each page's '<Role> Interview Questions' line).")
+@click.option("--category", type=click.Choice(CATEGORIES), help="Category for every page (default: the page's qtool comment, else behavioral).")
+@click.option("--status", type=click.Choice(STATUSES), help="Status for every page (default: the page's qtool comment, else draft).")
+@click.option("--out", default="questions", show_default=True, type=click.Path(file_okay=False), help="The bank's questions folder.")
+@click.option("--dry-run", is_flag=True, help="Print the files that would be written (to stdout) instead of writing them.")
+@click.option("--force", is_flag=True, help="Overwrite question files that already exist.")
+@format_option
+def command(files: tuple[str, ...], role: str | None, category: str | None, status: str | None,
+            out: str, dry_run: bool, force: bool, fmt: str | None) -> None:
+    """Import question pages (plain text or Markdown, in the seed page's layout) into the bank.
+
+    Each FILE becomes OUT/<role-slug>/<slug>.yaml in canonical form with a fresh guid.
+    Related questions listed by title are matched to the bank's ids. A page with a missing
+    or doubled part is reported and writes nothing; the other pages go on.
+    """
+    raise SystemExit(run_import(files, role=role, category=category, status=status, out=out,
+                                dry_run=dry_run, force=force, fmt=fmt))

@@ -1,0 +1,549 @@
+"""Question pages (plain text or Markdown in the seed page's layout) -> plain question data, or problems.
+
+Pure functions: the caller reads the files and writes the results. The layout, what is
+tolerated and how Markdown export escapes lines so that pages round-trip, is documented
+in ``PAGE_LAYOUT`` below (and in the README).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from qtool.model import KEY_ORDER, Position, Problem, Question, Severity, new_guid
+
+CODE = "import"
+
+PAGE_LAYOUT = """\
+A page is UTF-8 text (a BOM and Windows line endings are fine):
+
+    <!-- qtool: {"id": ..., "guid": ..., "category": ..., "status": ...} -->   (optional)
+    The question, on the first line
+    Marketing Specialist Interview Questions                (the role line; or --role)
+    Sample answer to the question
+    ...paragraphs...
+    Why this is only a sample answer:                       (optional)
+    A more solid answer
+    Why this is a more solid answer:
+    An exceptional answer
+    Why this is an exceptional answer:
+    How to prepare for this question
+    - one tip per line
+    What interviewers are evaluating
+    - one competency per line
+    Related Interview Questions                             (optional)
+    - a question title from the bank, or a [title](../role/slug.md) link
+
+Headings are found by their words, in any case, with or without '#', '**', or a final ':';
+sections may come in any order. Bullets may be '-', '*', '+', '•' or '1.'. Blank lines
+separate paragraphs. A line starting with a backslash is text, never a heading, bullet or
+rule, and loses that one backslash: that is how export escapes lines that would otherwise be
+misread (lines starting with \\ # * - + _ = > < ` ~ | or that read as a heading).
+"""
+
+#: Section key -> the heading export writes (the seed page's own words).
+SECTION_HEADINGS: dict[str, str] = {
+    "sample.text": "Sample answer to the question",
+    "sample.critique": "Why this is only a sample answer:",
+    "solid.text": "A more solid answer",
+    "solid.critique": "Why this is a more solid answer:",
+    "exceptional.text": "An exceptional answer",
+    "exceptional.critique": "Why this is an exceptional answer:",
+    "prep_tips": "How to prepare for this question",
+    "competencies": "What interviewers are evaluating",
+    "related": "Related Interview Questions",
+}
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "sample.text": ("sample answer",),
+    "sample.critique": ("why this is a sample answer", "critique of the sample answer"),
+    "solid.text": ("more solid answer", "solid answer"),
+    "solid.critique": ("why this is a solid answer",),
+    "exceptional.text": ("exceptional answer",),
+    "exceptional.critique": (),
+    "prep_tips": ("how to prepare",),
+    "competencies": ("what interviewers evaluate",),
+    "related": ("related questions",),
+}
+REQUIRED_SECTIONS = ("sample.text", "solid.text", "solid.critique", "exceptional.text", "exceptional.critique", "prep_tips", "competencies")
+LIST_SECTIONS = ("prep_tips", "competencies", "related")
+#: Keys the page's prose carries; every other key travels in the ``<!-- qtool: ... -->`` comment.
+PROSE_KEYS = frozenset({"role", "question", "answers", "prep_tips", "competencies", "related"})
+ROLE_SUFFIX = "Interview Questions"
+#: Characters that start a Markdown construct (or a bullet/rule the importer reads) at a line's start.
+ESCAPE_START = frozenset("\\#*-+_=><`~|")
+SLUG_LENGTH = 60
+
+_ATX = re.compile(r"^#{1,6}(?:[ \t]+|$)")
+_ATX_CLOSE = re.compile(r"[ \t]+#+$")
+_RULE = re.compile(r"^([-*_=])(?:[ \t]*\1){2,}$")
+_BULLET = re.compile(r"^(?:[-*+•]|\d{1,9}[.)])(?:[ \t]+|$)")
+_ROLE_LINE = re.compile(r"^(.*\S)\s+" + re.escape(ROLE_SUFFIX.lower()) + r"$", re.IGNORECASE)
+_META = re.compile(r"^<!--\s*qtool:(.*)-->$", re.DOTALL)
+_COMMENT = re.compile(r"^<!--.*-->$")
+_LINK = re.compile(r"^\[((?:\\.|[^\]\\])*)\]\(\s*<?([^)>\s]*)>?\s*\)$")
+_LINK_ID = re.compile(r"(?:^|/)([a-z0-9]+(?:-[a-z0-9]+)*)/([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*/[a-z0-9]+(?:-[a-z0-9]+)*$")
+_NOT_A_QUESTION = re.compile(r"^(?:more|see all|view all|browse)\b.*\bquestions\b", re.IGNORECASE)
+
+_HEADING_WORDS: dict[str, str] = {}
+for _key, _title in SECTION_HEADINGS.items():
+    for _words in (_title, *_ALIASES[_key]):
+        _HEADING_WORDS[" ".join(_words.lower().rstrip(":").split())] = _key
+
+
+# -- small shared helpers ------------------------------------------------------
+
+def slugify(text: str, max_length: int = SLUG_LENGTH) -> str:
+    """Lower-case ASCII words joined by '-', cut at a word boundary to at most ``max_length``.
+
+    Accents are dropped (``Café`` -> ``cafe``) and apostrophes vanish (``company's`` ->
+    ``companys``). Text with no Latin letters or digits gives ``""``.
+    """
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    words = re.findall(r"[a-z0-9]+", re.sub(r"['`]", "", ascii_text.lower()))
+    slug = ""
+    for word in words:
+        longer = f"{slug}-{word}" if slug else word
+        if len(longer) > max_length:
+            return slug or word[:max_length]
+        slug = longer
+    return slug
+
+
+def normalize_title(text: str) -> str:
+    """A question's text for matching: case, punctuation, symbols and spacing ignored."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in folded).split())
+
+
+def heading_of(line: str) -> str | None:
+    """The section key a line is a heading for (``solid.critique``, ...), or None for text."""
+    s = line.strip()
+    match = _ATX.match(s)
+    if match:
+        s = _ATX_CLOSE.sub("", s[match.end():]).strip()
+    if s.startswith("\\"):
+        return None
+    s = _unwrap_emphasis(s.rstrip(":").strip()).rstrip(":").strip()
+    return _HEADING_WORDS.get(" ".join(s.lower().split()))
+
+
+def needs_escape(line: str) -> bool:
+    """Whether a stripped text line must be written with a leading backslash to read back as text."""
+    return bool(line) and (line[0] in ESCAPE_START or heading_of(line) is not None)
+
+
+def escape_line(line: str) -> str:
+    """The line as a page writes it: a leading backslash when it would otherwise be misread."""
+    return "\\" + line if needs_escape(line) else line
+
+
+def _unescape(s: str) -> tuple[str, bool]:
+    return (s[1:], True) if s.startswith("\\") else (s, False)
+
+
+def _unwrap_emphasis(s: str) -> str:
+    for mark in ("**", "__", "*", "_"):
+        if len(s) > 2 * len(mark) and s.startswith(mark) and s.endswith(mark):
+            return s[len(mark): -len(mark)].strip()
+    return s
+
+
+# -- parsing one page ----------------------------------------------------------
+
+@dataclass
+class Item:
+    """One line of a page's text, with where it starts."""
+
+    text: str
+    line: int
+    column: int
+
+
+@dataclass
+class Related:
+    """One entry of the Related block: an id from a page link, or a title to look up."""
+
+    title: str
+    id: str | None
+    line: int
+    column: int
+
+
+@dataclass
+class Page:
+    """What a page says, before ids and related titles are resolved against the bank."""
+
+    path: str
+    question: Item
+    role: Item | None
+    #: Section key (``solid.text``) -> text (answers) or items (lists); position of the heading.
+    texts: dict[str, Item] = field(default_factory=dict)
+    lists: dict[str, list[Item]] = field(default_factory=dict)
+    related: list[Related] = field(default_factory=list)
+    headings: dict[str, Position] = field(default_factory=dict)
+    #: Keys from the ``<!-- qtool: {...} -->`` comment (id, guid, category, status, provenance).
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def decode_page(data: bytes | str, path: str) -> str | Problem:
+    """Page bytes as text (UTF-8, BOM dropped, CRLF/CR -> LF), or why they are not a text page."""
+    if isinstance(data, bytes):
+        if b"\x00" in data:
+            return _problem(path, (1, 1), "binary file, not a text page: it contains NUL bytes")
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            before = data[: exc.start]
+            where = (before.count(b"\n") + 1, exc.start - (before.rfind(b"\n") + 1) + 1)
+            hint = " (it looks like UTF-16: save it as UTF-8)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+            return _problem(path, where, f"not a UTF-8 text page: byte 0x{data[exc.start]:02x} cannot start a character{hint}")
+    else:
+        text = data[1:] if data.startswith("\ufeff") else data
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_page(data: bytes | str, path: str = "<page>") -> Page | list[Problem]:
+    """Split a page into its question, role line and sections; every problem found, or the Page."""
+    text = decode_page(data, path)
+    if isinstance(text, Problem):
+        return [text]
+    lines = text.split("\n")
+    if not any(line.strip() for line in lines):
+        return [_problem(path, (1, 1), "empty page: expected the question on the first line, then the role line and the sections")]
+
+    problems: list[Problem] = []
+    preamble: list[Item] = []
+    sections: dict[str, list[tuple[Item, str]]] = {}
+    headings: dict[str, Position] = {}
+    current: list[tuple[Item, str]] | None = None
+    meta: dict[str, Any] = {}
+    for number, raw in enumerate(lines, start=1):
+        stripped = raw.strip()
+        item = Item(stripped, number, len(raw) - len(raw.lstrip()) + 1)
+        if not stripped:
+            if current is not None:
+                current.append((item, raw))
+            continue
+        if _RULE.match(stripped):
+            continue  # a Markdown rule or setext underline: decoration, not text
+        key = heading_of(stripped)
+        if key is not None:
+            if key in headings:
+                first = headings[key][0]
+                problems.append(_problem(path, (item.line, item.column),
+                                         f"second '{_name(key)}' section (the first is at line {first}): a page holds one of each"))
+                current = []  # read and drop the duplicate's text
+                continue
+            headings[key] = (item.line, item.column)
+            current = sections.setdefault(key, [])
+            continue
+        if current is not None:
+            current.append((item, raw))
+        elif not sections and (found := _META.match(stripped)):
+            parsed = _parse_meta(found.group(1), path, item)
+            if isinstance(parsed, Problem):
+                problems.append(parsed)
+            else:
+                meta = parsed
+        elif not _COMMENT.match(stripped):
+            preamble.append(item)
+
+    if not headings:
+        names = ", ".join(f"'{SECTION_HEADINGS[k].rstrip(':')}'" for k in REQUIRED_SECTIONS)
+        return problems + [_problem(path, (1, 1), f"no section headings found: a question page has {names}")]
+    question, role = _preamble(preamble, path, min(pos[0] for pos in headings.values()), problems)
+    page = Page(path, question or Item("", 1, 1), role, headings=headings, meta=meta)
+    for key in REQUIRED_SECTIONS:
+        if key not in headings:
+            problems.append(_problem(path, (1, 1), f"missing the '{_name(key)}' section: no heading '{SECTION_HEADINGS[key]}' found"))
+    for key, body in sections.items():
+        if key in LIST_SECTIONS:
+            items = _list_items(body)
+            if key == "related":
+                page.related = [entry for entry in map(_related_entry, items) if entry is not None]
+            elif not items:
+                problems.append(_problem(path, headings[key], f"the '{_name(key)}' section lists nothing: add one item per line"))
+            else:
+                page.lists[key] = items
+        else:
+            joined = _paragraphs(body)
+            if joined is None:
+                problems.append(_problem(path, headings[key], f"the '{_name(key)}' section is empty"))
+            else:
+                page.texts[key] = joined
+    return problems or page
+
+
+def _preamble(items: list[Item], path: str, first_heading: int, problems: list[Problem]) -> tuple[Item | None, Item | None]:
+    """The question and the role line: what comes before the first heading."""
+    cleaned = [_clean_title(item) for item in items]
+    if not cleaned:
+        problems.append(_problem(path, (first_heading, 1), "no question: the page must start with the question, before the first section heading"))
+        return None, None
+    if len(cleaned) > 2:
+        extra = cleaned[2]
+        problems.append(_problem(path, (extra.line, extra.column),
+                                 "unexpected text before the first section heading: expected only the question and the role line"))
+        return cleaned[0], None
+    if len(cleaned) == 1:
+        return cleaned[0], None
+    first, second = cleaned
+    if (match := _ROLE_LINE.match(second.text)) is not None:
+        return first, Item(match.group(1), second.line, second.column)
+    if (match := _ROLE_LINE.match(first.text)) is not None:
+        return second, Item(match.group(1), first.line, first.column)
+    problems.append(_problem(path, (second.line, second.column),
+                             f"unexpected text after the question: expected the role line, e.g. 'Marketing Specialist {ROLE_SUFFIX}'"))
+    return first, None
+
+
+def _clean_title(item: Item) -> Item:
+    """A preamble line without Markdown heading marks or bold, or unescaped."""
+    s, column = item.text, item.column
+    match = _ATX.match(s)
+    if match:
+        s, column = s[match.end():], column + match.end()
+    s, escaped = _unescape(s)
+    if not escaped:
+        s = _unwrap_emphasis(s)
+    return Item(s, item.line, column)
+
+
+def _paragraphs(body: list[tuple[Item, str]]) -> Item | None:
+    """Section lines -> text: lines stripped, paragraphs joined by one blank line, a final newline."""
+    paragraphs: list[list[str]] = []
+    gap = True
+    first: Item | None = None
+    for item, _raw in body:
+        if not item.text:
+            gap = True
+            continue
+        text, _ = _unescape(item.text)
+        if gap:
+            paragraphs.append([])
+            gap = False
+        paragraphs[-1].append(text)
+        first = first or item
+    if first is None:
+        return None
+    return Item("\n\n".join("\n".join(p) for p in paragraphs) + "\n", first.line, first.column)
+
+
+def _list_items(body: list[tuple[Item, str]]) -> list[Item]:
+    """One item per line, bullet dropped; an indented line right after an item continues it."""
+    items: list[Item] = []
+    previous_blank = True
+    for item, raw in body:
+        if not item.text:
+            previous_blank = True
+            continue
+        bullet = _BULLET.match(item.text)
+        if bullet is None and items and not previous_blank and raw[:1] in (" ", "\t"):
+            last = items[-1]
+            items[-1] = Item(f"{last.text} {_unescape(item.text)[0]}", last.line, last.column)
+        else:
+            offset = bullet.end() if bullet else 0
+            items.append(Item(_unescape(item.text[offset:])[0], item.line, item.column + offset))
+        previous_blank = False
+    return items
+
+
+def _related_entry(item: Item) -> Related | None:
+    link = _LINK.match(item.text)
+    if link:
+        title = re.sub(r"\\(.)", r"\1", link.group(1))
+        target = _LINK_ID.search(link.group(2))
+        linked = f"{target.group(1)}/{target.group(2)}" if target and "://" not in link.group(2) else None
+        return Related(title, linked, item.line, item.column)
+    if _NOT_A_QUESTION.match(item.text) and not item.text.endswith("?"):
+        return None  # a site's "More questions for ... interviews" link text, not a question
+    return Related(item.text, None, item.line, item.column)
+
+
+def _parse_meta(raw: str, path: str, item: Item) -> dict[str, Any] | Problem:
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        return _problem(path, (item.line, item.column), f"the '<!-- qtool: ... -->' comment is not valid JSON: {exc.msg}")
+    if not isinstance(value, dict):
+        return _problem(path, (item.line, item.column), "the '<!-- qtool: ... -->' comment must hold a JSON object")
+    return {key: val for key, val in value.items() if key not in PROSE_KEYS}
+
+
+def _name(key: str) -> str:
+    return SECTION_HEADINGS[key].rstrip(":")
+
+
+def _problem(path: str, where: Position, message: str, severity: Severity = Severity.ERROR) -> Problem:
+    return Problem(path, where[0], where[1], severity, message, CODE)
+
+
+# -- from pages to question data -----------------------------------------------
+
+@dataclass
+class Imported:
+    """One page's outcome: the question data to write (None if the page failed) and its problems."""
+
+    path: str
+    data: dict[str, Any] | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def id(self) -> str | None:
+        return self.data["id"] if self.data else None
+
+    @property
+    def failed(self) -> bool:
+        return self.data is None
+
+
+def page_id(page: Page, role: str, role_given: bool = False) -> str:
+    """``<role-slug>/<slug>``: the slug from the page's qtool comment, its file name, or its question.
+
+    A file named ``<role-slug>-<slug>.txt`` (as the seed pages are) or ``<role-slug>/<slug>.md``
+    (as Markdown export writes them) keeps its slug; any other name gets one from the question.
+    """
+    role_slug = slugify(role) or _hashed("role", role)
+    meta_id = page.meta.get("id")
+    if isinstance(meta_id, str) and _ID.match(meta_id):
+        meta_role, slug = meta_id.split("/")
+        if not role_given or meta_role == role_slug:
+            return meta_id
+        return f"{role_slug}/{slug}"
+    name = PurePath(page.path)
+    stem = slugify(name.stem, max_length=1000)
+    if stem.startswith(role_slug + "-") and len(stem) > len(role_slug) + 1:
+        return f"{role_slug}/{stem[len(role_slug) + 1:][:SLUG_LENGTH].strip('-')}"
+    if slugify(name.parent.name, max_length=1000) == role_slug and stem:
+        return f"{role_slug}/{stem[:SLUG_LENGTH].strip('-')}"
+    return f"{role_slug}/{slugify(page.question.text) or _hashed('question', page.question.text)}"
+
+
+def _hashed(prefix: str, text: str) -> str:
+    return f"{prefix}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:8]}"
+
+
+def import_pages(
+    sources: Sequence[tuple[str, bytes | str]],
+    *,
+    role: str | None = None,
+    category: str | None = None,
+    status: str | None = None,
+    bank: Iterable[Question] = (),
+    make_guid: Callable[[], str] = new_guid,
+) -> list[Imported]:
+    """Turn pages into question data, resolving related titles against the bank and each other.
+
+    Flags win over what a page says; then the page's qtool comment; then the defaults
+    (category ``behavioral``, status ``draft``, a fresh guid). A page with an error gets no
+    data; unmatched related titles are warnings.
+    """
+    titles: dict[str, str] = {}
+    guids: dict[str, str] = {}
+    for q in bank:
+        if q.id and q.question:
+            titles.setdefault(normalize_title(q.question), q.id)
+        if q.id and q.guid:
+            guids.setdefault(q.guid, q.id)
+
+    parsed: list[tuple[str, Page | list[Problem], str | None]] = []
+    for path, data in sources:
+        page = parse_page(data, path)
+        ident = None
+        if isinstance(page, Page):
+            page_role = role or (page.role.text if page.role else None)
+            if page_role is None:
+                page = [_problem(path, (page.question.line, page.question.column),
+                                 f"no role line after the question (e.g. 'Marketing Specialist {ROLE_SUFFIX}'): add one or pass --role")]
+            else:
+                ident = page_id(page, page_role, role_given=role is not None)
+                titles.setdefault(normalize_title(page.question.text), ident)
+        parsed.append((path, page, ident))
+
+    results: list[Imported] = []
+    claimed: dict[str, str] = {}
+    for path, page, ident in parsed:
+        if not isinstance(page, Page) or ident is None:
+            results.append(Imported(path, None, page if isinstance(page, list) else []))
+            continue
+        if ident in claimed:
+            results.append(Imported(path, None, [_problem(path, (1, 1), f"imports to the same id '{ident}' as {claimed[ident]}: rename one page or give it a different role")]))
+            continue
+        claimed[ident] = path
+        results.append(_build(page, ident, role, category, status, titles, guids, make_guid))
+    return results
+
+
+def _build(page: Page, ident: str, role: str | None, category: str | None, status: str | None,
+           titles: Mapping[str, str], guids: Mapping[str, str], make_guid: Callable[[], str]) -> Imported:
+    problems: list[Problem] = []
+    meta = page.meta
+    guid = meta.get("guid")
+    if isinstance(guid, str) and guids.get(guid, ident) != ident:
+        problems.append(_problem(page.path, (1, 1), f"guid '{guid}' already belongs to {guids[guid]}: this question gets a fresh one", Severity.WARNING))
+        guid = None
+    answers: dict[str, dict[str, str]] = {}
+    for tier in ("sample", "solid", "exceptional"):
+        answers[tier] = {part: page.texts[f"{tier}.{part}"].text for part in ("text", "critique") if f"{tier}.{part}" in page.texts}
+    related: list[str] = []
+    related_at: list[Position] = []
+    for entry in page.related:
+        found = entry.id or titles.get(normalize_title(entry.title))
+        if found is None:
+            problems.append(_problem(page.path, (entry.line, entry.column),
+                                     f"related question not found in the bank: '{entry.title}' (left out)", Severity.WARNING))
+        else:
+            related.append(found)
+            related_at.append((entry.line, entry.column))
+    data: dict[str, Any] = {
+        "id": ident,
+        "guid": guid if isinstance(guid, str) else make_guid(),
+        "role": role or (page.role.text if page.role else ""),
+        "question": page.question.text,
+        "category": category or meta.get("category", "behavioral"),
+        "status": status or meta.get("status", "draft"),
+        "answers": answers,
+        "prep_tips": [item.text for item in page.lists["prep_tips"]],
+        "competencies": [item.text for item in page.lists["competencies"]],
+    }
+    if related:
+        data["related"] = related
+    for key, value in meta.items():
+        data.setdefault(key, value)
+    data = {key: data[key] for key in sorted(data, key=_key_rank)}
+    problems.extend(_schema_problems(page, data, related_at))
+    failed = any(p.severity is Severity.ERROR for p in problems)
+    return Imported(page.path, None if failed else data, problems)
+
+
+def _key_rank(key: str) -> tuple[int, str]:
+    return (KEY_ORDER.index(key) if key in KEY_ORDER else len(KEY_ORDER), key)
+
+
+def _schema_problems(page: Page, data: dict[str, Any], related_at: list[Position]) -> list[Problem]:
+    """Schema violations of the imported data, placed at the page lines they came from."""
+    from qtool.schema import schema_problems
+
+    values: dict[str, Position] = {"": (1, 1), "question": (page.question.line, page.question.column)}
+    if page.role:
+        values["role"] = (page.role.line, page.role.column)
+    for key, item in page.texts.items():
+        tier, part = key.split(".")
+        values[f"answers.{tier}.{part}"] = (item.line, item.column)
+    for key, items in page.lists.items():
+        values[key] = page.headings[key]
+        for index, item in enumerate(items):
+            values[f"{key}[{index}]"] = (item.line, item.column)
+    if "related" in page.headings:
+        values["related"] = page.headings["related"]
+    for index, where in enumerate(related_at):
+        values[f"related[{index}]"] = where
+    return schema_problems(Question(page.path, data, values, {}, ""))
