@@ -1,0 +1,94 @@
+"""``qtool new``: start a question file; an LLM drafts it, or a skeleton when there is no endpoint."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from qtool.commands._common import ConfigUsageError, config_or_exit
+from qtool.model import CATEGORIES
+
+NO_ENDPOINT = ("no LLM endpoint configured (set OPENAI_API_KEY, or OPENAI_BASE_URL or base_url in "
+               "[tool.qtool.llm] for a local server)")
+
+
+class _Refused(click.ClickException):
+    """One error line; exit 2 for bad input, 1 when the bank's state is in the way or drafting failed."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def run_new(role: str, question: str, category: str, *, slug: str | None = None, force: bool = False,
+            no_llm: bool = False, no_cache: bool = False) -> int:
+    """Write questions/<role>/<slug>.yaml (drafted, or a skeleton), then check it; returns the exit status."""
+    from qtool.draft.create import NewError, plan_target, question_text
+    from qtool.draft.settings import SettingsError, resolve_settings
+    from qtool.fsutil import atomic_write
+
+    config = config_or_exit()
+    try:
+        settings = resolve_settings(config.llm, source=f"{config.source or 'configuration'}: [tool.qtool.llm]")
+    except SettingsError as exc:
+        raise ConfigUsageError(str(exc)) from None
+    try:
+        target = plan_target(config.root, role, question, category, slug, force)
+    except NewError as exc:
+        raise _Refused(str(exc), 2 if exc.usage else 1) from None
+
+    if no_llm or not settings.configured:
+        from qtool.skeleton import skeleton_fields
+
+        text = question_text(target, skeleton_fields(), None)
+        why = "--no-llm" if no_llm else NO_ENDPOINT
+        note = f"{why}: wrote a skeleton to {target.path}; replace every TODO(qtool) text"
+    else:
+        from qtool.draft.cache import Cache
+        from qtool.draft.client import DraftError
+        from qtool.draft.drafter import Drafter
+        from qtool.draft.merge import provenance
+        from qtool.draft.messages import DraftJob, prompt_version
+        from qtool.draft.reply import ALL_FIELDS
+
+        drafter = Drafter(settings, cache=None if no_cache else Cache(config.root))
+        job = DraftJob(target.role, target.question, target.category, ALL_FIELDS)
+        try:
+            reply = drafter.draft(job)
+        except DraftError as exc:
+            raise _Refused(f"could not draft {target.path}: {exc}; nothing written") from None
+        text = question_text(target, reply, provenance(settings.model, prompt_version()))
+        note = (f"wrote {target.path}, drafted by {settings.model} ({drafter.stats.summary()}); "
+                "read and edit it, then set status: reviewed")
+    atomic_write(target.path, text)
+    click.echo(note, err=True)
+    _check(os.fspath(target.path))
+    return 0
+
+
+def _check(path: str) -> None:
+    """Show the new file's problems with the full check (validate alone until check exists)."""
+    try:
+        from qtool.commands.check import run_check
+    except ImportError:
+        from qtool.commands.validate import run_validate as run_check
+    run_check([path])
+
+
+@click.command("new")
+@click.option("--role", prompt="Role (job title)", help="The job title, e.g. 'Data Analyst'.")
+@click.option("--question", prompt="Question", help="The interview question, ending with '?'.")
+@click.option("--category", prompt="Category", type=click.Choice(CATEGORIES), help="The kind of question.")
+@click.option("--slug", default=None, help="File name under questions/<role>/ (default: from the question's words).")
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@click.option("--no-llm", is_flag=True, help="Write a skeleton to fill by hand, even with an endpoint configured.")
+@click.option("--no-cache", is_flag=True, help="Ask the server even if this draft is in .qtool-cache/.")
+def command(role: str, question: str, category: str, slug: str | None, force: bool, no_llm: bool, no_cache: bool) -> None:
+    """Start a question: questions/<role>/<slug>.yaml with a fresh guid and status: draft.
+
+    With an endpoint (OPENAI_API_KEY, OPENAI_BASE_URL or [tool.qtool.llm] base_url) an LLM
+    drafts the answers, critiques, prep tips and competencies; without one (or with --no-llm)
+    you get a skeleton to fill in. Then the file is checked and its problems shown.
+    """
+    raise SystemExit(run_new(role, question, category, slug=slug, force=force, no_llm=no_llm, no_cache=no_cache))

@@ -1,0 +1,149 @@
+"""``qtool draft``'s core: which parts each file lacks, drafting them concurrently, and writing them in."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from qtool.draft.client import DraftError
+from qtool.draft.drafter import BudgetSpent, Drafter
+from qtool.draft.merge import MergeError, context_of, fields_to_fill, fill_text, kept_intact, provenance
+from qtool.draft.messages import DraftJob, prompt_version
+from qtool.draft.reply import Field, field_name
+from qtool.model import Problem, Question, Severity
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One file to draft: its text as read, and the job for the model."""
+
+    path: str
+    text: str
+    data: dict[str, Any]
+    job: DraftJob
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one planned file: drafted (written), or a Problem saying why not."""
+
+    path: str
+    filled: tuple[Field, ...] = ()
+    problem: Problem | None = None
+
+
+def plan_files(files: Sequence[str], fields: Sequence[Field], overwrite: bool, max_bytes: int) -> tuple[list[Plan], list[Problem]]:
+    """A Plan for each file that lacks any of ``fields``; Problems for files that cannot be drafted."""
+    from qtool.loader import LoadError, load_file
+
+    plans: list[Plan] = []
+    problems: list[Problem] = []
+    for path in files:
+        loaded = load_file(path, max_bytes=max_bytes)
+        if isinstance(loaded, LoadError):
+            problems.append(loaded.problem())
+            continue
+        filling = fields_to_fill(loaded.data, fields, overwrite)
+        if not filling:
+            continue
+        missing = [key for key in ("role", "question") if not (isinstance(loaded.data.get(key), str) and loaded.data[key].strip())]
+        if missing:
+            problems.append(_problem(loaded, f"cannot draft without {' and '.join(map(repr, missing))}: write them first"))
+            continue
+        category = loaded.data.get("category")
+        job = DraftJob(loaded.data["role"].strip(), loaded.data["question"].strip(),
+                       category if isinstance(category, str) else None, filling, context_of(loaded.data, filling))
+        plans.append(Plan(path, loaded.text, loaded.data, job))
+    return plans, problems
+
+
+def draft_files(plans: Sequence[Plan], drafter: Drafter, concurrency: int,
+                progress: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Draft every plan with up to ``concurrency`` requests in flight; write each file as its reply arrives.
+
+    On Ctrl-C no new request starts and no further file is written; files already written
+    were replaced atomically, so none is ever half-written.
+    """
+    stop = threading.Event()
+    prov = provenance(drafter.settings.model, prompt_version())
+    outcomes: list[Outcome] = []
+    pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="qtool-draft")
+    try:
+        futures = [pool.submit(_draft_one, plan, drafter, prov, stop) for plan in plans]
+        for future in as_completed(futures):
+            outcome = future.result()
+            outcomes.append(outcome)
+            if progress is not None:
+                progress(outcome)
+    except BaseException:
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    order = {plan.path: index for index, plan in enumerate(plans)}
+    return sorted(outcomes, key=lambda o: order[o.path])
+
+
+def _draft_one(plan: Plan, drafter: Drafter, prov: dict[str, str], stop: threading.Event) -> Outcome:
+    from qtool.fsutil import atomic_write
+    from qtool.loader import LoadError, load_text
+
+    if stop.is_set():
+        return Outcome(plan.path, problem=_line(plan.path, "not drafted: interrupted", Severity.WARNING))
+    try:
+        reply = drafter.draft(plan.job)
+    except BudgetSpent as exc:
+        return Outcome(plan.path, problem=_line(plan.path, f"not drafted: {exc}", Severity.WARNING))
+    except DraftError as exc:
+        return Outcome(plan.path, problem=_line(plan.path, f"could not draft: {exc}; file left as it was"))
+    try:
+        text = fill_text(plan.text, reply, plan.job.fields, prov)
+    except MergeError as exc:
+        return Outcome(plan.path, problem=_line(plan.path, f"could not fill in the draft: {exc}"))
+    text = _formatted(text, plan.path)
+    after = load_text(text, plan.path)
+    if isinstance(after, LoadError):  # pragma: no cover - fill_text writes YAML the loader reads
+        return Outcome(plan.path, problem=_line(plan.path, f"the drafted file would not load ({after.message}); file left as it was"))
+    changed = kept_intact(plan.data, after.data, plan.job.fields)
+    if changed:  # pragma: no cover - a guard: round-trip editing keeps what it does not fill
+        return Outcome(plan.path, problem=_line(plan.path, f"drafting would change {', '.join(changed)}; file left as it was"))
+    if stop.is_set():
+        return Outcome(plan.path, problem=_line(plan.path, "not written: interrupted", Severity.WARNING))
+    if _current_text(plan.path) != plan.text:
+        return Outcome(plan.path, problem=_line(plan.path, "the file changed while drafting; run qtool draft again"))
+    atomic_write(plan.path, text)
+    return Outcome(plan.path, filled=plan.job.fields)
+
+
+def _formatted(text: str, path: str) -> str:
+    """The canonical form when fmt can produce it; else the round-trip text as it is."""
+    from qtool.fmt import FormatError, format_text
+
+    try:
+        return format_text(text, path)
+    except FormatError:
+        return text
+
+
+def _current_text(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _problem(q: Question, message: str) -> Problem:
+    line, column = q.pos("")
+    return Problem(q.path, line, column, Severity.ERROR, message, "draft")
+
+
+def _line(path: str, message: str, severity: Severity = Severity.ERROR) -> Problem:
+    return Problem(path, 1, 1, severity, message, "draft")
+
+
+def describe(outcome: Outcome) -> str:
+    """One line for a drafted file: what was filled."""
+    return f"{outcome.path}: drafted {', '.join(field_name(f) for f in outcome.filled)}"

@@ -1,0 +1,161 @@
+"""The OpenAI-compatible chat client: structured output with a JSON-mode fallback, counted and redacted.
+
+Retries of timeouts, 429 and 5xx (with backoff, honouring Retry-After) are the ``openai``
+client's own; this module counts every HTTP attempt, falls back to JSON mode when a server
+refuses ``json_schema``, and turns every failure into one DraftError line without the key.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from qtool.draft.settings import LLMSettings
+
+SCHEMA_NAME = "question_draft"
+
+
+class DraftError(Exception):
+    """Drafting failed for one question: the message is one line, safe to print."""
+
+
+@dataclass
+class Stats:
+    """Requests, retries and tokens across every thread and every file of one run."""
+
+    requests: int = 0
+    retries: int = 0
+    cached: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, **counts: int) -> None:
+        with self._lock:
+            for name, value in counts.items():
+                setattr(self, name, getattr(self, name) + value)
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def summary(self) -> str:
+        """One line for the end of a run."""
+        def n(count: int, noun: str) -> str:
+            return f"{count} {noun}{'' if count == 1 else 's'}"
+        return (f"{n(self.requests, 'request')} ({n(self.retries, 'retry').replace('retrys', 'retries')}), "
+                f"{self.cached} from cache; tokens: {self.prompt_tokens} prompt + {self.completion_tokens} completion")
+
+
+class ChatClient:
+    """One ``openai.OpenAI`` client shared by all threads of a run."""
+
+    def __init__(self, settings: LLMSettings, stats: Stats) -> None:
+        import openai
+
+        self.settings = settings
+        self.stats = stats
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self.json_schema_ok = True
+        http = openai.DefaultHttpxClient(event_hooks={"request": [self._on_request]})
+        self._client = openai.OpenAI(
+            api_key=settings.client_key,
+            base_url=settings.base_url,
+            timeout=settings.timeout,
+            max_retries=settings.max_retries,
+            http_client=http,
+        )
+
+    def _on_request(self, request: Any) -> None:
+        self._local.attempts = getattr(self._local, "attempts", 0) + 1
+
+    def complete(self, messages: list[dict[str, str]], schema: dict[str, Any]) -> str | None:
+        """Send one chat request asking for JSON that fits ``schema``; the reply's text (may be bad JSON)."""
+        import openai
+
+        structured = {"type": "json_schema", "json_schema": {"name": SCHEMA_NAME, "schema": schema, "strict": True}}
+        try:
+            try:
+                return self._create(messages, structured if self.json_schema_ok else {"type": "json_object"})
+            except openai.BadRequestError as exc:
+                if not (self.json_schema_ok and _about_response_format(exc)):
+                    raise
+                with self._lock:
+                    self.json_schema_ok = False
+                self.stats.add(retries=1)
+                return self._create(messages, {"type": "json_object"})
+        except openai.OpenAIError as exc:
+            raise DraftError(self._redact(self._describe(exc))) from None
+
+    def _create(self, messages: list[dict[str, str]], response_format: dict[str, Any]) -> str | None:
+        self._local.attempts = 0
+        try:
+            completion = self._client.chat.completions.create(
+                model=self.settings.model,
+                messages=messages,  # type: ignore[arg-type]
+                temperature=self.settings.temperature,
+                response_format=response_format,  # type: ignore[arg-type]
+            )
+        finally:
+            attempts = self._local.attempts
+            self.stats.add(requests=attempts, retries=max(0, attempts - 1))
+        usage = getattr(completion, "usage", None)
+        if usage is not None:
+            self.stats.add(prompt_tokens=usage.prompt_tokens or 0, completion_tokens=usage.completion_tokens or 0)
+        choices = getattr(completion, "choices", None) or []
+        if not choices:
+            return None
+        choice = choices[0]
+        message = choice.message
+        if getattr(message, "refusal", None):
+            return None
+        if choice.finish_reason == "length":
+            raise DraftError("the reply was cut off at the server's token limit")
+        return message.content
+
+    def _describe(self, exc: Exception) -> str:
+        import openai
+
+        where = self.settings.endpoint
+        tries = self.settings.max_retries + 1
+        if isinstance(exc, openai.APITimeoutError):
+            return f"no reply from {where} within {self.settings.timeout:g} s (tried {tries} time{'s' if tries != 1 else ''})"
+        if isinstance(exc, openai.APIConnectionError):
+            cause = exc.__cause__ or exc.__context__
+            return f"cannot connect to {where}: {_first_line(str(cause) if cause else str(exc))}"
+        if isinstance(exc, openai.AuthenticationError):
+            return f"{where} refused the API key (HTTP 401): check OPENAI_API_KEY"
+        if isinstance(exc, openai.NotFoundError):
+            return (f"HTTP 404 from {where}: {_server_message(exc)} "
+                    f"(is model '{self.settings.model}' served there, and does the URL end in /v1?)")
+        if isinstance(exc, openai.APIStatusError):
+            after = f" after {tries} attempts" if exc.status_code in (408, 409, 429) or exc.status_code >= 500 else ""
+            return f"HTTP {exc.status_code} from {where}{after}: {_server_message(exc)}"
+        return _first_line(str(exc)) or type(exc).__name__
+
+    def _redact(self, text: str) -> str:
+        key = self.settings.api_key
+        return text.replace(key, "***") if key and len(key) >= 4 else text
+
+
+def _about_response_format(exc: Any) -> bool:
+    """A 400 that blames the structured-output request, so JSON mode might still work."""
+    text = f"{getattr(exc, 'message', '')} {getattr(exc, 'body', '')}".lower()
+    return any(word in text for word in ("response_format", "json_schema", "response format", "json schema"))
+
+
+def _server_message(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        message = inner.get("message") if isinstance(inner, dict) else inner
+        if message:
+            return _first_line(str(message))
+    return _first_line(getattr(exc, "message", "") or str(exc))
+
+
+def _first_line(text: str, limit: int = 200) -> str:
+    line = " ".join(text.strip().split("\n")[0].split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."

@@ -1,0 +1,113 @@
+"""The chat messages of a drafting request, rendered from the plain prompt files in ``prompts/``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from string import Template
+from typing import Any
+
+from qtool.draft.reply import ALL_FIELDS, Field, field_name, reply_schema
+
+PROMPT_FILES = ("system.md", "example.md", "request.md", "repair.md")
+
+
+@lru_cache(maxsize=None)
+def prompt_text(name: str) -> str:
+    """One prompt file as shipped in the package."""
+    return resources.files("qtool.draft").joinpath("prompts", name).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def prompt_version() -> str:
+    """A short digest of every prompt file: it changes whenever a prompt is edited."""
+    digest = hashlib.sha256()
+    for name in PROMPT_FILES:
+        digest.update(name.encode() + b"\0" + prompt_text(name).encode("utf-8") + b"\0")
+    return digest.hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class DraftJob:
+    """One request: the question, the fields to write, and the parts already written to stay consistent with."""
+
+    role: str
+    question: str
+    category: str | None
+    fields: tuple[Field, ...]
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=1)
+def example_exchange() -> tuple[DraftJob, dict[str, Any]]:
+    """The worked example in ``prompts/example.md``: its job and the reply a model should give."""
+    from qtool.loader import LoadError, load_text
+
+    match = re.search(r"```yaml\n(.*?)```", prompt_text("example.md"), flags=re.S)
+    loaded = load_text(match.group(1) if match else "", "prompts/example.md")
+    if isinstance(loaded, LoadError):
+        raise ValueError(f"the packaged prompts/example.md has no usable YAML block: {loaded.message}")
+    data = loaded.data
+    reply = {key: data[key] for key in ("answers", "prep_tips", "competencies")}
+    job = DraftJob(data["role"], data["question"], data.get("category"), ALL_FIELDS)
+    return job, clean_reply(reply)
+
+
+def clean_reply(reply: Any) -> Any:
+    """Texts without surrounding blank space (the file writer decides line endings)."""
+    if isinstance(reply, dict):
+        return {k: clean_reply(v) for k, v in reply.items()}
+    if isinstance(reply, list):
+        return [clean_reply(v) for v in reply]
+    return reply.strip() if isinstance(reply, str) else reply
+
+
+def schema_for_prompt(fields: tuple[Field, ...]) -> dict[str, Any]:
+    """The reply schema as shown in the request's text (titles dropped: descriptions say it all)."""
+    return _drop_titles(reply_schema(fields))
+
+
+def request_text(job: DraftJob) -> str:
+    """The user message for one job, rendered from ``request.md``."""
+    context = ""
+    if job.context:
+        context = ("The author already wrote these parts; keep them as they are and stay consistent with them:\n"
+                   + json.dumps(job.context, ensure_ascii=False, indent=1) + "\n")
+    return Template(prompt_text("request.md")).safe_substitute(
+        role=job.role,
+        category=job.category or "(not given)",
+        question=job.question,
+        context=context,
+        fields=", ".join(field_name(f) for f in job.fields),
+        schema=json.dumps(schema_for_prompt(job.fields), ensure_ascii=False),
+    )
+
+
+def build_messages(job: DraftJob) -> list[dict[str, str]]:
+    """System prompt, the worked example as one exchange, then this job's request."""
+    example_job, example_reply = example_exchange()
+    return [
+        {"role": "system", "content": prompt_text("system.md")},
+        {"role": "user", "content": request_text(example_job)},
+        {"role": "assistant", "content": json.dumps(example_reply, ensure_ascii=False)},
+        {"role": "user", "content": request_text(job)},
+    ]
+
+
+def repair_message(errors: list[str]) -> dict[str, str]:
+    """The follow-up that feeds a bad reply's problems back to the model."""
+    listed = "\n".join(f"- {error}" for error in errors)
+    return {"role": "user", "content": Template(prompt_text("repair.md")).safe_substitute(errors=listed)}
+
+
+def _drop_titles(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: (_drop_titles(v) if k != "properties" else {n: _drop_titles(s) for n, s in v.items()})
+                for k, v in node.items() if k != "title"}
+    if isinstance(node, list):
+        return [_drop_titles(v) for v in node]
+    return node
