@@ -263,7 +263,8 @@ def parse_page(data: bytes | str, path: str = "<page>") -> Page | list[Problem]:
     page = Page(path, question or Item("", 1, 1), role, headings=headings, meta=meta)
     for key in REQUIRED_SECTIONS:
         if key not in headings:
-            problems.append(_problem(path, (1, 1), f"missing the '{_name(key)}' section: no heading '{SECTION_HEADINGS[key]}' found"))
+            what = "answers." + key if "." in key else key
+            problems.append(_problem(path, (1, 1), f"missing {what}: no '{_name(key)}' heading found"))
     for key, body in sections.items():
         if key in LIST_SECTIONS:
             items = _list_items(body)
@@ -294,7 +295,12 @@ def _preamble(items: list[Item], path: str, first_heading: int, problems: list[P
                                  "unexpected text before the first section heading: expected only the question and the role line"))
         return cleaned[0], None
     if len(cleaned) == 1:
-        return cleaned[0], None
+        only = cleaned[0]
+        match = _ROLE_LINE.match(only.text)
+        if match and not only.text.endswith("?"):
+            problems.append(_problem(path, (only.line, only.column), "no question: the page must start with the question, then the role line"))
+            return None, Item(match.group(1), only.line, only.column)
+        return only, None
     first, second = cleaned
     if (match := _ROLE_LINE.match(second.text)) is not None:
         return first, Item(match.group(1), second.line, second.column)

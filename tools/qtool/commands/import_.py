@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Sequence
 
@@ -67,7 +68,7 @@ def run_import(
             atomic_write(target, text)
             click.echo(f"wrote {target}", err=True)
 
-    report(problems, len(files), fmt, out=click.get_text_stream("stderr") if dry_run else None)
+    report(problems, len(files), fmt, out=sys.stderr if dry_run else None)
     return exit_code(problems)
 
 
