@@ -83,17 +83,17 @@ def _write(name: str, questions: list[Any], target: str, progress: Callable[[int
     if name == "json":
         from qtool.export.json import write_json
 
-        write_json(questions, click.get_text_stream("stdout") if target == STDOUT else target, progress)
+        write_json(questions, sys.stdout if target == STDOUT else target, progress)
     elif name == "csv":
         from qtool.export.csv import write_csv
 
-        write_csv(questions, click.get_text_stream("stdout") if target == STDOUT else target, progress)
+        write_csv(questions, sys.stdout if target == STDOUT else target, progress)
     else:
         from qtool.export.anki import write_anki
         from qtool.export.times import file_times
 
         times = file_times([q.path for q in questions], root)
-        write_anki(questions, click.get_binary_stream("stdout") if target == STDOUT else target, times, progress)
+        write_anki(questions, sys.stdout.buffer if target == STDOUT else target, times, progress)
 
 
 class _progress:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from typing import IO, Any, Iterable, Mapping, Sequence
 
 from qtool.export import Progress, effective_guid
@@ -47,6 +48,7 @@ LIST_SEPARATOR = "\n"
 #: First characters a spreadsheet may run as a formula (OWASP), plus the escape character itself.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 ESCAPE = "'"
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def neutralise(cell: str) -> str:
@@ -61,7 +63,7 @@ def restore(cell: str) -> str:
 
 def join_list(items: Iterable[str]) -> str:
     """List items as one cell: one item per line (a line break inside an item becomes a space)."""
-    return LIST_SEPARATOR.join(" ".join(item.splitlines()) for item in items)
+    return LIST_SEPARATOR.join(_LINE_BREAK.sub(" ", item) for item in items)
 
 
 def split_list(cell: str) -> list[str]:

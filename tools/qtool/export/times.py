@@ -46,7 +46,7 @@ def _git_times(paths: Sequence[str], root: str) -> dict[str, int]:
             wanted[rel.replace(os.sep, "/")] = path
     if not wanted:
         return {}
-    folders = sorted({rel.rpartition("/")[0] or "." for rel in wanted})
+    folders = sorted({rel.rpartition("/")[0] for rel in wanted})
     spec = ["--", *(f":(top){folder}" for folder in folders)]
     status = _git(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", *spec], root)
     log = _git(["-c", "core.quotepath=off", "log", "--format=%x01%ct", "--name-only", "--no-renames", "-z", *spec], root)

@@ -1,0 +1,96 @@
+"""The JSON export: the document's shape, validated against schema/export.schema.json."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+from qtool.export import effective_guid, guid_for
+from qtool.export import json as qjson
+from qtool.loader import load_file
+from qtool.model import KEY_ORDER, Question
+
+REPO = Path(__file__).resolve().parent.parent
+UNIT = Path(__file__).parent / "fixtures" / "export" / "unit"
+
+
+@pytest.fixture(scope="module")
+def validator() -> Any:
+    """The export schema, with its ``$ref`` to question.schema.json resolved locally (as check-jsonschema does)."""
+    question = Resource.from_contents(json.loads((REPO / "schema" / "question.schema.json").read_text()))
+    registry = Registry().with_resources([("question.schema.json", question), (question.id(), question)])
+    schema = json.loads((REPO / "schema" / "export.schema.json").read_text())
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, registry=registry)
+
+
+def unit_questions() -> list[Question]:
+    return [load_file(UNIT / name) for name in ("plain.yaml", "tricky.yaml")]  # type: ignore[misc]
+
+
+def test_packaged_schema_is_the_bank_schema() -> None:
+    assert (REPO / "tools" / "qtool" / "schema" / "export.schema.json").read_bytes() == (REPO / "schema" / "export.schema.json").read_bytes()
+
+
+def test_bank_export_matches_the_schema_and_the_files(bank: Path, run: Callable[..., Any], validator: Any) -> None:
+    result = run("export", "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads((bank / "exports" / "questions.json").read_text(encoding="utf-8"))
+    assert not list(validator.iter_errors(document))
+    files = sorted(bank.glob("questions/*/*.yaml"))
+    assert document["format"] == "qtool-export" and document["version"] == 1
+    assert document["count"] == len(document["questions"]) == len(files)
+    ids = [q["id"] for q in document["questions"]]
+    assert ids == sorted(ids)
+    by_id = {q.id: q for q in (load_file(f) for f in files)}  # type: ignore[union-attr]
+    for record in document["questions"]:
+        assert list(record) == list(KEY_ORDER)
+        source = by_id[record["id"]].data
+        for key in ("role", "question", "category", "status", "answers", "prep_tips", "competencies"):
+            assert record[key] == source[key]
+        assert record["guid"] == source["guid"]
+        assert record["related"] == source.get("related", [])
+
+
+def test_every_key_is_present_and_guid_derived_from_id(validator: Any) -> None:
+    document = qjson.document(unit_questions())
+    assert not list(validator.iter_errors(document))
+    plain, tricky = document["questions"]
+    assert plain["guid"] == "k3#Lq8!xZp"
+    assert tricky["guid"] == guid_for("qtool", "tricky-role/formula-cells") == effective_guid(unit_questions()[1])
+    assert plain["related"] == [] and plain["provenance"] == {}
+    assert "critique" not in plain["answers"]["sample"] and tricky["answers"]["sample"]["critique"].startswith("\r")
+
+
+@pytest.mark.parametrize(
+    "break_it",
+    [
+        lambda d: d.update(format="other"),
+        lambda d: d.update(version=2),
+        lambda d: d.pop("count"),
+        lambda d: d.update(extra=1),
+        lambda d: d["questions"][0].pop("related"),
+        lambda d: d["questions"][0].pop("guid"),
+        lambda d: d["questions"][1].update(category="bogus"),
+        lambda d: d["questions"][1]["answers"]["solid"].pop("critique"),
+        lambda d: d["questions"][1].update(colour="red"),
+    ],
+)
+def test_schema_rejects_a_broken_document(validator: Any, break_it: Callable[[dict[str, Any]], Any]) -> None:
+    document = copy.deepcopy(qjson.document(unit_questions()))
+    break_it(document)
+    assert list(validator.iter_errors(document))
+
+
+def test_text_is_utf8_not_escaped(tmp_path: Path) -> None:
+    target = tmp_path / "q.json"
+    qjson.write_json(unit_questions(), target)
+    text = target.read_text(encoding="utf-8")
+    assert "café" in text and "\\u" not in text and text.endswith("}\n")
+    assert json.loads(text) == qjson.document(unit_questions())
