@@ -148,6 +148,9 @@ VARIANTS: dict[str, Callable[[str], str | bytes]] = {
     "role line first": lambda t: "Marketing Specialist Interview Questions\n" + t.replace("\nMarketing Specialist Interview Questions", "", 1),
     "sections shuffled": lambda t: _swap_tips_and_competencies(t),
     "trailing spaces and indents": lambda t: "\n".join("  " + line + " \t" for line in t.split("\n")),
+    "indented, no bullets": lambda t: "\n".join("    " + line for line in t.replace("\n- ", "\n").split("\n")),
+    "related as a site link": lambda t: t.replace("More questions for Marketing Specialist interviews",
+                                                  "[More questions for Marketing Specialist interviews](https://example.com/marketing-specialist)"),
 }
 
 

@@ -182,10 +182,11 @@ class Page:
     path: str
     question: Item
     role: Item | None
-    #: Section key (``solid.text``) -> text (answers) or items (lists); position of the heading.
+    #: Answer sections (``solid.text``) -> their text; list sections -> their items.
     texts: dict[str, Item] = field(default_factory=dict)
     lists: dict[str, list[Item]] = field(default_factory=dict)
     related: list[Related] = field(default_factory=list)
+    #: Section key -> where its heading is.
     headings: dict[str, Position] = field(default_factory=dict)
     #: Keys from the ``<!-- qtool: {...} -->`` comment (id, guid, category, status, provenance).
     meta: dict[str, Any] = field(default_factory=dict)
@@ -346,18 +347,20 @@ def _paragraphs(body: list[tuple[Item, str]]) -> Item | None:
 def _list_items(body: list[tuple[Item, str]]) -> list[Item]:
     """One item per line, bullet dropped; an indented line right after an item continues it."""
     items: list[Item] = []
+    item_indent = 0
     previous_blank = True
     for item, raw in body:
         if not item.text:
             previous_blank = True
             continue
         bullet = _BULLET.match(item.text)
-        if bullet is None and items and not previous_blank and raw[:1] in (" ", "\t"):
+        if bullet is None and items and not previous_blank and item.column - 1 > item_indent:
             last = items[-1]
             items[-1] = Item(f"{last.text} {_unescape(item.text)[0]}", last.line, last.column)
         else:
             offset = bullet.end() if bullet else 0
             items.append(Item(_unescape(item.text[offset:])[0], item.line, item.column + offset))
+            item_indent = item.column - 1
         previous_blank = False
     return items
 
@@ -368,6 +371,8 @@ def _related_entry(item: Item) -> Related | None:
         title = re.sub(r"\\(.)", r"\1", link.group(1))
         target = _LINK_ID.search(link.group(2))
         linked = f"{target.group(1)}/{target.group(2)}" if target and "://" not in link.group(2) else None
+        if linked is None and _NOT_A_QUESTION.match(title) and not title.endswith("?"):
+            return None
         return Related(title, linked, item.line, item.column)
     if _NOT_A_QUESTION.match(item.text) and not item.text.endswith("?"):
         return None  # a site's "More questions for ... interviews" link text, not a question

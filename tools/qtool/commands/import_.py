@@ -60,13 +60,21 @@ def run_import(
             problems.append(Problem(result.path, 1, 1, severity, f"{target} already exists: {verb} to overwrite it without --force", CODE))
             if not dry_run:
                 continue
-        text = dump_question(result.data)
+        try:
+            text = dump_question(result.data)
+        except ValueError as exc:  # fmt verifies its output loads back to the same data
+            problems.append(Problem(result.path, 1, 1, Severity.ERROR, f"cannot write it as canonical YAML: {exc}", CODE))
+            continue
         if dry_run:
             click.echo(f"would write {target}", err=True)
             click.echo(text, nl=False)
-        else:
+            continue
+        try:
             atomic_write(target, text)
-            click.echo(f"wrote {target}", err=True)
+        except OSError as exc:
+            problems.append(Problem(result.path, 1, 1, Severity.ERROR, f"cannot write {target}: {exc.strerror or exc}", CODE))
+            continue
+        click.echo(f"wrote {target}", err=True)
 
     report(problems, len(files), fmt, out=sys.stderr if dry_run else None)
     return exit_code(problems)
