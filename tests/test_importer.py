@@ -16,10 +16,10 @@ from qtool.model import Question, Severity
 
 from conftest import BANK, FIXTURES, SEED
 
-SEED_PAGE = Path("/work/shared/seed/marketing-specialist-social-media-crisis.txt")
-if not SEED_PAGE.exists():  # the bank's repository one level below the shared folder
-    SEED_PAGE = BANK.parent.parent / "shared" / "seed" / SEED_PAGE.name
 HERE = FIXTURES / "import"
+#: A copy of ../shared/seed/marketing-specialist-social-media-crisis.txt, the real page the bank started from.
+SEED_PAGE = HERE / "good" / "marketing-specialist-social-media-crisis.txt"
+SHARED_SEED = BANK.parent.parent / "shared" / "seed" / SEED_PAGE.name
 GUID = re.compile(r"^[!-~]{1,64}$")
 
 
@@ -54,6 +54,11 @@ def test_seed_page_imports_to_the_bank_file_exactly() -> None:
     assert _without_guid(data) == _without_guid(expected)
     assert list(data) == [key for key in expected if key != "guid"][:1] + ["guid"] + [key for key in expected if key not in ("id", "guid")]
     assert GUID.match(data["guid"]) and data["guid"] != expected["guid"]
+
+
+@pytest.mark.skipif(not SHARED_SEED.exists(), reason="no ../shared/seed next to this repository")
+def test_seed_fixture_is_the_shared_seed_page() -> None:
+    assert SEED_PAGE.read_bytes() == SHARED_SEED.read_bytes()
 
 
 def test_seed_page_every_sentence_lands_in_its_key() -> None:
