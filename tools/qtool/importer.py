@@ -222,16 +222,16 @@ def parse_page(data: bytes | str, path: str = "<page>") -> Page | list[Problem]:
 
     problems: list[Problem] = []
     preamble: list[Item] = []
-    sections: dict[str, list[tuple[Item, str]]] = {}
+    sections: dict[str, list[Item]] = {}
     headings: dict[str, Position] = {}
-    current: list[tuple[Item, str]] | None = None
+    current: list[Item] | None = None
     meta: dict[str, Any] = {}
     for number, raw in enumerate(lines, start=1):
         stripped = raw.strip()
         item = Item(stripped, number, len(raw) - len(raw.lstrip()) + 1)
         if not stripped:
             if current is not None:
-                current.append((item, raw))
+                current.append(item)
             continue
         if _RULE.match(stripped):
             continue  # a Markdown rule or setext underline: decoration, not text
@@ -247,7 +247,7 @@ def parse_page(data: bytes | str, path: str = "<page>") -> Page | list[Problem]:
             current = sections.setdefault(key, [])
             continue
         if current is not None:
-            current.append((item, raw))
+            current.append(item)
         elif not sections and (found := _META.match(stripped)):
             parsed = _parse_meta(found.group(1), path, item)
             if isinstance(parsed, Problem):
@@ -324,12 +324,12 @@ def _clean_title(item: Item) -> Item:
     return Item(s, item.line, column)
 
 
-def _paragraphs(body: list[tuple[Item, str]]) -> Item | None:
+def _paragraphs(body: list[Item]) -> Item | None:
     """Section lines -> text: lines stripped, paragraphs joined by one blank line, a final newline."""
     paragraphs: list[list[str]] = []
     gap = True
     first: Item | None = None
-    for item, _raw in body:
+    for item in body:
         if not item.text:
             gap = True
             continue
@@ -344,12 +344,12 @@ def _paragraphs(body: list[tuple[Item, str]]) -> Item | None:
     return Item("\n\n".join("\n".join(p) for p in paragraphs) + "\n", first.line, first.column)
 
 
-def _list_items(body: list[tuple[Item, str]]) -> list[Item]:
+def _list_items(body: list[Item]) -> list[Item]:
     """One item per line, bullet dropped; an indented line right after an item continues it."""
     items: list[Item] = []
     item_indent = 0
     previous_blank = True
-    for item, raw in body:
+    for item in body:
         if not item.text:
             previous_blank = True
             continue
