@@ -80,9 +80,9 @@ def good_values() -> dict[str, Any]:
 
 def shaped(schema: dict[str, Any] | None, values: Any) -> Any:
     """``values`` cut to the shape ``schema`` asks for: what a schema-following model would reply."""
-    if not schema or schema.get("type") != "object":
+    if not schema or schema.get("type") != "object" or not isinstance(values, dict):
         return values
-    return {key: shaped(sub, values.get(key)) for key, sub in schema.get("properties", {}).items()}
+    return {key: shaped(sub, values[key]) for key, sub in schema.get("properties", {}).items() if key in values}
 
 
 def schema_model(values: dict[str, Any] | None = None, delay: float = 0.0, **usage: int) -> Callable[[Recorded], Reply]:
@@ -104,6 +104,9 @@ class LLMServer:
         self.script: list[Responder] = list(script or [])
         self.default: Responder = default or schema_model()
         self.requests: list[Recorded] = []
+        #: The most requests the server was handling at the same moment.
+        self.max_in_flight = 0
+        self._in_flight = 0
         self._lock = threading.Lock()
         self._release = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -131,6 +134,11 @@ class LLMServer:
             responder = self.script.pop(0) if self.script else self.default
         return responder(request) if callable(responder) else responder
 
+    def _busy(self, delta: int) -> None:
+        with self._lock:
+            self._in_flight += delta
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         owner = self
 
@@ -156,7 +164,9 @@ class LLMServer:
                     owner._release.wait(timeout=60)
                     return
                 if reply.delay:
+                    owner._busy(1)
                     time.sleep(reply.delay)
+                    owner._busy(-1)  # only delayed replies overlap long enough to count
                 payload = reply.body if isinstance(reply.body, (bytes, str)) else json.dumps(reply.body)
                 data = payload.encode("utf-8") if isinstance(payload, str) else payload
                 try:

@@ -20,13 +20,13 @@ def run_draft(paths: Sequence[str], *, only: Sequence[str] = (), overwrite: bool
     from qtool.draft.cache import Cache
     from qtool.draft.drafter import Drafter
     from qtool.draft.reply import fields_for
-    from qtool.draft.settings import SettingsError, resolve_settings
+    from qtool.draft.settings import SettingsError, llm_source, resolve_settings
     from qtool.files import question_files
     from qtool.report import exit_code, report
 
     config = config_or_exit()
     try:
-        settings = resolve_settings(config.llm, source=f"{config.source or 'configuration'}: [tool.qtool.llm]")
+        settings = resolve_settings(config.llm, source=llm_source(config.source))
     except SettingsError as exc:
         raise ConfigUsageError(str(exc)) from None
     if not settings.configured:

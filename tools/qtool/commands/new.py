@@ -25,12 +25,12 @@ def run_new(role: str, question: str, category: str, *, slug: str | None = None,
             no_llm: bool = False, no_cache: bool = False) -> int:
     """Write questions/<role>/<slug>.yaml (drafted, or a skeleton), then check it; returns the exit status."""
     from qtool.draft.create import NewError, plan_target, question_text
-    from qtool.draft.settings import SettingsError, resolve_settings
+    from qtool.draft.settings import SettingsError, llm_source, resolve_settings
     from qtool.fsutil import atomic_write
 
     config = config_or_exit()
     try:
-        settings = resolve_settings(config.llm, source=f"{config.source or 'configuration'}: [tool.qtool.llm]")
+        settings = resolve_settings(config.llm, source=llm_source(config.source))
     except SettingsError as exc:
         raise ConfigUsageError(str(exc)) from None
     try:
@@ -68,11 +68,9 @@ def run_new(role: str, question: str, category: str, *, slug: str | None = None,
 
 
 def _check(path: str) -> None:
-    """Show the new file's problems with the full check (validate alone until check exists)."""
-    try:
-        from qtool.commands.check import run_check
-    except ImportError:
-        from qtool.commands.validate import run_validate as run_check
+    """Show the new file's problems, as `qtool check` reports them (informational: the file is written)."""
+    from qtool.commands.check import run_check
+
     run_check([path])
 
 

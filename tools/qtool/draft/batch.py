@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -63,22 +62,23 @@ def draft_files(plans: Sequence[Plan], drafter: Drafter, concurrency: int,
                 progress: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """Draft every plan with up to ``concurrency`` requests in flight; write each file as its reply arrives.
 
-    On Ctrl-C no new request starts and no further file is written; files already written
-    were replaced atomically, so none is ever half-written.
+    Worker threads only talk to the server; replies are merged and written here, in the
+    calling thread (ruamel.yaml objects are not thread-safe). On Ctrl-C no new request
+    starts and no further file is written; every write is atomic, so none is half-written.
     """
-    stop = threading.Event()
     prov = provenance(drafter.settings.model, prompt_version())
     outcomes: list[Outcome] = []
     pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="qtool-draft")
     try:
-        futures = [pool.submit(_draft_one, plan, drafter, prov, stop) for plan in plans]
+        futures = {pool.submit(_request, plan, drafter): plan for plan in plans}
         for future in as_completed(futures):
-            outcome = future.result()
+            plan = futures[future]
+            reply = future.result()
+            outcome = reply if isinstance(reply, Outcome) else _write(plan, reply, prov)
             outcomes.append(outcome)
             if progress is not None:
                 progress(outcome)
     except BaseException:
-        stop.set()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
@@ -86,18 +86,21 @@ def draft_files(plans: Sequence[Plan], drafter: Drafter, concurrency: int,
     return sorted(outcomes, key=lambda o: order[o.path])
 
 
-def _draft_one(plan: Plan, drafter: Drafter, prov: dict[str, str], stop: threading.Event) -> Outcome:
-    from qtool.fsutil import atomic_write
-    from qtool.loader import LoadError, load_text
-
-    if stop.is_set():
-        return Outcome(plan.path, problem=_line(plan.path, "not drafted: interrupted", Severity.WARNING))
+def _request(plan: Plan, drafter: Drafter) -> dict[str, Any] | Outcome:
+    """The validated reply for one plan, or the Outcome saying why there is none."""
     try:
-        reply = drafter.draft(plan.job)
+        return drafter.draft(plan.job)
     except BudgetSpent as exc:
         return Outcome(plan.path, problem=_line(plan.path, f"not drafted: {exc}", Severity.WARNING))
     except DraftError as exc:
         return Outcome(plan.path, problem=_line(plan.path, f"could not draft: {exc}; file left as it was"))
+
+
+def _write(plan: Plan, reply: dict[str, Any], prov: dict[str, str]) -> Outcome:
+    """Fill the reply into the file's text as read, prove nothing else changed, and replace the file."""
+    from qtool.fsutil import atomic_write
+    from qtool.loader import LoadError, load_text
+
     try:
         text = fill_text(plan.text, reply, plan.job.fields, prov)
     except MergeError as exc:
@@ -109,8 +112,6 @@ def _draft_one(plan: Plan, drafter: Drafter, prov: dict[str, str], stop: threadi
     changed = kept_intact(plan.data, after.data, plan.job.fields)
     if changed:  # pragma: no cover - a guard: round-trip editing keeps what it does not fill
         return Outcome(plan.path, problem=_line(plan.path, f"drafting would change {', '.join(changed)}; file left as it was"))
-    if stop.is_set():
-        return Outcome(plan.path, problem=_line(plan.path, "not written: interrupted", Severity.WARNING))
     if _current_text(plan.path) != plan.text:
         return Outcome(plan.path, problem=_line(plan.path, "the file changed while drafting; run qtool draft again"))
     atomic_write(plan.path, text)

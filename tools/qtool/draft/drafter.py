@@ -8,7 +8,7 @@ from typing import Any
 from qtool.draft.cache import Cache, cache_key
 from qtool.draft.client import ChatClient, DraftError, Stats
 from qtool.draft.messages import DraftJob, build_messages, clean_reply, repair_message
-from qtool.draft.reply import parse_reply, reply_errors, reply_schema, wire_schema
+from qtool.draft.reply import parse_reply, reply_errors, reply_schema, trim_reply, wire_schema
 from qtool.draft.settings import LLMSettings
 
 #: Replies that fail validation are sent back with their errors at most this many times.
@@ -56,7 +56,7 @@ class Drafter:
                 self.stats.add(retries=1)
             content = self.client().complete(messages, wire)
             try:
-                reply = clean_reply(parse_reply(content))
+                reply = trim_reply(clean_reply(parse_reply(content)), schema)
                 errors = reply_errors(reply, schema)
             except ValueError as exc:
                 errors = [str(exc)]

@@ -94,6 +94,14 @@ def reply_errors(data: Any, schema: dict[str, Any], limit: int = 10) -> list[str
     return out
 
 
+def trim_reply(data: Any, schema: dict[str, Any]) -> Any:
+    """``data`` without keys ``schema`` does not ask for: JSON-mode models often write every part."""
+    if not isinstance(data, dict) or "properties" not in schema:
+        return data
+    props = schema["properties"]
+    return {key: trim_reply(value, props[key]) for key, value in data.items() if key in props}
+
+
 def parse_reply(content: str | None) -> Any:
     """The JSON object in a reply's text, tolerating a Markdown code fence around it; ValueError if none."""
     if content is None or not content.strip():

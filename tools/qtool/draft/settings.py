@@ -75,6 +75,15 @@ def resolve_settings(table: Mapping[str, Any] | None, env: Mapping[str, str] | N
     return LLMSettings(api_key=key, **values)
 
 
+def llm_source(config_source: str | None) -> str:
+    """Where the llm table came from, for messages: ``pyproject.toml:[tool.qtool.llm]``."""
+    if not config_source:
+        return "[tool.qtool.llm]"
+    if config_source.endswith(":[tool.qtool]"):
+        return config_source[: -len(":[tool.qtool]")] + ":[tool.qtool.llm]"
+    return f"{config_source}:[llm]"
+
+
 def _check(key: str, value: Any, where: str) -> Any:
     if key == "model":
         if not isinstance(value, str) or not value.strip() or any(ord(c) < 32 for c in value):

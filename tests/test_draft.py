@@ -1,0 +1,328 @@
+"""``qtool draft`` against a real OpenAI-compatible server on 127.0.0.1, through the real openai client."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from llm_server import LLMServer, Reply, chat, error, good_values, schema_model
+from qtool.draft.reply import full_reply_schema, reply_schema, wire_schema, fields_for
+from qtool.loader import load_file
+from qtool.schema import validate_question
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "draft"
+KEY = "sk-test-Zq81Hx0secretkey"
+PARTIAL = "questions/data-analyst/analysis-changed-decision.yaml"
+
+
+@pytest.fixture
+def bank(empty_bank: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty bank holding the partial fixture file, with short timeouts and no endpoint yet."""
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "QTOOL_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    target = empty_bank / PARTIAL
+    target.parent.mkdir(parents=True)
+    shutil.copy(FIXTURES / "partial.yaml", target)
+    configure(empty_bank)
+    return empty_bank
+
+
+def configure(root: Path, **llm: object) -> None:
+    settings = {"timeout": 2, "max_retries": 1, "model": "test-model", **llm}
+    body = "\n".join(f"{key} = {json.dumps(value)}" for key, value in settings.items())
+    (root / "pyproject.toml").write_text(f"[tool.qtool.llm]\n{body}\n", encoding="utf-8")
+
+
+def use(server: LLMServer, monkeypatch: pytest.MonkeyPatch, key: str | None = KEY) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+    if key:
+        monkeypatch.setenv("OPENAI_API_KEY", key)
+
+
+def data(path: str | Path) -> dict:
+    loaded = load_file(str(path))
+    assert not hasattr(loaded, "message"), loaded
+    return loaded.data
+
+
+def test_good_reply_fills_only_what_is_missing_and_keeps_comments(bank, run, monkeypatch):
+    before = (bank / PARTIAL).read_text()
+    with LLMServer() as server:
+        use(server, monkeypatch)
+        result = run("draft", PARTIAL)
+    assert result.exit_code == 0, result.output + result.stderr
+    text = (bank / PARTIAL).read_text()
+    after = data(bank / PARTIAL)
+    good = good_values()
+    # Human-written values and comments stay; missing parts, skeleton markers and the empty list are filled.
+    assert after["answers"]["sample"]["text"] == data(FIXTURES / "partial.yaml")["answers"]["sample"]["text"]
+    assert after["prep_tips"] == ["Know the numbers behind your story."]
+    assert "# Written by hand: the draft must keep this text and both comments." in text
+    assert "# keep me" in text
+    assert after["answers"]["solid"] == good["answers"]["solid"] | {
+        "text": good["answers"]["solid"]["text"] + "\n", "critique": good["answers"]["solid"]["critique"] + "\n"}
+    assert after["answers"]["exceptional"]["critique"].strip() == good["answers"]["exceptional"]["critique"]
+    assert after["competencies"] == good["competencies"]
+    assert after["status"] == "draft" and after["guid"] == "Qm7Tz2Lp9x"
+    assert after["provenance"]["drafted_by"] == "test-model"
+    assert after["provenance"]["drafted_at"].endswith("Z") and after["provenance"]["prompt_version"]
+    assert validate_question(load_file(str(bank / PARTIAL))) == []
+    assert text != before and text.startswith("# yaml-language-server: $schema=")
+    # One request, asking for exactly the missing fields with a strict JSON Schema.
+    assert len(server.requests) == 1
+    request = server.requests[0]
+    wanted = fields_for(())[1:5] + (("competencies",),)
+    assert request.body["response_format"] == {
+        "type": "json_schema",
+        "json_schema": {"name": "question_draft", "strict": True, "schema": wire_schema(reply_schema(wanted))}}
+    assert request.body["model"] == "test-model"
+    assert "Know the numbers behind your story." in request.messages[-1]["content"]  # the context it must fit
+    assert "drafted answers.solid.text" in result.output
+    assert "1 request (0 retries)" in result.stderr and "tokens: 100 prompt + 50 completion" in result.stderr
+
+
+def test_garbage_then_good_is_one_retry(bank, run, monkeypatch):
+    with LLMServer(script=[chat("Sure! Here is your draft: {answers: ...")]) as server:
+        use(server, monkeypatch)
+        result = run("draft", PARTIAL)
+    assert result.exit_code == 0, result.stderr
+    assert len(server.requests) == 2
+    assert "not JSON" in server.requests[1].messages[-1]["content"]
+    assert server.requests[1].messages[-2] == {"role": "assistant", "content": "Sure! Here is your draft: {answers: ..."}
+    assert "2 requests (1 retry)" in result.stderr
+    assert data(bank / PARTIAL)["competencies"] == good_values()["competencies"]
+
+
+def test_schema_invalid_reply_sends_the_errors_back(bank, run, monkeypatch):
+    bad = good_values()
+    del bad["answers"]["exceptional"]["critique"]
+    bad["competencies"] = []
+    with LLMServer(script=[schema_model(bad)]) as server:
+        use(server, monkeypatch)
+        result = run("draft", PARTIAL)
+    assert result.exit_code == 0, result.stderr
+    assert len(server.requests) == 2
+    feedback = server.requests[1].messages[-1]["content"]
+    assert "answers.exceptional: 'critique' is a required property" in feedback
+    assert "competencies: [] should be non-empty" in feedback
+    assert data(bank / PARTIAL)["answers"]["exceptional"]["critique"].strip()
+
+
+def test_replies_that_never_fit_fail_cleanly_and_write_nothing(bank, run, monkeypatch):
+    before = (bank / PARTIAL).read_bytes()
+    with LLMServer(default=chat('{"answers": {}}')) as server:
+        use(server, monkeypatch)
+        result = run("draft", PARTIAL)
+    assert result.exit_code == 1
+    assert len(server.requests) == 3  # the first reply and two repair rounds
+    assert result.stdout.splitlines() == [
+        f"{PARTIAL}:1:1: error: could not draft: the model's reply did not fit the question schema after 3 attempts: "
+        "the reply: 'competencies' is a required property (and 2 more); file left as it was [draft]"]
+    assert (bank / PARTIAL).read_bytes() == before
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_rate_limit_waits_for_retry_after_then_succeeds(bank, run, monkeypatch):
+    with LLMServer(script=[error(429, "Rate limit reached", {"Retry-After": "1"})]) as server:
+        use(server, monkeypatch)
+        started = time.monotonic()
+        result = run("draft", PARTIAL)
+        elapsed = time.monotonic() - started
+    assert result.exit_code == 0, result.stderr
+    assert len(server.requests) == 2
+    assert 1.0 <= elapsed < 4, elapsed
+    assert "2 requests (1 retry)" in result.stderr
+
+
+def test_persistent_server_error_is_one_clear_line_and_nothing_written(bank, run, monkeypatch):
+    before = (bank / PARTIAL).read_bytes()
+    with LLMServer(default=error(500, "model crashed", {"Retry-After": "0.1"})) as server:
+        use(server, monkeypatch)
+        result = run("draft", PARTIAL)
+    assert result.exit_code == 1
+    assert len(server.requests) == 2  # max_retries = 1
+    assert f"{PARTIAL}:1:1: error: could not draft: HTTP 500 from {server.url} after 2 attempts: model crashed; file left as it was [draft]" in result.output
+    assert (bank / PARTIAL).read_bytes() == before
+    assert list((bank / PARTIAL).parent.iterdir()) == [bank / PARTIAL]  # no temp file left behind
+
+
+@pytest.mark.parametrize("retries", [0, 1])
+def test_server_that_never_answers_times_out_within_the_bound(bank, run, monkeypatch, retries):
+    configure(bank, timeout=1, max_retries=retries)
+    before = (bank / PARTIAL).read_bytes()
+    with LLMServer(default=Reply(hang=True)) as server:
+        use(server, monkeypatch)
+        started = time.monotonic()
+        result = run("draft", PARTIAL)
+        elapsed = time.monotonic() - started
+    # Each attempt waits `timeout`; the openai client backs off at most 0.5 s before its first retry.
+    bound = (retries + 1) * 1.0 + 0.5 * retries
+    assert result.exit_code == 1
+    assert retries + 1 <= elapsed < bound + 1.0, elapsed
+    assert f"no reply from {server.url} within 1 s (tried {retries + 1} time" in result.output
+    assert (bank / PARTIAL).read_bytes() == before
+
+
+def test_concurrent_drafts_overlap(bank, run, monkeypatch):
+    src = (bank / PARTIAL).read_text()
+    for index in range(8):
+        (bank / f"questions/data-analyst/copy-{index}.yaml").write_text(src.replace("analysis-changed-decision", f"copy-{index}"))
+    (bank / PARTIAL).unlink()
+    with LLMServer(default=schema_model(delay=0.3)) as server:
+        use(server, monkeypatch)
+        run("draft", "--no-cache", "questions/data-analyst/copy-0.yaml")  # warm up: imports, connection
+        started = time.monotonic()
+        result = run("draft", "--concurrency", "4", "--no-cache")
+        elapsed = time.monotonic() - started
+    assert result.exit_code == 0, result.output + result.stderr
+    assert len(server.requests) == 1 + 7  # copy-0 was complete after the warm-up
+    assert server.max_in_flight == 4
+    assert elapsed < 0.5 * 7 * 0.3 + 0.5, elapsed  # serial would take 2.1 s; 4 at a time about 0.6 s
+    assert "drafted 7 of 7 files" in result.stderr
+    for index in range(8):
+        assert validate_question(load_file(str(bank / f"questions/data-analyst/copy-{index}.yaml"))) == []
+
+
+def test_repeated_run_hits_the_cache(bank, run, monkeypatch):
+    original = (bank / PARTIAL).read_text()
+    with LLMServer() as server:
+        use(server, monkeypatch)
+        first = run("draft", PARTIAL)
+        drafted = data(bank / PARTIAL)
+        (bank / PARTIAL).write_text(original)
+        second = run("draft", PARTIAL)
+        assert len(server.requests) == 1
+        assert "0 requests (0 retries), 1 from cache" in second.stderr
+        assert (bank / ".qtool-cache").is_dir()
+        (bank / PARTIAL).write_text(original)
+        third = run("draft", "--no-cache", PARTIAL)
+        assert len(server.requests) == 2
+    assert first.exit_code == second.exit_code == third.exit_code == 0
+    again = data(bank / PARTIAL)
+    assert {k: v for k, v in again.items() if k != "provenance"} == {k: v for k, v in drafted.items() if k != "provenance"}
+
+
+def test_key_is_sent_but_never_shown_or_written(bank, run, monkeypatch):
+    with LLMServer(script=[error(401, f"Incorrect API key provided: {KEY}.")]) as server:
+        use(server, monkeypatch)
+        refused = run("draft", PARTIAL)
+        drafted = run("draft", PARTIAL)
+    assert [r.headers["authorization"] for r in server.requests] == [f"Bearer {KEY}"] * 2
+    assert refused.exit_code == 1 and "refused the API key (HTTP 401)" in refused.output
+    assert drafted.exit_code == 0
+    for output in (refused.output, refused.stderr, drafted.output, drafted.stderr):
+        assert KEY not in output
+    for path in bank.rglob("*"):
+        if path.is_file():
+            assert KEY.encode() not in path.read_bytes(), path
+
+
+def test_keyless_local_server_gets_a_placeholder_key(bank, run, monkeypatch):
+    with LLMServer() as server:
+        use(server, monkeypatch, key=None)
+        result = run("draft", PARTIAL)
+    assert result.exit_code == 0, result.stderr
+    assert server.requests[0].headers["authorization"] == "Bearer no-key"
+
+
+def test_server_without_json_schema_gets_json_mode(bank, run, monkeypatch):
+    def picky(request):
+        if request.body["response_format"]["type"] == "json_schema":
+            return error(400, "response_format of type 'json_schema' is not supported by this model")
+        return chat(json.dumps(good_values()))  # JSON mode: every part, more than was asked for
+
+    with LLMServer(default=picky) as server:
+        use(server, monkeypatch)
+        result = run("draft", PARTIAL)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert [r.body["response_format"]["type"] for r in server.requests] == ["json_schema", "json_object"]
+    assert '"competencies"' in server.requests[1].messages[-1]["content"]  # the schema is in the prompt too
+    assert data(bank / PARTIAL)["competencies"] == good_values()["competencies"]
+
+
+def test_only_and_overwrite(bank, run, monkeypatch):
+    with LLMServer() as server:
+        use(server, monkeypatch)
+        only = run("draft", "--only", "competencies", PARTIAL)
+        after = data(bank / PARTIAL)
+        assert after["competencies"] == good_values()["competencies"]
+        assert "critique" not in after["answers"]["solid"]
+        assert server.requests[0].schema["required"] == ["competencies"]
+        overwrite = run("draft", "--only", "answers", "--overwrite", PARTIAL)
+    assert only.exit_code == overwrite.exit_code == 0
+    assert server.requests[1].schema["properties"]["answers"]["required"] == ["sample", "solid", "exceptional"]
+    assert data(bank / PARTIAL)["answers"]["sample"]["text"].strip() == good_values()["answers"]["sample"]["text"]
+
+
+def test_budget_stops_new_requests(bank, run, monkeypatch):
+    src = (bank / PARTIAL).read_text()
+    for index in range(3):
+        text = src.replace("analysis-changed-decision", f"b-{index}").replace("a decision", f"decision {index}")
+        (bank / f"questions/data-analyst/b-{index}.yaml").write_text(text)  # distinct questions: no cache hits
+    (bank / PARTIAL).unlink()
+    with LLMServer(default=schema_model(prompt_tokens=900, completion_tokens=300)) as server:
+        use(server, monkeypatch)
+        result = run("draft", "--concurrency", "1", "--budget", "1000")
+    assert len(server.requests) == 1
+    assert result.exit_code == 0  # budget stops are warnings
+    assert "drafted 1 of 3 files" in result.stderr
+    assert result.output.count("warning: not drafted: token budget spent (1200 of 1000 tokens used) [draft]") == 2
+
+
+def test_skeleton_from_new_is_drafted(empty_bank, run, monkeypatch):
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "QTOOL_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    made = run("new", "--role", "Data Analyst", "--question", "How do you check a dashboard's numbers?", "--category", "technical")
+    assert made.exit_code == 0 and "wrote a skeleton" in made.stderr
+    path = empty_bank / "questions/data-analyst/check-dashboard-s-numbers.yaml"
+    with LLMServer() as server:
+        use(server, monkeypatch)
+        result = run("draft")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "TODO(qtool)" not in path.read_text()
+    assert data(path)["answers"]["sample"]["text"].strip() == good_values()["answers"]["sample"]["text"]
+
+
+def test_nothing_to_draft_makes_no_request(bank, run, monkeypatch):
+    seed = Path(__file__).resolve().parent.parent / "questions" / "marketing-specialist" / "social-media-crisis.yaml"
+    target = bank / "questions/marketing-specialist/social-media-crisis.yaml"
+    target.parent.mkdir()
+    shutil.copy(seed, target)
+    with LLMServer() as server:
+        use(server, monkeypatch)
+        result = run("draft", str(target.relative_to(bank)))
+    assert result.exit_code == 0
+    assert server.requests == []
+    assert "nothing to draft" in result.stderr
+
+
+def test_without_endpoint_draft_is_a_usage_error(bank, run):
+    result = run("draft", PARTIAL)
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "Error: no LLM endpoint configured (set OPENAI_API_KEY, or OPENAI_BASE_URL or base_url in [tool.qtool.llm] "
+        "for a local server): nothing to draft with"]
+
+
+def test_bad_llm_config_is_one_line_exit_2(bank, run, monkeypatch):
+    configure(bank, timeout="soon")
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    result = run("draft", PARTIAL)
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "'timeout' must be a positive number of seconds, got 'soon'" in result.stderr
+
+
+def test_unreadable_file_is_reported_not_drafted(bank, run, monkeypatch):
+    (bank / "questions/data-analyst/broken.yaml").write_text("role: [unclosed\n")
+    with LLMServer() as server:
+        use(server, monkeypatch)
+        result = run("draft", "questions/data-analyst/broken.yaml", PARTIAL)
+    assert result.exit_code == 1
+    assert "questions/data-analyst/broken.yaml:2:1: error: invalid YAML" in result.output
+    assert len(server.requests) == 1
+    assert full_reply_schema()["required"] == ["answers", "prep_tips", "competencies"]
