@@ -1,0 +1,68 @@
+"""What a lint rule is: a name, a one-line description, a default severity, options and a check."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, ClassVar, Iterable, Mapping, Sequence
+
+from qtool.model import Position, Problem, Question, Severity
+
+
+class Rule:
+    """One lint rule; subclasses set the class attributes and override ``check`` or ``check_bank``.
+
+    Rules yield Problems at their default severity; the engine applies the configured one.
+    """
+
+    #: Kebab-case name: the problem code, the key in ``[tool.qtool.rules]`` and in suppressions.
+    name: ClassVar[str] = ""
+    #: One line for ``qtool rules``.
+    description: ClassVar[str] = ""
+    default_severity: ClassVar[Severity] = Severity.WARNING
+    #: The severity under ``--strict``, when it differs (draft files become errors).
+    strict_severity: ClassVar[Severity | None] = None
+    #: Option name -> default value; configuration may set any of these, nothing else.
+    options: ClassVar[Mapping[str, Any]] = {}
+    #: False when the check reads the file tolerantly and should also run on files that fail the schema.
+    needs_valid: ClassVar[bool] = True
+    #: Top-level keys whose schema errors this rule explains better: ``qtool check`` then prints
+    #: only the rule's line for a spot both flag.
+    covers_schema: ClassVar[tuple[str, ...]] = ()
+    #: True for rules that see the whole bank (``check_bank``) rather than one file (``check``).
+    bank_wide: ClassVar[bool] = False
+
+    def validate_options(self, options: Mapping[str, Any]) -> str | None:
+        """A message when option values are out of range (types are checked by the caller)."""
+        return None
+
+    def prepare(self, options: dict[str, Any], root: Path) -> dict[str, Any]:
+        """Options as ``check`` receives them: once per run, e.g. to read a file the rule needs."""
+        return options
+
+    def check(self, question: Question, options: Mapping[str, Any]) -> Iterable[Problem]:
+        """Problems in one file."""
+        return ()
+
+    def check_bank(self, questions: Sequence[Question], options: Mapping[str, Any], report_on: set[str]) -> Iterable[Problem]:
+        """Problems that need the whole bank, for the files whose path is in ``report_on`` only."""
+        return ()
+
+    def at(self, question: Question | str, pos: Position, message: str) -> Problem:
+        """A Problem of this rule at ``pos`` in the question's file."""
+        path = question if isinstance(question, str) else question.path
+        return Problem(path, pos[0], pos[1], self.default_severity, message, self.name)
+
+
+def quote(text: str, limit: int = 60) -> str:
+    """A value shown in a message: quoted, on one line, shortened when long."""
+    flat = " ".join(text.split())
+    if len(flat) > limit:
+        flat = flat[: limit - 3].rstrip() + "..."
+    return f"'{flat}'"
+
+
+@lru_cache(maxsize=64)
+def word_count(text: str) -> int:
+    """Words in a text (cached: several rules count the same answers)."""
+    return len(text.split())

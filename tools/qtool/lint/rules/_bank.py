@@ -1,0 +1,42 @@
+"""Helpers the bank-wide rules share: grouping by a key and naming the other files."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from functools import lru_cache
+from typing import Callable, Hashable, Iterator, Sequence
+
+from qtool.model import Question
+
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=1 << 17)
+def words(text: str) -> tuple[str, ...]:
+    """Lower-case words without punctuation: what two questions are compared on (cached: two rules ask)."""
+    return tuple(_NON_WORD.sub(" ", text.casefold()).split())
+
+
+def role_of(q: Question) -> str:
+    """The role part of the id (``marketing-specialist``), else the role as written."""
+    if q.id and "/" in q.id:
+        return q.id.split("/", 1)[0]
+    return (q.role or "").casefold()
+
+
+def groups(questions: Sequence[Question], key: Callable[[Question], Hashable | None]) -> Iterator[list[Question]]:
+    """Questions sharing a key (None keys ignored), for every key shared by more than one."""
+    by_key: dict[Hashable, list[Question]] = defaultdict(list)
+    for q in questions:
+        value = key(q)
+        if value is not None:
+            by_key[value].append(q)
+    return (group for group in by_key.values() if len(group) > 1)
+
+
+def others(q: Question, group: Sequence[Question], limit: int = 3) -> str:
+    """The other files of a group, the first few by path, with a count of the rest."""
+    names = sorted(other.path for other in group if other is not q)
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")

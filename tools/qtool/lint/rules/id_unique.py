@@ -1,0 +1,25 @@
+"""No two files in the bank carry the same id."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping, Sequence
+
+from qtool.lint.rule import Rule
+from qtool.lint.rules._bank import groups, others
+from qtool.model import Problem, Question, Severity
+
+
+class IdUnique(Rule):
+    name = "id-unique"
+    description = "every id is used by one file only"
+    default_severity = Severity.ERROR
+    bank_wide = True
+
+    def check_bank(self, questions: Sequence[Question], options: Mapping[str, Any], report_on: set[str]) -> Iterator[Problem]:
+        for group in groups(questions, lambda q: q.id):
+            for q in group:
+                if q.path in report_on:
+                    yield self.at(q, q.pos("id"), f"id '{q.id}' is also used by {others(q, group)}: each question needs its own id (its path under questions/)")
+
+
+RULE = IdUnique()

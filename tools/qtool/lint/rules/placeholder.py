@@ -1,0 +1,74 @@
+"""No placeholder text left in: skeleton markers, TODO/TBD/FIXME, lorem ipsum, <...> and [...] stand-ins."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from qtool.lint.rule import Rule, quote
+from qtool.model import Problem, Question, Severity
+from qtool.skeleton import SKELETON_MARKER
+
+#: Each kind of placeholder and what the author should do about it; the first match on a line wins.
+KINDS = {
+    "skeleton": (re.escape(SKELETON_MARKER), "skeleton text from `qtool new` is still here: replace the whole line with the real text"),
+    "marker": (r"\b(?:TODO|TBD|FIXME|XXX)\b", "{found} left in: finish the text and remove the marker"),
+    "lorem": (r"\b[Ll]orem\s+ipsum\b", "placeholder text {found}: write the real text"),
+    "angle": (r"<[A-Za-z][^<>\n]{0,80}>", "placeholder {found} left in: fill it in"),
+    "bracket": (r"\[(?i:insert|add|your|company|name|candidate|placeholder|x+)\b[^\[\]\n]{0,80}\]", "placeholder {found} left in: fill it in"),
+    "number": (r"\bX+%", "{found} stands in for a number: use a realistic figure"),
+    "ellipsis": (r"(?m:(?:^[ \t]+(?:- )?|:[ \t]+)(?:\.\.\.|\u2026)[ \t]*$)", "'...' stands in for text that is not written yet: write it"),
+}
+PATTERN = re.compile("|".join(f"(?P<{kind}>{regex})" for kind, (regex, _) in KINDS.items()))
+#: Cheap substring tests: a file containing none of these cannot match, so most files skip the regex.
+_HINTS = ("TODO", "TBD", "FIXME", "XXX", "X%", "<", "[", "...", "\u2026", "psum")
+
+
+def _has_hint(text: str) -> bool:
+    return any(hint in text for hint in _HINTS)
+
+
+class Placeholder(Rule):
+    name = "placeholder"
+    description = "no placeholder text left in (skeleton markers, TODO, TBD, FIXME, lorem ipsum, <...>, [insert ...], X%)"
+    default_severity = Severity.ERROR
+    needs_valid = False
+    #: ``extra-patterns``: regular expressions the bank also treats as placeholders.
+    options = {"extra-patterns": []}
+
+    def validate_options(self, options: Mapping[str, Any]) -> str | None:
+        for pattern in options["extra-patterns"]:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                return f"'extra-patterns': {pattern!r} is not a valid regular expression: {exc}"
+        return None
+
+    def prepare(self, options: dict[str, Any], root: Path) -> dict[str, Any]:
+        return {**options, "compiled": [re.compile(p) for p in options["extra-patterns"]]}
+
+    def check(self, q: Question, options: Mapping[str, Any]) -> Iterator[Problem]:
+        text = q.text
+        extra = options.get("compiled", ())
+        found: dict[int, Problem] = {}
+        if _has_hint(text):
+            for match in PATTERN.finditer(text):
+                kind = match.lastgroup or "marker"
+                start = match.start(kind)
+                if kind == "ellipsis":
+                    start = text.index("\u2026" if "\u2026" in match.group() else "...", match.start())
+                self._add(found, q, text, start, KINDS[kind][1].format(found=quote(match.group(kind).strip())))
+        for pattern in extra:
+            for match in pattern.finditer(text):
+                self._add(found, q, text, match.start(), f"{quote(match.group())} matches the bank's placeholder pattern {pattern.pattern!r}: write the real text")
+        return iter(sorted(found.values()))
+
+    def _add(self, found: dict[int, Problem], q: Question, text: str, offset: int, message: str) -> None:
+        line = text.count("\n", 0, offset) + 1
+        if line not in found:
+            column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+            found[line] = self.at(q, (line, column), message)
+
+
+RULE = Placeholder()

@@ -1,0 +1,48 @@
+"""One-line values (question, role, ids, tips, competencies ...) have no stray spaces or line breaks."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping
+
+from qtool.lint.rule import Rule
+from qtool.model import Problem, Question, Severity
+
+#: Keys whose values are one line of text.
+ONE_LINE = ("id", "guid", "role", "question", "category", "status")
+#: Lists whose items are one line of text each.
+ONE_LINE_ITEMS = ("prep_tips", "competencies", "related")
+
+
+class StrayWhitespace(Rule):
+    name = "stray-whitespace"
+    description = "one-line values (question, role, tips, competencies, ids) have no leading or trailing whitespace or line breaks"
+    default_severity = Severity.WARNING
+
+    def check(self, q: Question, options: Mapping[str, Any]) -> Iterator[Problem]:
+        for key in ONE_LINE:
+            yield from self._value(q, key, q.data.get(key))
+        for key in ONE_LINE_ITEMS:
+            items = q.data.get(key)
+            if isinstance(items, list):
+                for index, item in enumerate(items):
+                    yield from self._value(q, f"{key}[{index}]", item)
+        provenance = q.data.get("provenance")
+        if isinstance(provenance, dict):
+            for key, value in provenance.items():
+                yield from self._value(q, f"provenance.{key}", value)
+
+    def _value(self, q: Question, where: str, value: Any) -> Iterator[Problem]:
+        if not isinstance(value, str) or not value:
+            return
+        body = value.strip()
+        if "\n" in body or "\r" in body:
+            yield self.at(q, q.pos(where), f"{where} spans several lines: write it on one line")
+        elif value != body:
+            if body and value.rstrip(" \t").endswith(("\n", "\r")) and not value[0].isspace():
+                yield self.at(q, q.pos(where), f"{where} ends with a line break: write it as a plain one-line value, not a '|' block")
+            else:
+                side = "starts and ends" if value[0].isspace() and value[-1].isspace() else "starts" if value[0].isspace() else "ends"
+                yield self.at(q, q.pos(where), f"{where} {side} with whitespace: remove it")
+
+
+RULE = StrayWhitespace()

@@ -1,0 +1,29 @@
+"""Tiers rise: the solid answer is longer than the sample, the exceptional longer than the solid."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping
+
+from qtool.lint.rule import Rule, word_count
+from qtool.model import Problem, Question, Severity
+
+
+class TiersRise(Rule):
+    name = "tiers-rise"
+    description = "the solid answer is longer than the sample, and the exceptional longer than the solid"
+    default_severity = Severity.WARNING
+
+    def check(self, q: Question, options: Mapping[str, Any]) -> Iterator[Problem]:
+        for lower, upper, adds in (("sample", "solid", "specific actions and their impact"),
+                                   ("solid", "exceptional", "leadership, root cause, prevention and measured results")):
+            low, high = q.answer(lower), q.answer(upper)
+            if not low or not high or not low.text or not high.text:
+                continue
+            n_low, n_high = word_count(low.text), word_count(high.text)
+            if n_high <= n_low:
+                yield self.at(q, q.pos(f"answers.{upper}.text"),
+                              f"the {upper} answer ({n_high} words) is not longer than the {lower} answer ({n_low} words): "
+                              f"a better answer adds {adds}")
+
+
+RULE = TiersRise()
