@@ -213,3 +213,13 @@ def test_times_outside_git_are_mtimes(tmp_path: Path) -> None:
     os.utime(path, (1_234_567_890, 1_234_567_890))
     assert file_times([str(path)], tmp_path) == {str(path): 1_234_567_890}
     assert file_times([], tmp_path) == {}
+
+
+def test_markdown_pages_and_bad_config(bank: Path, run: Callable[..., Any]) -> None:
+    result = run("export", "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    assert len(list((bank / "exports" / "pages").rglob("*.md"))) == 10
+    assert "wrote 10 pages to exports/pages" in result.stderr
+    (bank / ".qtool.toml").write_text("[rules]\nno-such-rule = true\n")
+    result = run("export")
+    assert result.exit_code == 2 and "Traceback" not in result.output

@@ -9,7 +9,8 @@ from typing import Any, Callable, Sequence
 
 import click
 
-from qtool.commands._common import config_or_exit, paths_argument
+from qtool.commands._common import ConfigUsageError, config_or_exit, paths_argument
+from qtool.config import ConfigError
 
 FORMATS = ("json", "csv", "anki", "markdown", "all")
 #: What ``--format all`` writes.
@@ -28,7 +29,7 @@ def run_export(
     force: bool = False,
 ) -> int:
     """Export the given files (default: the bank) in ``fmt``; returns the exit status."""
-    from qtool.export import DEFAULT_PATHS, MARKDOWN_DIR, ExportError, sort_questions
+    from qtool.export import ExportError, sort_questions
     from qtool.export.gate import select
     from qtool.files import question_files
     from qtool.report import report
@@ -37,38 +38,26 @@ def run_export(
         raise click.UsageError(f"--out - (standard output) needs a single file format, not {fmt}")
     config = config_or_exit()
     files = question_files(paths, config.root, config.exclude)
-    selection = select(files, config, include_drafts=include_drafts)
+    try:
+        selection = select(files, config, include_drafts=include_drafts)
+    except ConfigError as exc:
+        raise ConfigUsageError(str(exc)) from None
     if selection.refused and not force:
         report(selection.problems, len(files))
         count = len(selection.broken)
-        click.echo(
-            f"qtool export: refused: {count} file{'s' if count != 1 else ''} with errors "
-            "(fix them, or pass --force to export without them)",
-            err=True,
-        )
+        click.echo(f"qtool export: refused: {_plural(count, 'file')} with errors (fix them, or pass --force to export without them)", err=True)
         return 1
     for path, errors in selection.broken.items():
-        click.echo(f"qtool export: skipped {path} ({errors} error{'s' if errors != 1 else ''})", err=True)
+        click.echo(f"qtool export: skipped {path} ({_plural(errors, 'error')})", err=True)
     questions = sort_questions(selection.questions)
 
-    formats = ALL if fmt == "all" else (fmt,)
     try:
-        for name in formats:
-            if name == "markdown":
-                from qtool.export.markdown import write_pages
-
-                folder = out or os.path.join(config.root, MARKDOWN_DIR)
-                written = write_pages(questions, Path(folder))
-                click.echo(f"wrote {len(written)} pages to {folder}", err=True)
-                continue
-            if fmt == "all":
-                target = os.path.join(out, os.path.basename(DEFAULT_PATHS[name])) if out else os.path.join(config.root, DEFAULT_PATHS[name])
-            else:
-                target = out or os.path.join(config.root, DEFAULT_PATHS[name])
+        for name in ALL if fmt == "all" else (fmt,):
+            target = _target(name, fmt, out, config.root)
             with _progress(len(questions), name) as progress:
-                _write(name, questions, target, progress, config.root)
+                message = _write(name, questions, target, progress, config.root)
             if target != STDOUT:
-                click.echo(f"wrote {os.path.normpath(target)} ({len(questions)} question{'s' if len(questions) != 1 else ''})", err=True)
+                click.echo(message, err=True)
     except ExportError as exc:
         click.echo(f"qtool export: {exc}", err=True)
         return 1
@@ -78,8 +67,27 @@ def run_export(
     return 0
 
 
-def _write(name: str, questions: list[Any], target: str, progress: Callable[[int], None] | None, root: Any) -> None:
-    """Run one exporter; ``-`` writes to standard output."""
+def _target(name: str, fmt: str, out: str | None, root: Any) -> str:
+    """Where one format goes: ``--out`` itself for one format, a file inside ``--out`` for all, else the default."""
+    from qtool.export import DEFAULT_PATHS, MARKDOWN_DIR
+
+    default = MARKDOWN_DIR if name == "markdown" else DEFAULT_PATHS[name]
+    if out is None:
+        return os.path.join(root, default)
+    return os.path.join(out, os.path.basename(default)) if fmt == "all" else out
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' if count != 1 else ''}"
+
+
+def _write(name: str, questions: list[Any], target: str, progress: Callable[[int], None] | None, root: Any) -> str:
+    """Run one exporter (``-`` writes to standard output); returns the line saying what was written."""
+    if name == "markdown":
+        from qtool.export.markdown import write_pages
+
+        pages = write_pages(questions, Path(target), progress)
+        return f"wrote {_plural(len(pages), 'page')} to {os.path.normpath(target)}"
     if name == "json":
         from qtool.export.json import write_json
 
@@ -94,6 +102,7 @@ def _write(name: str, questions: list[Any], target: str, progress: Callable[[int
 
         times = file_times([q.path for q in questions], root)
         write_anki(questions, sys.stdout.buffer if target == STDOUT else target, times, progress)
+    return f"wrote {os.path.normpath(target)} ({_plural(len(questions), 'question')})"
 
 
 class _progress:
