@@ -19,13 +19,14 @@ import io
 import itertools
 import os
 import re
+import shutil
 import sqlite3
 import tempfile
 import unicodedata
 import zipfile
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import IO, Any, Mapping, Sequence
+from typing import IO, Any, Callable, Iterator, Mapping, Sequence
 
 from qtool.export import ExportError, Progress, effective_guid
 from qtool.fsutil import atomic_write
@@ -153,6 +154,8 @@ _BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
 _ZIP_UNIX = 3
 _ZIP_MODE = 0o644 << 16
 _ZIP_EPOCH = 315532800  # 1980-01-01, the earliest date a zip entry can carry
+#: How a ZipInfo carries its compression level: public from Python 3.13, private before.
+_LEVEL_ATTRIBUTE = "compress_level" if hasattr(zipfile.ZipInfo, "compress_level") else "_compresslevel"
 
 
 # -- fields, tags, decks ---------------------------------------------------------
@@ -174,12 +177,12 @@ def list_html(items: Sequence[str]) -> str:
 def note_fields(question: Question) -> list[str]:
     """The note's field values, in ``FIELDS`` order, all HTML-escaped."""
     sample, solid, exceptional = (question.answer(t) for t in ("sample", "solid", "exceptional"))
-    assert sample and solid and exceptional, "export only valid questions"
-    plain = lambda value: html.escape(value or "", quote=False)  # noqa: E731
+    if not (sample and solid and exceptional):
+        raise ExportError(f"{question.path}: not a valid question (run qtool check)")
     return [
-        plain(question.question),
-        plain(question.role),
-        plain(question.category),
+        _plain(question.question),
+        _plain(question.role),
+        _plain(question.category),
         text_html(sample.text),
         text_html(sample.critique),
         text_html(solid.text),
@@ -189,8 +192,12 @@ def note_fields(question: Question) -> list[str]:
         list_html(question.prep_tips),
         list_html(question.competencies),
         list_html(question.related),
-        plain(question.id),
+        _plain(question.id),
     ]
+
+
+def _plain(text: str | None) -> str:
+    return html.escape(text or "", quote=False)
 
 
 @lru_cache(maxsize=4096)
@@ -221,8 +228,8 @@ def deck_id(name: str) -> int:
 
 # -- genanki ---------------------------------------------------------------------
 @lru_cache(maxsize=None)
-def _genanki() -> tuple[Any, Any]:
-    """genanki's model for qtool notes, and a Note class that carries its own modification time."""
+def _genanki() -> tuple[Any, Any, Any]:
+    """genanki's model for qtool notes, a Note that carries its own time, a Deck that makes its notes as it writes them."""
     import genanki
 
     model = genanki.Model(
@@ -237,17 +244,27 @@ def _genanki() -> tuple[Any, Any]:
     class TimedNote(genanki.Note):  # type: ignore[misc]
         """A note whose (and whose cards') modification time is its file's, not the package's."""
 
-        def __init__(self, *args: Any, mod: int, progress: Progress | None = None, **kwargs: Any) -> None:
+        def __init__(self, *args: Any, mod: int, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.mod = mod
-            self.progress = progress
 
         def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
             super().write_to_db(cursor, self.mod, deck_id, id_gen)
-            if self.progress:
-                self.progress(1)
 
-    return model, TimedNote
+    class StreamingDeck(genanki.Deck):  # type: ignore[misc]
+        """A deck whose notes are made one at a time while it is written, so a large bank is never held twice."""
+
+        def __init__(self, deck_id: int, name: str, make_notes: Callable[[], Iterator[Any]]) -> None:
+            super().__init__(deck_id, name)
+            self.add_model(model)
+            self.make_notes = make_notes
+
+        def write_to_db(self, cursor: Any, timestamp: float, id_gen: Any) -> None:
+            super().write_to_db(cursor, timestamp, id_gen)  # the deck and note type; ``notes`` is empty
+            for note in self.make_notes():
+                note.write_to_db(cursor, timestamp, self.deck_id, id_gen)
+
+    return model, TimedNote, StreamingDeck
 
 
 def package_time(times: Mapping[str, int], questions: Sequence[Question]) -> int:
@@ -255,71 +272,67 @@ def package_time(times: Mapping[str, int], questions: Sequence[Question]) -> int
     return max([NOTETYPE_TIME, *(times[q.path] for q in questions)])
 
 
-def build_database(questions: Sequence[Question], times: Mapping[str, int], progress: Progress | None = None) -> bytes:
-    """The package's ``collection.anki2`` (an SQLite file) as bytes, written by genanki."""
+def build_database(
+    questions: Sequence[Question],
+    times: Mapping[str, int],
+    path: str | os.PathLike[str],
+    progress: Progress | None = None,
+) -> None:
+    """Write the package's ``collection.anki2`` (an SQLite file) at ``path`` with genanki."""
     import genanki
 
-    model, note_class = _genanki()
+    model, note_class, deck_class = _genanki()
     seen: dict[str, str] = {}
-    decks: dict[str, Any] = {}
+    by_deck: dict[str, list[Question]] = {}
     for question in questions:
         guid = effective_guid(question)
         if guid in seen:
             raise ExportError(f"{question.path} and {seen[guid]} have the same Anki GUID {guid!r}; give one a new guid")
         seen[guid] = question.path
-        name = deck_name(question.role or "")
-        if name not in decks:
-            decks[name] = genanki.Deck(deck_id(name), name)
-        decks[name].add_note(
-            note_class(
+        by_deck.setdefault(deck_name(question.role or ""), []).append(question)
+
+    def notes(members: list[Question]) -> Iterator[Any]:
+        for question in members:
+            yield note_class(
                 model=model,
                 fields=note_fields(question),
                 sort_field=question.question,
                 tags=note_tags(question),
-                guid=guid,
+                guid=effective_guid(question),
                 mod=times[question.path],
-                progress=progress,
             )
-        )
-    package = genanki.Package([decks[name] for name in sorted(decks)])
+            if progress:
+                progress(1)
+
+    decks = [deck_class(deck_id(name), name, lambda members=by_deck[name]: notes(members)) for name in sorted(by_deck)]
     stamp = package_time(times, questions)
-    return _sqlite_bytes(lambda cursor: package.write_to_db(cursor, stamp, itertools.count(stamp * 1000)))
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        genanki.Package(decks).write_to_db(conn.cursor(), stamp, itertools.count(stamp * 1000))
+        conn.commit()
+    finally:
+        conn.close()
 
 
-def _sqlite_bytes(fill: Any) -> bytes:
-    """Run ``fill(cursor)`` on a fresh SQLite database and return the database file's bytes."""
-    if hasattr(sqlite3.Connection, "serialize"):  # Python 3.11+: no temp file at all
-        conn = sqlite3.connect(":memory:")
-        try:
-            fill(conn.cursor())
-            conn.commit()
-            return conn.serialize()
-        finally:
-            conn.close()
-    with tempfile.TemporaryDirectory() as folder:  # pragma: no cover - Python 3.10
-        name = os.path.join(folder, "collection.anki2")
-        conn = sqlite3.connect(name)
-        try:
-            conn.execute("PRAGMA journal_mode = OFF")
-            fill(conn.cursor())
-            conn.commit()
-        finally:
-            conn.close()
-        with open(name, "rb") as handle:
-            return handle.read()
-
-
-def package_bytes(database: bytes, stamp: int) -> bytes:
-    """A compressed .apkg holding ``database``; entry dates and attributes fixed, so bytes are reproducible."""
+def package_bytes(database: str | os.PathLike[str], stamp: int) -> bytes:
+    """A compressed .apkg holding the database file; entry dates and attributes fixed, so bytes are reproducible."""
     when = datetime.fromtimestamp(max(stamp, _ZIP_EPOCH), timezone.utc).timetuple()[:6]
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as archive:
-        for name, data in (("collection.anki2", database), ("media", b"{}")):
+        for name, source in (("collection.anki2", database), ("media", None)):
             info = zipfile.ZipInfo(name, date_time=when)
             info.create_system = _ZIP_UNIX
             info.external_attr = _ZIP_MODE
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, data, compresslevel=COMPRESS_LEVEL)
+            setattr(info, _LEVEL_ATTRIBUTE, COMPRESS_LEVEL)
+            with archive.open(info, "w") as entry:
+                if source is None:
+                    entry.write(b"{}")  # no media
+                else:
+                    with open(source, "rb") as handle:
+                        shutil.copyfileobj(handle, entry, 1 << 20)
     return out.getvalue()
 
 
@@ -338,8 +351,10 @@ def write_anki(
         from qtool.export.times import file_times
 
         times = file_times([q.path for q in questions])
-    stamp = package_time(times, questions)
-    data = package_bytes(build_database(questions, times, progress), stamp)
+    with tempfile.TemporaryDirectory(prefix="qtool-anki-") as folder:
+        database = os.path.join(folder, "collection.anki2")
+        build_database(questions, times, database, progress)
+        data = package_bytes(database, package_time(times, questions))
     if isinstance(target, (str, os.PathLike)):
         atomic_write(target, data)
     else:
