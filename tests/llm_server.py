@@ -80,6 +80,9 @@ def good_values() -> dict[str, Any]:
 
 def shaped(schema: dict[str, Any] | None, values: Any) -> Any:
     """``values`` cut to the shape ``schema`` asks for: what a schema-following model would reply."""
+    if schema and schema.get("type") == "array" and "enum" in schema.get("items", {}):
+        allowed = schema["items"]["enum"]
+        return [v for v in values if v in allowed] or allowed[:3]
     if not schema or schema.get("type") != "object" or not isinstance(values, dict):
         return values
     return {key: shaped(sub, values[key]) for key, sub in schema.get("properties", {}).items() if key in values}

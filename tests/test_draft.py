@@ -326,3 +326,47 @@ def test_unreadable_file_is_reported_not_drafted(bank, run, monkeypatch):
     assert "questions/data-analyst/broken.yaml:2:1: error: invalid YAML" in result.output
     assert len(server.requests) == 1
     assert full_reply_schema()["required"] == ["answers", "prep_tips", "competencies"]
+
+
+def test_ctrl_c_leaves_every_file_whole(bank, monkeypatch):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    src = (bank / PARTIAL).read_text()
+    (bank / PARTIAL).unlink()
+    originals = {}
+    for index in range(6):
+        path = bank / f"questions/data-analyst/c-{index}.yaml"
+        originals[path] = src.replace("analysis-changed-decision", f"c-{index}").replace("a decision", f"decision {index}")
+        path.write_text(originals[path])
+    paths = list(originals)
+    with LLMServer(default=schema_model(delay=0.4)) as server:
+        env = {**os.environ, "OPENAI_BASE_URL": server.url, "OPENAI_API_KEY": KEY}
+        proc = subprocess.Popen([sys.executable, "-m", "qtool", "draft", "--concurrency", "2"], cwd=bank, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 10
+        while all(p.read_text() == originals[p] for p in paths) and time.monotonic() < deadline:
+            time.sleep(0.02)  # until the first file is written
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+    assert proc.returncode != 0
+    assert "Traceback" not in err and "Aborted!" in err
+    written = [p for p in paths if p.read_text() != originals[p]]
+    assert 1 <= len(written) < len(paths)
+    for path in written:
+        assert validate_question(load_file(str(path))) == []
+    assert sorted(p.name for p in (bank / "questions/data-analyst").iterdir()) == sorted(p.name for p in paths)
+
+
+def test_listing_and_checking_never_import_openai(bank):
+    import subprocess
+    import sys
+
+    code = ("import sys; import qtool.commands.new, qtool.commands.draft, qtool.commands.check; "
+            "from qtool.cli import cli\n"
+            "try:\n    cli(['draft', '--help'])\nexcept SystemExit:\n    pass\n"
+            "print('openai' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=bank, capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "False"

@@ -68,7 +68,11 @@ def test_drafted_question_passes_check_but_for_the_draft_warning(bank, run, monk
     # What the server saw: the prompt files, the worked example, the question, a strict schema.
     (request,) = server.requests
     assert request.headers["authorization"] == f"Bearer {KEY}"
-    assert request.body["response_format"]["json_schema"]["schema"] == wire_schema(full_reply_schema())
+    vocabulary = load_file(str(bank / "schema" / "competencies.yaml")).data["competencies"]
+    expected = wire_schema(full_reply_schema())
+    expected["properties"]["competencies"]["items"]["enum"] = vocabulary  # picked from the bank's list
+    assert request.body["response_format"]["json_schema"]["schema"] == expected
+    assert "Pick the competencies from this list only" in request.messages[3]["content"]
     roles = [m["role"] for m in request.messages]
     assert roles == ["system", "user", "assistant", "user"]
     assert "exceptional answer" in request.messages[0]["content"].lower()
@@ -193,3 +197,25 @@ def test_bad_llm_settings_are_a_usage_error(bank, run, monkeypatch):
         "OPENAI_API_KEY environment variable, never in a file); known keys: model, base_url, temperature, timeout, "
         "max_retries, concurrency"]
     assert "sk-in-a-file" not in result.output
+
+
+def test_competencies_outside_the_vocabulary_are_sent_back(bank, run, monkeypatch):
+    from llm_server import chat
+
+    off_list = good_values()
+    off_list["competencies"] = ["Juggling"]
+    with LLMServer(script=[chat(json.dumps(off_list))]) as server:
+        use(server, monkeypatch)
+        result = run(*ARGS)
+    assert result.exit_code == 0, result.output
+    assert len(server.requests) == 2
+    assert "competencies[0]: 'Juggling' is not one of ['Collaboration and teamwork'" in server.requests[1].messages[-1]["content"]
+    assert load_file(str(bank / PATH)).data["competencies"] == good_values()["competencies"]
+
+
+def test_no_vocabulary_when_the_rule_is_off(bank, run, monkeypatch):
+    (bank / "pyproject.toml").write_text('[tool.qtool.rules.competency-vocabulary]\nenabled = false\n')
+    with LLMServer() as server:
+        use(server, monkeypatch)
+        assert run(*ARGS).exit_code == 0
+    assert "enum" not in server.requests[0].schema["properties"]["competencies"]["items"]

@@ -21,6 +21,8 @@ def run_draft(paths: Sequence[str], *, only: Sequence[str] = (), overwrite: bool
     from qtool.draft.drafter import Drafter
     from qtool.draft.reply import fields_for
     from qtool.draft.settings import SettingsError, llm_source, resolve_settings
+    from qtool.config import ConfigError
+    from qtool.draft.vocabulary import competency_vocabulary
     from qtool.files import question_files
     from qtool.report import exit_code, report
 
@@ -31,8 +33,12 @@ def run_draft(paths: Sequence[str], *, only: Sequence[str] = (), overwrite: bool
         raise ConfigUsageError(str(exc)) from None
     if not settings.configured:
         raise ConfigUsageError(f"{NO_ENDPOINT}: nothing to draft with")
+    try:
+        vocabulary = competency_vocabulary(config)
+    except ConfigError as exc:
+        raise ConfigUsageError(str(exc)) from None
     files = question_files(paths, config.root, config.exclude)
-    plans, problems = plan_files(files, fields_for(only), overwrite, config.max_file_size)
+    plans, problems = plan_files(files, fields_for(only), overwrite, config.max_file_size, vocabulary)
     if not plans:
         if problems:
             report(problems, len(files))

@@ -24,6 +24,7 @@ class _Refused(click.ClickException):
 def run_new(role: str, question: str, category: str, *, slug: str | None = None, force: bool = False,
             no_llm: bool = False, no_cache: bool = False) -> int:
     """Write questions/<role>/<slug>.yaml (drafted, or a skeleton), then check it; returns the exit status."""
+    from qtool.config import ConfigError
     from qtool.draft.create import NewError, plan_target, question_text
     from qtool.draft.settings import SettingsError, llm_source, resolve_settings
     from qtool.fsutil import atomic_write
@@ -51,9 +52,14 @@ def run_new(role: str, question: str, category: str, *, slug: str | None = None,
         from qtool.draft.merge import provenance
         from qtool.draft.messages import DraftJob, prompt_version
         from qtool.draft.reply import ALL_FIELDS
+        from qtool.draft.vocabulary import competency_vocabulary
 
+        try:
+            vocabulary = competency_vocabulary(config)
+        except ConfigError as exc:
+            raise ConfigUsageError(str(exc)) from None
         drafter = Drafter(settings, cache=None if no_cache else Cache(config.root))
-        job = DraftJob(target.role, target.question, target.category, ALL_FIELDS)
+        job = DraftJob(target.role, target.question, target.category, ALL_FIELDS, vocabulary=vocabulary)
         try:
             reply = drafter.draft(job)
         except DraftError as exc:

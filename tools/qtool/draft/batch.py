@@ -33,7 +33,8 @@ class Outcome:
     problem: Problem | None = None
 
 
-def plan_files(files: Sequence[str], fields: Sequence[Field], overwrite: bool, max_bytes: int) -> tuple[list[Plan], list[Problem]]:
+def plan_files(files: Sequence[str], fields: Sequence[Field], overwrite: bool, max_bytes: int,
+               vocabulary: Sequence[str] = ()) -> tuple[list[Plan], list[Problem]]:
     """A Plan for each file that lacks any of ``fields``; Problems for files that cannot be drafted."""
     from qtool.loader import LoadError, load_file
 
@@ -53,7 +54,8 @@ def plan_files(files: Sequence[str], fields: Sequence[Field], overwrite: bool, m
             continue
         category = loaded.data.get("category")
         job = DraftJob(loaded.data["role"].strip(), loaded.data["question"].strip(),
-                       category if isinstance(category, str) else None, filling, context_of(loaded.data, filling))
+                       category if isinstance(category, str) else None, filling, context_of(loaded.data, filling),
+                       tuple(vocabulary))
         plans.append(Plan(path, loaded.text, loaded.data, job))
     return plans, problems
 

@@ -8,7 +8,7 @@ from typing import Any
 from qtool.draft.cache import Cache, cache_key
 from qtool.draft.client import ChatClient, DraftError, Stats
 from qtool.draft.messages import DraftJob, build_messages, clean_reply, repair_message
-from qtool.draft.reply import parse_reply, reply_errors, reply_schema, trim_reply, wire_schema
+from qtool.draft.reply import parse_reply, reply_errors, trim_reply, wire_schema
 from qtool.draft.settings import LLMSettings
 
 #: Replies that fail validation are sent back with their errors at most this many times.
@@ -40,7 +40,7 @@ class Drafter:
     def draft(self, job: DraftJob) -> dict[str, Any]:
         """The reply for ``job``, fitting its schema; DraftError (one line) when none could be had."""
         messages = build_messages(job)
-        schema = reply_schema(job.fields)
+        schema = job.schema
         key = cache_key(model=self.settings.model, temperature=self.settings.temperature,
                         messages=messages, schema=schema)
         if self.cache is not None:

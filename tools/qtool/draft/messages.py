@@ -40,6 +40,13 @@ class DraftJob:
     category: str | None
     fields: tuple[Field, ...]
     context: dict[str, Any] = field(default_factory=dict)
+    #: The bank's competency vocabulary: competencies are picked from it (empty: free names).
+    vocabulary: tuple[str, ...] = ()
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        """The JSON Schema a reply to this job must match."""
+        return reply_schema(self.fields, self.vocabulary)
 
 
 @lru_cache(maxsize=1)
@@ -66,9 +73,9 @@ def clean_reply(reply: Any) -> Any:
     return reply.strip() if isinstance(reply, str) else reply
 
 
-def schema_for_prompt(fields: tuple[Field, ...]) -> dict[str, Any]:
+def schema_for_prompt(job: DraftJob) -> dict[str, Any]:
     """The reply schema as shown in the request's text (titles dropped: descriptions say it all)."""
-    return _drop_titles(reply_schema(fields))
+    return _drop_titles(job.schema)
 
 
 def request_text(job: DraftJob) -> str:
@@ -77,13 +84,17 @@ def request_text(job: DraftJob) -> str:
     if job.context:
         context = ("The author already wrote these parts; keep them as they are and stay consistent with them:\n"
                    + json.dumps(job.context, ensure_ascii=False, indent=1) + "\n")
+    vocabulary = ""
+    if job.vocabulary and any(f[0] == "competencies" for f in job.fields):
+        vocabulary = "Pick the competencies from this list only (the bank's vocabulary): " + "; ".join(job.vocabulary) + ".\n"
     return Template(prompt_text("request.md")).safe_substitute(
+        vocabulary=vocabulary,
         role=job.role,
         category=job.category or "(not given)",
         question=job.question,
         context=context,
         fields=", ".join(field_name(f) for f in job.fields),
-        schema=json.dumps(schema_for_prompt(job.fields), ensure_ascii=False),
+        schema=json.dumps(schema_for_prompt(job), ensure_ascii=False),
     )
 
 

@@ -12,7 +12,7 @@ import copy
 import json
 import re
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from qtool.model import path_str
 
@@ -57,12 +57,19 @@ def full_reply_schema() -> dict[str, Any]:
     }
 
 
-def reply_schema(fields: Iterable[Field]) -> dict[str, Any]:
-    """The full reply schema pruned to ``fields`` (every one required, nothing else allowed)."""
+def reply_schema(fields: Iterable[Field], competencies: Sequence[str] = ()) -> dict[str, Any]:
+    """The full reply schema pruned to ``fields`` (every one required, nothing else allowed).
+
+    With ``competencies`` (the bank's vocabulary), competencies must be picked from that list.
+    """
     wanted = list(fields)
     if not wanted:
         raise ValueError("a reply needs at least one field")
-    return _prune(full_reply_schema(), wanted)
+    schema = _prune(full_reply_schema(), wanted)
+    if competencies and "competencies" in schema["properties"]:
+        schema = copy.deepcopy(schema)
+        schema["properties"]["competencies"]["items"]["enum"] = list(competencies)
+    return schema
 
 
 def wire_schema(schema: dict[str, Any]) -> dict[str, Any]:
