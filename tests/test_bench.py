@@ -1,0 +1,100 @@
+"""The benchmark's corpus generator: deterministic, and every file it writes is a clean question."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from qtool.loader import LoadError, load_file
+from qtool.schema import validate_question
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _load_generator():
+    spec = importlib.util.spec_from_file_location("gen_corpus", REPO / "bench" / "gen_corpus.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+gen_corpus = _load_generator()
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted((root / "questions").rglob("*.yaml"))}
+
+
+def test_same_seed_gives_byte_identical_banks(tmp_path: Path) -> None:
+    gen_corpus.generate(20, tmp_path / "a", seed=3)
+    gen_corpus.generate(20, tmp_path / "b", seed=3)
+    a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
+    assert len(a) == 20
+    assert a == b
+    gen_corpus.generate(20, tmp_path / "c", seed=4)
+    assert _files(tmp_path / "c") != a
+
+
+def test_every_file_loads_and_passes_the_schema(tmp_path: Path) -> None:
+    gen_corpus.generate(20, tmp_path, seed=1)
+    assert (tmp_path / "schema" / "question.schema.json").is_file()
+    ids, guids = set(), set()
+    questions = []
+    for path in sorted((tmp_path / "questions").rglob("*.yaml")):
+        loaded = load_file(path)
+        assert not isinstance(loaded, LoadError), loaded
+        assert validate_question(loaded) == [], path
+        data = loaded.data
+        assert data["id"] == path.relative_to(tmp_path / "questions").with_suffix("").as_posix()
+        ids.add(data["id"])
+        guids.add(data["guid"])
+        questions.append(data)
+    assert len(guids) == len(ids) == 20
+    vocabulary = set(gen_corpus.COMPETENCIES)
+    for data in questions:
+        assert data["question"].endswith("?")
+        assert data["status"] == "reviewed"
+        tiers = [len(data["answers"][tier]["text"].split()) for tier in ("sample", "solid", "exceptional")]
+        assert tiers == sorted(tiers) and len(set(tiers)) == 3, tiers
+        assert 4 <= len(data["prep_tips"]) <= 6
+        assert 3 <= len(data["competencies"]) <= 5 and set(data["competencies"]) <= vocabulary
+        related = data.get("related", [])
+        assert data["id"] not in related and len(set(related)) == len(related)
+        assert set(related) <= ids
+    normalised = {re.sub(r"[^a-z0-9]+", " ", d["question"].lower()).strip() for d in questions}
+    assert len(normalised) == len(questions)
+
+
+def test_mean_size_is_realistic(tmp_path: Path) -> None:
+    manifest = gen_corpus.generate(50, tmp_path, seed=1)
+    assert 6500 <= manifest["mean_bytes"] <= 8500
+    assert json.loads((tmp_path / gen_corpus.MANIFEST).read_text())["n"] == 50
+
+
+def test_near_duplicates_are_few_and_close(tmp_path: Path) -> None:
+    from rapidfuzz import fuzz, utils
+
+    manifest = gen_corpus.generate(400, tmp_path, seed=1)
+    pairs = manifest["near_duplicates"]
+    assert len(pairs) == 2  # 0.5% of 400
+    text = {}
+    for path in (tmp_path / "questions").rglob("*.yaml"):
+        data = load_file(path).data
+        text[data["id"]] = data["question"]
+    for first, second in pairs:
+        assert text[first] != text[second]
+        assert fuzz.ratio(text[first], text[second], processor=utils.default_process) >= 90
+
+
+def test_refuses_to_overwrite_without_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert gen_corpus.main(["5", str(tmp_path)]) == 0
+    before = _files(tmp_path)
+    assert gen_corpus.main(["5", str(tmp_path), "--seed", "9"]) == 2
+    assert "use --force" in capsys.readouterr().err
+    assert _files(tmp_path) == before
+    assert gen_corpus.main(["5", str(tmp_path), "--seed", "9", "--force"]) == 0
+    assert _files(tmp_path) != before
