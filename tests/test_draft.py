@@ -370,3 +370,13 @@ def test_listing_and_checking_never_import_openai(bank):
             "print('openai' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], cwd=bank, capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_temperature_is_sent_only_when_configured(bank, run, monkeypatch):
+    with LLMServer() as server:
+        use(server, monkeypatch)
+        assert run("draft", "--no-cache", "--only", "competencies", PARTIAL).exit_code == 0
+        configure(bank, temperature=0.2)
+        assert run("draft", "--no-cache", "--only", "prep-tips", "--overwrite", PARTIAL).exit_code == 0
+    assert "temperature" not in server.requests[0].body
+    assert server.requests[1].body["temperature"] == 0.2

@@ -73,7 +73,7 @@ def run_draft(paths: Sequence[str], *, only: Sequence[str] = (), overwrite: bool
               help="Requests in flight at once (default: [tool.qtool.llm] concurrency, else 4).")
 @click.option("--budget", type=click.IntRange(1), default=None, metavar="TOKENS",
               help="Start no new request once this many tokens (prompt + completion) are used.")
-@click.option("--no-cache", is_flag=True, help="Ask the server even for drafts in .qtool-cache/.")
+@click.option("--no-cache", is_flag=True, help="Ask the server even for drafts already cached.")
 def command(paths: tuple[str, ...], only: tuple[str, ...], overwrite: bool, concurrency: int | None,
             budget: int | None, no_cache: bool) -> None:
     """Fill what is missing in question files with an LLM (default: every file in the bank).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 
@@ -60,6 +61,8 @@ def run_new(role: str, question: str, category: str, *, slug: str | None = None,
             raise ConfigUsageError(str(exc)) from None
         drafter = Drafter(settings, cache=None if no_cache else Cache(config.root))
         job = DraftJob(target.role, target.question, target.category, ALL_FIELDS, vocabulary=vocabulary)
+        if sys.stderr.isatty():
+            click.echo(f"drafting {target.path} with {settings.model} at {settings.endpoint} ...", err=True)
         try:
             reply = drafter.draft(job)
         except DraftError as exc:
@@ -67,6 +70,8 @@ def run_new(role: str, question: str, category: str, *, slug: str | None = None,
         text = question_text(target, reply, provenance(settings.model, prompt_version()))
         note = (f"wrote {target.path}, drafted by {settings.model} ({drafter.stats.summary()}); "
                 "read and edit it, then set status: reviewed")
+    if target.path.exists() and not force:  # made by someone else while the model was drafting
+        raise _Refused(f"{target.path} appeared while drafting: pick another --slug, or pass --force to replace it")
     atomic_write(target.path, text)
     click.echo(note, err=True)
     _check(os.fspath(target.path))
@@ -87,7 +92,7 @@ def _check(path: str) -> None:
 @click.option("--slug", default=None, help="File name under questions/<role>/ (default: from the question's words).")
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 @click.option("--no-llm", is_flag=True, help="Write a skeleton to fill by hand, even with an endpoint configured.")
-@click.option("--no-cache", is_flag=True, help="Ask the server even if this draft is in .qtool-cache/.")
+@click.option("--no-cache", is_flag=True, help="Ask the server even for a draft already cached.")
 def command(role: str, question: str, category: str, slug: str | None, force: bool, no_llm: bool, no_cache: bool) -> None:
     """Start a question: questions/<role>/<slug>.yaml with a fresh guid and status: draft.
 

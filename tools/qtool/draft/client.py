@@ -42,9 +42,9 @@ class Stats:
 
     def summary(self) -> str:
         """One line for the end of a run."""
-        def n(count: int, noun: str) -> str:
-            return f"{count} {noun}{'' if count == 1 else 's'}"
-        return (f"{n(self.requests, 'request')} ({n(self.retries, 'retry').replace('retrys', 'retries')}), "
+        def n(count: int, one: str, many: str) -> str:
+            return f"{count} {one if count == 1 else many}"
+        return (f"{n(self.requests, 'request', 'requests')} ({n(self.retries, 'retry', 'retries')}), "
                 f"{self.cached} from cache; tokens: {self.prompt_tokens} prompt + {self.completion_tokens} completion")
 
 
@@ -91,12 +91,15 @@ class ChatClient:
 
     def _create(self, messages: list[dict[str, str]], response_format: dict[str, Any]) -> str | None:
         self._local.attempts = 0
+        extra: dict[str, Any] = {}
+        if self.settings.temperature is not None:  # some models (OpenAI's reasoning ones) refuse any value
+            extra["temperature"] = self.settings.temperature
         try:
             completion = self._client.chat.completions.create(
                 model=self.settings.model,
                 messages=messages,  # type: ignore[arg-type]
-                temperature=self.settings.temperature,
                 response_format=response_format,  # type: ignore[arg-type]
+                **extra,
             )
         finally:
             attempts = self._local.attempts

@@ -14,7 +14,7 @@ DUMMY_KEY = "no-key"
 KEYS: dict[str, tuple[Any, str]] = {
     "model": ("gpt-4o-mini", "model name as the server knows it (env QTOOL_MODEL overrides)"),
     "base_url": (None, "server URL ending in /v1, e.g. http://localhost:11434/v1 (env OPENAI_BASE_URL overrides)"),
-    "temperature": (0.7, "sampling temperature, 0 to 2"),
+    "temperature": (None, "sampling temperature, 0 to 2 (default: the server's own; some models accept none)"),
     "timeout": (120.0, "seconds to wait for each reply before giving up on that attempt"),
     "max_retries": (3, "retries of one request on timeouts, 429 and 5xx, with backoff (honours Retry-After)"),
     "concurrency": (4, "requests in flight at once in `qtool draft` (--concurrency overrides)"),
@@ -32,7 +32,7 @@ class LLMSettings:
     model: str = KEYS["model"][0]
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
-    temperature: float = KEYS["temperature"][0]
+    temperature: float | None = KEYS["temperature"][0]
     timeout: float = KEYS["timeout"][0]
     max_retries: int = KEYS["max_retries"][0]
     concurrency: int = KEYS["concurrency"][0]
@@ -124,5 +124,6 @@ def settings_table() -> str:
     """The ``[tool.qtool.llm]`` keys as a Markdown table (for the README and --help)."""
     rows = ["| key | default | meaning |", "|---|---|---|"]
     for key, (default, text) in KEYS.items():
-        rows.append(f"| `{key}` | `{default if default is not None else '(none)'}` | {text} |")
+        shown = f"`{default}`" if default is not None else "(none)"
+        rows.append(f"| `{key}` | {shown} | {text} |")
     return "\n".join(rows)
