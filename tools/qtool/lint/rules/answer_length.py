@@ -10,6 +10,7 @@ from typing import Any, Iterator, Mapping
 
 from qtool.lint.rule import Rule, word_count
 from qtool.model import TIERS, Problem, Question, Severity
+from qtool.skeleton import SKELETON_MARKER
 
 
 class AnswerLength(Rule):
@@ -33,8 +34,8 @@ class AnswerLength(Rule):
             if answer is None:
                 continue
             for part, text, prefix in (("answer", answer.text, ""), ("critique", answer.critique, "critique-")):
-                if not text or not text.strip():
-                    continue
+                if not text or not text.strip() or SKELETON_MARKER in text:
+                    continue  # placeholder texts are the placeholder rule's
                 count = word_count(text)
                 low, high = options[f"{prefix}min-words"], options[f"{prefix}max-words"]
                 where = f"answers.{tier}.{'text' if part == 'answer' else 'critique'}"

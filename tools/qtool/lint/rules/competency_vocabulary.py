@@ -8,6 +8,7 @@ from typing import Any, Iterator, Mapping
 from qtool.config import ConfigError
 from qtool.lint.rule import Rule, quote
 from qtool.model import Problem, Question, Severity
+from qtool.skeleton import SKELETON_MARKER
 
 DEFAULT_VOCABULARY = "schema/competencies.yaml"
 
@@ -47,7 +48,7 @@ class CompetencyVocabulary(Rule):
         if known is None or not isinstance(items, list):
             return
         for index, competency in enumerate(items):
-            if not isinstance(competency, str) or not competency.strip() or competency in known:
+            if not isinstance(competency, str) or not competency.strip() or competency in known or SKELETON_MARKER in competency:
                 continue
             guess = _guess(competency, options)
             hint = f"did you mean {quote(guess)}? " if guess else ""

@@ -20,7 +20,15 @@ from qtool.lint.rules._bank import role_of, words
 from qtool.lint.rules.duplicate_question import scope_option
 from qtool.model import Problem, Question, Severity
 
-#: A word is common (not distinctive) when more than this share of the bank's questions use it ...
+#: Words that never make a question distinctive, however few questions of a small bank use them.
+FUNCTION_WORDS = frozenset("""
+a about after all also am an and any are as at be been before being but by can could did do does doing
+during each for from had has have having he her him his how i if in into is it its me my no not of on
+once or other our out over own she should so some such than that the their them then there these they
+this those through to too under until up very was we were what when where which while who whom why will
+with would you your yours us tell time
+""".split())
+#: A word is common (not distinctive) when it is a function word, or more than this share of the bank's questions use it ...
 COMMON_SHARE = 0.15
 #: ... or, in a small bank, more than this many questions.
 COMMON_MIN = 3
@@ -62,14 +70,14 @@ def near_duplicates(questions: Sequence[Question], threshold: float, by_role: bo
         df.update(set(tokens))
     common = max(COMMON_MIN, COMMON_SHARE * len(items))
     sorted_text = [" ".join(sorted(tokens)) for _, tokens in items]
-    distinctive = [" ".join(t for t in tokens if df[t] <= common) for _, tokens in items]
+    distinctive = [" ".join(t for t in tokens if df[t] <= common and t not in FUNCTION_WORDS) for _, tokens in items]
     targets = [q.path in report_on for q, _ in items]
 
     blocks: dict[tuple[str, str], list[int]] = defaultdict(list)
     rarity = df.__getitem__
     for index, (q, tokens) in enumerate(items):
         role = role_of(q) if by_role else ""
-        rare = [t for t in sorted(set(tokens)) if 2 <= df[t] <= MAX_BLOCK]
+        rare = [t for t in sorted(set(tokens)) if 2 <= df[t] <= MAX_BLOCK and t not in FUNCTION_WORDS]
         rare.sort(key=rarity)
         for token in rare[:BLOCK_KEYS]:
             blocks[(role, token)].append(index)

@@ -34,7 +34,7 @@ class QuestionForm(Rule):
         first = _FIRST_WORD.match(stripped)
         if first and first.group(1).casefold() in {word.casefold() for word in options["imperatives"]}:
             return
-        yield self.at(q, q.pos("question"), f"question {quote(stripped[-40:] if len(stripped) > 40 else stripped)} does not read as a question: "
+        yield self.at(q, q.pos("question"), f"question {quote(stripped)} does not read as a question: "
                       "end it with '?' or start with an instruction such as 'Tell us about ...' or 'Describe ...'")
 
 

@@ -6,6 +6,7 @@ from typing import Any, Iterator, Mapping
 
 from qtool.lint.rule import Rule, word_count
 from qtool.model import Problem, Question, Severity
+from qtool.skeleton import SKELETON_MARKER
 
 
 class TiersRise(Rule):
@@ -17,8 +18,8 @@ class TiersRise(Rule):
         for lower, upper, adds in (("sample", "solid", "specific actions and their impact"),
                                    ("solid", "exceptional", "leadership, root cause, prevention and measured results")):
             low, high = q.answer(lower), q.answer(upper)
-            if not low or not high or not low.text or not high.text:
-                continue
+            if not low or not high or not low.text or not high.text or SKELETON_MARKER in low.text + high.text:
+                continue  # placeholder texts are the placeholder rule's
             n_low, n_high = word_count(low.text), word_count(high.text)
             if n_high <= n_low:
                 yield self.at(q, q.pos(f"answers.{upper}.text"),

@@ -1,0 +1,196 @@
+"""Bank-wide rules on a small bank in a temp folder: related ids, duplicates, near-duplicates, guids, ids."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from qtool.config import Config
+from qtool.lint.engine import check_files
+from qtool.lint.rules.near_duplicate import near_duplicates
+from qtool.loader import load_file
+from qtool.model import Question
+
+from conftest import BANK, FIXTURES
+
+LINT = FIXTURES / "lint"
+BANK_RULES = ["related-ids", "duplicate-question", "near-duplicate", "guid-unique", "id-unique"]
+
+BUG_HUNT = "questions/analyst/bug-hunt.yaml"
+DASHBOARD = "questions/analyst/dashboard.yaml"
+WRONG_ID = "questions/analyst/wrong-id.yaml"
+COPY = "questions/tester/bug-story-copy.yaml"
+BUG_STORY = "questions/tester/bug-story.yaml"
+RELEASE = "questions/tester/release-pressure.yaml"
+
+#: Everything the whole fixture bank reports (answer-length aside: its answers are short on purpose).
+EXPECTED = sorted([
+    (BUG_HUNT, 4, 11, "near-duplicate"),  # ... to bug-story
+    (BUG_HUNT, 4, 11, "near-duplicate"),  # ... and to its copy
+    (DASHBOARD, 4, 11, "duplicate-question"),  # same question as wrong-id.yaml
+    (WRONG_ID, 1, 5, "id-path"),  # broken, so bank-wide rules report nothing on it
+    (COPY, 4, 11, "duplicate-question"),
+    (COPY, 4, 11, "near-duplicate"),
+    (BUG_STORY, 1, 5, "id-unique"),  # wrong-id.yaml claims its id
+    (BUG_STORY, 2, 7, "guid-unique"),
+    (BUG_STORY, 4, 11, "duplicate-question"),
+    (BUG_STORY, 4, 11, "near-duplicate"),
+    (RELEASE, 2, 7, "guid-unique"),
+    (RELEASE, 21, 5, "related-ids"),  # itself
+    (RELEASE, 22, 5, "related-ids"),  # no such id
+    (RELEASE, 24, 5, "related-ids"),  # listed twice
+    (RELEASE, 25, 5, "related-ids"),  # typo, with a did-you-mean
+])
+
+
+@pytest.fixture
+def small_bank(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "bank"
+    shutil.copytree(LINT / "bank", root)
+    monkeypatch.chdir(root)
+    return root
+
+
+def problems(files: list[str], root: Path, **kwargs) -> list[tuple[str, int, int, str]]:
+    checked = check_files(files, Config(root=root), ignore=["answer-length"], **kwargs)
+    return sorted((Path(p.path).as_posix(), p.line, p.column, p.code) for p in checked.problems)
+
+
+def bank_files() -> list[str]:
+    return sorted(str(p) for p in Path("questions").rglob("*.yaml"))
+
+
+def test_whole_bank(small_bank: Path) -> None:
+    assert problems(bank_files(), small_bank) == EXPECTED
+
+
+def test_only_the_given_files_are_reported_but_the_whole_bank_is_read(small_bank: Path) -> None:
+    assert problems([RELEASE], small_bank) == [e for e in EXPECTED if e[0] == RELEASE]
+    assert problems([BUG_HUNT, BUG_STORY], small_bank) == [e for e in EXPECTED if e[0] in (BUG_HUNT, BUG_STORY)]
+
+
+def test_given_paths_may_be_spelled_differently_from_the_walk(small_bank: Path) -> None:
+    absolute = str(small_bank / RELEASE)
+    got = problems([absolute], small_bank)
+    assert [(line, column, code) for _, line, column, code in got] == [e[1:] for e in EXPECTED if e[0] == RELEASE]
+
+
+def test_each_file_is_loaded_once(small_bank: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import qtool.bank
+    import qtool.loader
+
+    calls: Counter[str] = Counter()
+    real = qtool.loader.load_file
+
+    def counting(path, **kwargs):
+        calls[Path(path).resolve().as_posix()] += 1
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(qtool.loader, "load_file", counting)
+    monkeypatch.setattr(qtool.bank, "load_file", counting)
+    problems([RELEASE, BUG_STORY], small_bank)
+    assert len(calls) == 6 and set(calls.values()) == {1}
+
+
+def test_messages_name_the_other_file_and_the_score(small_bank: Path) -> None:
+    checked = check_files(bank_files(), Config(root=small_bank), select=BANK_RULES)
+    by_key = {(Path(p.path).as_posix(), p.code): p.message for p in checked.problems}
+    assert BUG_STORY in by_key[(RELEASE, "guid-unique")]
+    assert WRONG_ID in by_key[(BUG_STORY, "id-unique")]
+    assert COPY in by_key[(BUG_STORY, "duplicate-question")]
+    near = [p.message for p in checked.problems if p.code == "near-duplicate" and p.path.endswith("bug-story.yaml")]
+    assert near and "% similar to " + BUG_HUNT in near[0]
+    typo = [p.message for p in checked.problems if p.code == "related-ids" and p.line == 25]
+    assert "did you mean 'tester/bug-story'?" in typo[0]
+
+
+def test_disabled_bank_rules_do_not_read_the_bank(small_bank: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import qtool.loader
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the rest of the bank was read")
+
+    monkeypatch.setattr(qtool.loader, "load_file", refuse)  # the given file loads through qtool.bank
+    checked = check_files([RELEASE], Config(root=small_bank), ignore=BANK_RULES + ["answer-length"])
+    assert checked.problems == []
+
+
+def test_duplicate_scope_role_compares_within_a_role_only(small_bank: Path) -> None:
+    rules = {"duplicate-question": {"scope": "role"}, "near-duplicate": {"scope": "role"}}
+    checked = check_files(bank_files(), Config(root=small_bank, rules=rules), select=["duplicate-question", "near-duplicate"])
+    got = sorted((Path(p.path).as_posix(), p.code) for p in checked.problems if p.code != "id-path")
+    # bug-hunt is in another role than bug-story; dashboard's twin (wrong-id) says it is a tester by its id.
+    assert got == [(COPY, "duplicate-question"), (BUG_STORY, "duplicate-question")]
+
+
+def test_excluded_files_are_not_part_of_the_bank(small_bank: Path) -> None:
+    config = Config(root=small_bank, exclude=["analyst/*"])
+    checked = check_files([BUG_STORY], config, select=BANK_RULES)
+    assert sorted((p.line, p.code) for p in checked.problems) == [(2, "guid-unique"), (4, "duplicate-question")]
+
+
+# -- near-duplicate calibration --------------------------------------------------------
+
+def _calibration() -> tuple[list[str], list[list[str]]]:
+    data = load_file(LINT / "near-duplicates.yaml")
+    assert isinstance(data, Question)
+    return data.data["distinct"], data.data["reworded"]
+
+
+def _questions(texts: list[str]) -> list[Question]:
+    return [Question(f"q{i}.yaml", {"id": f"calibration/q{i}", "question": text}) for i, text in enumerate(texts)]
+
+
+def test_real_bank_and_shared_frames_are_not_near_duplicates() -> None:
+    distinct, reworded = _calibration()
+    real = [load_file(p) for p in sorted(BANK.rglob("*.yaml"))]
+    texts = list(dict.fromkeys(distinct + [q.question for q in real]))
+    qs = _questions(texts)
+    assert near_duplicates(qs, 75, False, {q.path for q in qs}) == []
+
+
+def test_rewordings_are_caught_with_a_score() -> None:
+    distinct, reworded = _calibration()
+    texts = list(dict.fromkeys(distinct + [b for _, b in reworded]))
+    qs = _questions(texts)
+    found = near_duplicates(qs, 75, False, {q.path for q in qs})
+    pairs = {frozenset((a.question, b.question)): score for a, b, score in found}
+    assert set(pairs) == {frozenset(pair) for pair in reworded}
+    assert all(75 <= score < 100 for score in pairs.values())
+
+
+def test_threshold_option_moves_the_line() -> None:
+    distinct, reworded = _calibration()
+    qs = _questions(list(dict.fromkeys(distinct + [b for _, b in reworded])))
+    everything = {q.path for q in qs}
+    assert len(near_duplicates(qs, 95, False, everything)) < len(near_duplicates(qs, 75, False, everything))
+
+
+def test_near_duplicates_compare_blocks_not_all_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """3,000 questions on one frame: the pairs scored stay far below the 4.5 million of all pairs."""
+    import random
+
+    import rapidfuzz.fuzz
+
+    rng = random.Random(7)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    vocab = ["".join(rng.choice(letters) for _ in range(7)) for _ in range(3000)]
+    texts = [f"Tell us about a time when you had to {rng.choice(vocab)} the {rng.choice(vocab)} {rng.choice(vocab)}. How did you handle it?"
+             for _ in range(3000)]
+    texts.append(texts[0].replace("Tell us", "Tell me").replace("handle it", "deal with it"))
+    qs = _questions(texts)
+    scored = 0
+    real_ratio = rapidfuzz.fuzz.ratio
+
+    def counting(a, b, **kwargs):
+        nonlocal scored
+        scored += 1
+        return real_ratio(a, b, **kwargs)
+
+    monkeypatch.setattr(rapidfuzz.fuzz, "ratio", counting)
+    found = near_duplicates(qs, 75, False, {q.path for q in qs})
+    assert {(a.question, b.question) for a, b, _ in found} == {(texts[0], texts[-1]), (texts[-1], texts[0])}
+    assert 0 < scored < 3000 * 20

@@ -1,0 +1,225 @@
+"""Each per-file lint rule on small fixture files: the (line, column, rule) of every problem it reports."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qtool.config import Config, ConfigError
+from qtool.lint.engine import check_files
+from qtool.lint.rules import RULES
+from qtool.model import Severity
+
+from conftest import FIXTURES
+
+LINT = FIXTURES / "lint"
+BASE = "base.yaml"
+
+#: rule -> [(fixture under fixtures/lint/rules/<rule>/ (or base.yaml), [(line, column)] it must report)].
+CASES: dict[str, list[tuple[str, list[tuple[int, int]]]]] = {
+    "required-sections": [
+        (BASE, []),
+        ("distinct-items.yaml", []),
+        ("missing-prep-tips.yaml", [(1, 1)]),
+        ("missing-competencies.yaml", [(1, 1)]),
+        ("empty-list.yaml", [(15, 12)]),
+        ("null-section.yaml", [(17, 14)]),
+        ("not-a-list.yaml", [(15, 12)]),
+        ("blank-item.yaml", [(19, 5)]),
+        ("empty-item.yaml", [(19, 5)]),
+        ("duplicate-item.yaml", [(18, 5)]),
+    ],
+    "answer-tiers": [
+        (BASE, []),
+        ("sample-critique-ok.yaml", []),
+        ("empty-critique.yaml", [(11, 15)]),
+        ("empty-block-critique.yaml", [(11, 15)]),
+        ("blank-critique.yaml", [(14, 15)]),
+        ("null-text.yaml", [(8, 10)]),
+        ("missing-critique.yaml", [(9, 3)]),
+        ("missing-tier.yaml", [(6, 1)]),
+        ("missing-answers.yaml", [(1, 1)]),
+        ("sample-critique-blank.yaml", [(9, 15)]),
+    ],
+    "placeholder": [
+        (BASE, []),
+        ("ok.yaml", []),
+        ("todo-in-block.yaml", [(12, 38)]),
+        ("markers.yaml", [(2, 14), (14, 15)]),
+        ("lorem-ipsum.yaml", [(8, 11)]),
+        ("angle.yaml", [(16, 14)]),
+        ("bracket.yaml", [(8, 14)]),
+        ("number.yaml", [(13, 192)]),
+        ("ellipsis.yaml", [(11, 15)]),
+        ("comment.yaml", [(1, 3)]),
+        ("skeleton.yaml", [(8, 12), (18, 6)]),
+    ],
+    "question-form": [
+        (BASE, []),
+        ("ok-question-mark.yaml", []),
+        ("ok-imperative.yaml", []),
+        ("statement.yaml", [(3, 11)]),
+        ("question-mark-inside.yaml", [(3, 11)]),
+    ],
+    "stray-whitespace": [
+        (BASE, []),
+        ("trailing-space.yaml", [(3, 11)]),
+        ("block-question.yaml", [(3, 11)]),
+        ("two-lines.yaml", [(3, 11)]),
+        ("item-spaces.yaml", [(2, 7), (18, 5)]),
+    ],
+    "tiers-rise": [
+        (BASE, []),
+        ("solid-shorter.yaml", [(10, 11)]),
+        ("exceptional-equal.yaml", [(13, 11)]),
+    ],
+    "draft-status": [
+        (BASE, []),
+        ("draft.yaml", [(5, 9)]),
+    ],
+}
+
+
+def fixture(rule: str, name: str) -> str:
+    return str(LINT / name) if name == BASE else str(LINT / "rules" / rule / name)
+
+
+def found(files: list[str], rule: str, root: Path = Path("/nonexistent"), rules: dict | None = None, **kwargs) -> list[tuple[int, int, str]]:
+    config = Config(root=root, rules=rules or {})
+    checked = check_files(files, config, select=[rule], **kwargs)
+    return sorted((p.line, p.column, p.code) for p in checked.problems if p.code == rule)
+
+
+@pytest.mark.parametrize(("rule", "name", "expected"),
+                         [(rule, name, expected) for rule, cases in CASES.items() for name, expected in cases],
+                         ids=lambda value: value if isinstance(value, str) else "")
+def test_rule_reports_exactly_these_positions(rule: str, name: str, expected: list[tuple[int, int]]) -> None:
+    assert found([fixture(rule, name)], rule) == [(line, column, rule) for line, column in expected]
+
+
+def test_every_per_file_rule_has_firing_and_quiet_cases() -> None:
+    tested = {rule for rule, cases in CASES.items() if any(e for _, e in cases) and any(not e for _, e in cases)}
+    per_file = {name for name, rule in RULES.items() if not rule.bank_wide}
+    # answer-length and competency-vocabulary need options or a vocabulary: tested below;
+    # unused-suppression in test_lint_suppress.py.
+    assert per_file - tested == {"answer-length", "competency-vocabulary", "unused-suppression"}
+
+
+def test_rules_that_explain_schema_errors_replace_the_schema_line() -> None:
+    config = Config(root=Path("/nonexistent"))
+    path = fixture("answer-tiers", "empty-critique.yaml")
+    checked = check_files([path], config)
+    assert [(p.line, p.column, p.code) for p in checked.problems] == [(11, 15, "answer-tiers")]
+    assert path in checked.broken
+    # Without the rule, the schema's own line is still there.
+    checked = check_files([path], config, ignore=["answer-tiers"])
+    assert [(p.line, p.column, p.code) for p in checked.problems] == [(11, 15, "schema")]
+
+
+def test_schema_errors_the_rule_does_not_explain_are_kept() -> None:
+    checked = check_files([fixture("required-sections", "missing-competencies.yaml")], Config(root=Path("/nonexistent")))
+    assert [(p.line, p.code) for p in checked.problems] == [(1, "required-sections")]
+    assert "competencies" in checked.problems[0].message and "evaluat" in checked.problems[0].message
+
+
+def test_rules_that_need_a_valid_file_skip_a_broken_one() -> None:
+    # missing-answers fails the schema: tiers-rise and answer-length must not run (nor crash) on it.
+    path = fixture("answer-tiers", "missing-answers.yaml")
+    assert found([path], "tiers-rise") == []
+    assert found([path], "answer-length") == []
+
+
+def test_messages_say_what_to_do() -> None:
+    config = Config(root=Path("/nonexistent"))
+    tips = check_files([fixture("required-sections", "missing-prep-tips.yaml")], config).problems
+    assert len(tips) == 1 and "prepare for this question" in tips[0].message
+    critique = check_files([fixture("answer-tiers", "empty-critique.yaml")], config).problems
+    assert "why the solid answer is better" in critique[0].message
+    skeleton = check_files([fixture("placeholder", "skeleton.yaml")], config, select=["placeholder"]).problems
+    assert all("qtool new" in p.message for p in skeleton)
+
+
+def test_placeholder_flags_every_skeleton_text_qtool_new_writes(tmp_path: Path) -> None:
+    from qtool.skeleton import SKELETON_MARKER, SKELETON_TEXTS
+
+    text = (LINT / BASE).read_text()
+    for value in ("I wrote a unit test that failed on a rounding error.", "Pick one bug you found and practise telling its story."):
+        assert value in text
+    text = text.replace("I wrote a unit test that failed on a rounding error.", json.dumps(SKELETON_TEXTS["answers.sample.text"]))
+    text = text.replace("Pick one bug you found and practise telling its story.", json.dumps(SKELETON_TEXTS["prep_tips[0]"]))
+    path = tmp_path / "skeleton.yaml"
+    path.write_text(text)
+    lines = [n for n, line in enumerate(text.splitlines(), 1) if SKELETON_MARKER in line]
+    assert [line for line, _, _ in found([str(path)], "placeholder")] == lines == [8, 16]
+
+
+def test_placeholder_extra_patterns_option() -> None:
+    rules = {"placeholder": {"extra-patterns": [r"\bpractise\b"]}}
+    assert found([str(LINT / BASE)], "placeholder", rules=rules) == [(16, 32, "placeholder")]
+
+
+def test_question_form_imperatives_option() -> None:
+    path = fixture("question-form", "statement.yaml")
+    assert found([path], "question-form", rules={"question-form": {"imperatives": ["the"]}}) == []
+
+
+@pytest.mark.parametrize(("options", "expected"), [
+    ({}, [(8, 11), (10, 11), (11, 15), (13, 11), (14, 15)]),
+    ({"min-words": 5, "critique-min-words": 5}, []),
+    ({"min-words": 1, "max-words": 15, "critique-min-words": 1}, [(10, 11), (13, 11)]),
+    ({"min-words": 12, "max-words": 700, "critique-min-words": 1, "critique-max-words": 9}, [(8, 11), (11, 15)]),
+])
+def test_answer_length_bounds(options: dict, expected: list[tuple[int, int]]) -> None:
+    # base.yaml: sample 11 words, solid 20, solid critique 13, exceptional 36, its critique 9.
+    got = found([str(LINT / BASE)], "answer-length", rules={"answer-length": options})
+    assert got == [(line, column, "answer-length") for line, column in expected]
+
+
+def test_draft_is_an_error_under_strict() -> None:
+    config = Config(root=Path("/nonexistent"))
+    path = fixture("draft-status", "draft.yaml")
+    [plain] = check_files([path], config, select=["draft-status"]).problems
+    [strict] = check_files([path], config, select=["draft-status"], strict=True).problems
+    assert (plain.severity, strict.severity) == (Severity.WARNING, Severity.ERROR)
+
+
+@pytest.fixture
+def vocabulary_root(tmp_path: Path) -> Path:
+    (tmp_path / "schema").mkdir()
+    (tmp_path / "schema" / "competencies.yaml").write_text("competencies:\n  - Problem-solving\n  - Technical expertise\n")
+    return tmp_path
+
+
+def test_competency_vocabulary(vocabulary_root: Path) -> None:
+    rule = "competency-vocabulary"
+    assert found([str(LINT / BASE)], rule, root=vocabulary_root) == []
+    path = fixture(rule, "unknown.yaml")
+    assert found([path], rule, root=vocabulary_root) == [(18, 5, rule), (19, 5, rule)]
+    config = Config(root=vocabulary_root)
+    messages = [p.message for p in check_files([path], config, select=[rule]).problems]
+    assert "did you mean 'Problem-solving'?" in messages[0]
+    assert "did you mean" not in messages[1]
+
+
+def test_competency_vocabulary_without_a_vocabulary_file_checks_nothing(tmp_path: Path) -> None:
+    assert found([fixture("competency-vocabulary", "unknown.yaml")], "competency-vocabulary", root=tmp_path) == []
+
+
+def test_competency_vocabulary_named_but_missing_or_malformed_is_a_config_error(vocabulary_root: Path) -> None:
+    path = str(LINT / BASE)
+    with pytest.raises(ConfigError, match="does not exist"):
+        check_files([path], Config(root=vocabulary_root, rules={"competency-vocabulary": {"vocabulary": "nope.yaml"}}))
+    (vocabulary_root / "schema" / "competencies.yaml").write_text("- just a list\n")
+    with pytest.raises(ConfigError, match="competency vocabulary"):
+        check_files([path], Config(root=vocabulary_root))
+
+
+def test_the_bank_vocabulary_covers_the_bank(tmp_path: Path) -> None:
+    from conftest import BANK, REPO
+
+    shutil.copytree(REPO / "schema", tmp_path / "schema")
+    files = sorted(str(p) for p in BANK.rglob("*.yaml"))
+    assert found(files, "competency-vocabulary", root=tmp_path) == []
