@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import click
 
@@ -32,7 +32,7 @@ def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False
     return exit_code(problems, strict)
 
 
-def rule_options(func):  # type: ignore[no-untyped-def]
+def rule_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--strict``, ``--select`` and ``--ignore``, shared by check and lint."""
     func = click.option("--ignore", "ignore", multiple=True, metavar="RULE,...",
                         help="Skip these rules (comma-separated, repeatable).")(func)

@@ -32,7 +32,7 @@ class StrayWhitespace(Rule):
                 yield from self._value(q, f"provenance.{key}", value)
 
     def _value(self, q: Question, where: str, value: Any) -> Iterator[Problem]:
-        if not isinstance(value, str) or not value:
+        if not isinstance(value, str) or not value or (value == value.strip() and "\n" not in value and "\r" not in value):
             return
         body = value.strip()
         if "\n" in body or "\r" in body:
