@@ -223,3 +223,24 @@ def test_the_bank_vocabulary_covers_the_bank(tmp_path: Path) -> None:
     shutil.copytree(REPO / "schema", tmp_path / "schema")
     files = sorted(str(p) for p in BANK.rglob("*.yaml"))
     assert found(files, "competency-vocabulary", root=tmp_path) == []
+
+
+def test_rules_never_raise_on_any_shape_of_file(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Files of any shape: every rule that runs on files failing the schema must cope, never raise."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=20)
+    values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["text", "critique", "sample", "solid", "exceptional", "x"]), inner, max_size=3), max_leaves=8)
+    keys = st.sampled_from(["id", "guid", "role", "question", "category", "status", "answers", "prep_tips", "competencies", "related", "provenance", "x"])
+    folder = tmp_path_factory.mktemp("shapes")
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.dictionaries(keys, values, min_size=1, max_size=8))
+    def check(data: dict) -> None:
+        path = folder / "shape.yaml"
+        path.write_text(json.dumps(data))
+        checked = check_files([str(path)], Config(root=folder))
+        assert all(p.line >= 1 and p.column >= 1 for p in checked.problems)
+
+    check()
