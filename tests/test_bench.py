@@ -1,10 +1,13 @@
-"""The benchmark's corpus generator: deterministic, and every file it writes is a clean question."""
+"""The benchmark harness: a deterministic corpus of clean questions, a peer that really validates, honest measurements."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,14 +18,15 @@ from qtool.schema import validate_question
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _load_generator():
-    spec = importlib.util.spec_from_file_location("gen_corpus", REPO / "bench" / "gen_corpus.py")
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", REPO / "bench" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
 
-gen_corpus = _load_generator()
+gen_corpus = _load("gen_corpus")
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -98,3 +102,29 @@ def test_refuses_to_overwrite_without_force(tmp_path: Path, capsys: pytest.Captu
     assert _files(tmp_path) == before
     assert gen_corpus.main(["5", str(tmp_path), "--seed", "9", "--force"]) == 0
     assert _files(tmp_path) != before
+
+
+def test_check_jsonschema_shim_really_validates(tmp_path: Path) -> None:
+    gen_corpus.generate(3, tmp_path, seed=2)
+    files = sorted(str(p) for p in (tmp_path / "questions").rglob("*.yaml"))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(re.sub(r"(?m)^category: .*$", "category: nonsense", Path(files[0]).read_text()))
+    listing = tmp_path / "list.txt"
+    shim = [sys.executable, str(REPO / "bench" / "peer_check_jsonschema.py"), str(listing),
+            str(tmp_path / "schema" / "question.schema.json")]
+    listing.write_text("\n".join(files) + "\n")
+    good = subprocess.run(shim, capture_output=True, text=True)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert json.loads(good.stderr.splitlines()[-1])["files"] == 3
+    listing.write_text("\n".join(files + [str(bad)]) + "\n")
+    failing = subprocess.run(shim, capture_output=True, text=True)
+    assert failing.returncode == 1 and "nonsense" in failing.stdout and str(bad) in failing.stdout
+
+
+def test_run_child_reports_time_status_and_peak_memory(tmp_path: Path) -> None:
+    run = _load("run")
+    touch_80_mib = "b = bytearray(80 * 2**20); b[::4096] = b'x' * len(b[::4096]); raise SystemExit(3)"
+    sample = run.run_child([sys.executable, "-c", touch_80_mib], tmp_path, None, dict(os.environ))
+    assert sample.status == 3
+    assert sample.maxrss_mib >= 80
+    assert sample.seconds > 0

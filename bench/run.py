@@ -1,0 +1,454 @@
+#!/usr/bin/env python3
+"""Time qtool against its peers on synthetic banks and print a Markdown table (run by hand, not in CI).
+
+    python bench/run.py [--sizes 10000,100000] [--rounds 3] [--work DIR] [--seed 1]
+
+For each size it builds (or reuses, from the work folder) a bank with ``bench/gen_corpus.py``,
+then runs every command once per round, interleaved, and reports the median wall time, its
+ratio to check-jsonschema over the same files (and to each command's own reference: the bare
+genanki build for the Anki export, ``python -c "import click"`` for ``qtool --help``), the
+peak RSS of the child process (``os.wait4``), the peak RSS of its whole process tree (sampled;
+counts shared pages once per process), exit codes and problem counts. Each child runs on its
+own; nothing else of the harness runs while it does, except a light /proc sampler.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+import gen_corpus  # noqa: E402
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+CACHE_DIR = ".qtool-cache"
+#: A sentence toggled in and out of one answer for "check after one file changed".
+CHANGE = " I would add one more detail here."
+
+
+# -- running one child ---------------------------------------------------------------
+@dataclass
+class Sample:
+    """One timed run of one command."""
+
+    seconds: float
+    maxrss_mib: float
+    tree_mib: float
+    status: int | str
+    stdout: str
+    stderr: str
+
+
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children") as handle:
+                kids.extend(int(k) for k in handle.read().split())
+    except OSError:
+        pass
+    return kids
+
+
+def _tree_rss(pid: int) -> int:
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/statm") as handle:
+                total += int(handle.read().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            continue
+        todo.extend(_children(current))
+    return total
+
+
+def run_child(argv: list[str], cwd: Path, timeout: float | None, env: dict[str, str]) -> Sample:
+    """Run argv to completion; wall time, peak RSS (own, and of the process tree), status, output."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
+        peak = [0]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.05):
+                peak[0] = max(peak[0], _tree_rss(child.pid))
+                if timeout is not None and time.perf_counter() - started > timeout:
+                    child.kill()
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, wait_status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+        done.set()
+        sampler.join()
+        child.returncode = os.waitstatus_to_exitcode(wait_status)
+        status: int | str = child.returncode
+        if timeout is not None and seconds > timeout and child.returncode < 0:
+            status = "timeout"
+        out.seek(0)
+        err.seek(0)
+        return Sample(seconds, usage.ru_maxrss / 1024, max(peak[0], usage.ru_maxrss * 1024) / 2**20, status,
+                      out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
+
+
+# -- what is measured ---------------------------------------------------------------
+@dataclass
+class Case:
+    """One row of the table: a command, how to prepare for it, and what it is compared with."""
+
+    key: str
+    label: str
+    argv: list[str]
+    prepare: Callable[[], None] = lambda: None
+    reference: str | None = None  # key of the row this one is also compared with
+    describe: Callable[[list[Sample]], str] = lambda samples: ""
+    samples: list[Sample] = field(default_factory=list)
+    skipped: str | None = None
+
+
+def _summary_counts(sample: Sample) -> str:
+    """'0 errors, 26 warnings (near-duplicate 26)' from a text report."""
+    codes: dict[str, int] = {}
+    for line in sample.stdout.splitlines():
+        match = re.search(r": (error|warning): .*\[([\w-]+)\]$", line)
+        if match:
+            codes[match.group(2)] = codes.get(match.group(2), 0) + 1
+    tail = sample.stderr.strip().splitlines()[-1:] or [""]
+    errors = re.search(r"(\d+) errors?", tail[0])
+    warnings = re.search(r"(\d+) warnings?", tail[0])
+    if "no problems" in tail[0]:
+        return "no problems"
+    if not (errors or warnings):
+        return f"unexpected output: {tail[0][:120]!r}"
+    text = f"{errors.group(1) if errors else 0} errors, {warnings.group(1) if warnings else 0} warnings"
+    if codes:
+        text += " (" + ", ".join(f"{code} {count}" for code, count in sorted(codes.items())) + ")"
+    return text
+
+
+def _last_json(text: str) -> dict:
+    for line in reversed(text.strip().splitlines()):
+        try:
+            return json.loads(line)
+        except ValueError:
+            continue
+    return {}
+
+
+def has_command(qtool: list[str], name: str, env: dict[str, str]) -> bool:
+    """Whether ``qtool NAME --help`` works (the command exists and imports)."""
+    result = subprocess.run([*qtool, name, "--help"], capture_output=True, env=env, cwd=REPO)
+    return result.returncode == 0
+
+
+def build_bank(size: int, work: Path, seed: int) -> tuple[Path, dict, bool]:
+    """The bank for ``size`` files, reused when its manifest says the same generator, size and seed made it."""
+    root = work / f"bank-{size}"
+    manifest_path = root / gen_corpus.MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text())
+        if (manifest["n"], manifest["seed"], manifest["source_sha256"]) == (size, seed, gen_corpus.source_digest()):
+            return root, manifest, True
+    except (OSError, ValueError, KeyError):
+        pass
+    if root.exists():
+        shutil.rmtree(root)
+    manifest = gen_corpus.generate(size, root, seed)
+    return root, manifest, False
+
+
+def machine() -> dict[str, str]:
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = {}
+    for dist in ("qtool", "click", "ruamel.yaml", "ruamel.yaml.clib", "jsonschema", "rapidfuzz", "genanki", "check-jsonschema"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = "missing"
+    try:
+        from qtool import loader
+
+        c_parser = loader._CParser is not None
+    except Exception as exc:  # noqa: BLE001 - reported, not fatal
+        c_parser = f"cannot tell: {exc}"
+    commit = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True, cwd=REPO).stdout.strip()
+    return {
+        "cpu": model,
+        "cores": f"{len(os.sched_getaffinity(0))} usable of {os.cpu_count()}",
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "os": f"{platform.system()} {platform.release()}",
+        "qtool commit": commit or "unknown",
+        "versions": ", ".join(f"{k} {v}" for k, v in versions.items()),
+        "qtool.loader._CParser": str(c_parser),
+    }
+
+
+def verify_peer(python: str, bank: Path, files: list[str], work: Path, env: dict[str, str]) -> str:
+    """Prove the check-jsonschema shim really validates: a broken copy fails, the good files pass."""
+    probe = work / "peer-probe"
+    if probe.exists():
+        shutil.rmtree(probe)
+    (probe / "questions" / "probe").mkdir(parents=True)
+    bad = probe / "questions" / "probe" / "broken.yaml"
+    text = (bank / files[0]).read_text(encoding="utf-8")
+    bad.write_text(re.sub(r"(?m)^category: .*$", "category: nonsense", text, count=1), encoding="utf-8")
+    good = [str(bank / f) for f in files[:20]]
+    listing = probe / "list.txt"
+    schema = str(bank / "schema" / "question.schema.json")
+    shim = str(HERE / "peer_check_jsonschema.py")
+    listing.write_text("\n".join(good + [str(bad)]) + "\n")
+    failing = subprocess.run([python, shim, str(listing), schema], capture_output=True, text=True, env=env)
+    listing.write_text("\n".join(good) + "\n")
+    passing = subprocess.run([python, shim, str(listing), schema], capture_output=True, text=True, env=env)
+    ok = failing.returncode == 1 and str(bad) in failing.stdout and "nonsense" in failing.stdout and passing.returncode == 0
+    shutil.rmtree(probe)
+    if not ok:
+        raise SystemExit(f"run.py: the check-jsonschema shim does not validate as expected:\n{failing.stdout}{failing.stderr}")
+    return f"shim verified: a copy with a bad category fails (exit 1, named), 20 good files pass; C parser: {_last_json(failing.stderr).get('c_parser')}"
+
+
+# -- one size -------------------------------------------------------------------------
+def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, has: dict[str, bool],
+              file_list: Path) -> tuple[list[Case], Callable[[], None]]:
+    """Every row for one bank, in the order they run within a round, and how to undo the one-file edit."""
+    out_dir = work / f"export-{size}"
+    anki_out = work / f"anki-{size}"
+    peer_out = work / f"peer-{size}"
+    changed = sorted((bank / "questions").rglob("*.yaml"))[size // 2]
+    original = changed.read_bytes()
+    rounds = [0]
+
+    def reset(folder: Path) -> Callable[[], None]:
+        def prepare() -> None:
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+        return prepare
+
+    def cold() -> None:
+        shutil.rmtree(bank / CACHE_DIR, ignore_errors=True)
+
+    def change_one() -> None:
+        # Alternate between two edited versions so the file's content differs from the cached one every round.
+        rounds[0] += 1
+        text = original.decode("utf-8")
+        marker = "    text: |\n      "
+        start = text.index(marker) + len(marker)
+        end = text.index(".", start) + 1
+        extra = CHANGE if rounds[0] % 2 else CHANGE.replace("one more", "another")
+        changed.write_bytes((text[:end] + extra + text[end:]).encode("utf-8"))
+
+    intended = {frozenset(f"questions/{i}.yaml" for i in pair) for pair in
+                json.loads((bank / gen_corpus.MANIFEST).read_text())["near_duplicates"]}
+
+    def checked(samples: list[Sample]) -> str:
+        flagged = set()
+        for line in samples[-1].stdout.splitlines():
+            match = re.match(r"(.+?):\d+:\d+: warning: question is \d+% similar to (\S+) .*\[near-duplicate\]$", line)
+            if match:
+                flagged.add(frozenset((os.path.normpath(match.group(1)), os.path.normpath(match.group(2)))))
+        counts = _summary_counts(samples[-1])
+        if not has["check"]:
+            return counts
+        return f"{counts}; near-duplicate pairs flagged {len(flagged)}, intended found {len(flagged & intended)} of {len(intended)}"
+
+    def export_note(samples: list[Sample]) -> str:
+        last = samples[-1]
+        if last.status != 0:
+            return f"failed: {(last.stderr.strip().splitlines() or [''])[-1][:150]}"
+        sizes = [f"{p.name} {p.stat().st_size / 1e6:.1f} MB" for p in sorted(out_dir.glob("*")) if p.is_file()]
+        return ", ".join(sizes)
+
+    def anki_note(samples: list[Sample]) -> str:
+        target = anki_out / "questions.apkg"
+        if samples[-1].status != 0 or not target.exists():
+            return f"failed: {(samples[-1].stderr.strip().splitlines() or [''])[-1][:150]}"
+        return f".apkg {target.stat().st_size / 1e6:.1f} MB"
+
+    def peer_anki_note(samples: list[Sample]) -> str:
+        info = _last_json(samples[-1].stdout)
+        return f"{info.get('notes')} notes, .apkg {info.get('bytes', 0) / 1e6:.1f} MB (stored); load {info.get('load_s')} s, notes {info.get('build_s')} s, write {info.get('write_s')} s"
+
+    def cjs_note(samples: list[Sample]) -> str:
+        info = _last_json(samples[-1].stderr)
+        if info.get("files") != size:
+            return f"PROBLEM: the shim saw {info.get('files')} files, expected {size}"
+        return f"{info['files']} files in one process, exit {info['status']}, C parser {info['c_parser']}"
+
+    check = "check" if has["check"] else "validate"
+    stand_in = "" if has["check"] else " (stand-in: no `check` yet)"
+    rows = [
+        Case("cjs", "check-jsonschema (peer, one process)",
+             [python, str(HERE / "peer_check_jsonschema.py"), str(file_list), "schema/question.schema.json"],
+             describe=cjs_note),
+        Case("check-cold", f"`qtool {check}` cold (no cache){stand_in}", [*qtool, check], prepare=cold, describe=checked),
+        Case("check-warm", f"`qtool {check}` warm (nothing changed){stand_in}", [*qtool, check], describe=checked),
+        Case("check-one", f"`qtool {check}` after one file changed{stand_in}", [*qtool, check], prepare=change_one,
+             describe=checked),
+        Case("export-all", "`qtool export --format all`", [*qtool, "export", "--format", "all", "--out", str(out_dir)],
+             prepare=reset(out_dir), describe=export_note),
+        Case("export-anki", "`qtool export --format anki`",
+             [*qtool, "export", "--format", "anki", "--out", str(anki_out / "questions.apkg")],
+             prepare=reset(anki_out), reference="genanki", describe=anki_note),
+        Case("genanki", "bare genanki build (peer)", [python, str(HERE / "peer_genanki.py"), str(bank),
+                                                      str(peer_out / "questions.apkg")],
+             prepare=reset(peer_out), describe=peer_anki_note),
+        Case("help", "`qtool --help`", [*qtool, "--help"], reference="click"),
+        Case("click", '`python -c "import click"` (reference)', [python, "-c", "import click"]),
+    ]
+    if not has["export"]:
+        for row in rows:
+            if row.key.startswith("export"):
+                row.skipped = "n/a: no `qtool export` command"
+    return rows, lambda: changed.write_bytes(original)
+
+
+def measure(size: int, rounds: int, work: Path, seed: int, qtool: list[str], python: str, has: dict[str, bool],
+            env: dict[str, str], timeout: float | None, log: Callable[[str], None]) -> dict:
+    started = time.perf_counter()
+    bank, manifest, reused = build_bank(size, work, seed)
+    log(f"bank {bank}: {size} files, {manifest['bytes'] / 1e6:.1f} MB, "
+        f"{'reused' if reused else f'generated in {time.perf_counter() - started:.1f} s'}")
+    files = sorted(p.relative_to(bank).as_posix() for p in (bank / "questions").rglob("*.yaml"))
+    file_list = work / f"files-{size}.txt"
+    file_list.write_text("\n".join(files) + "\n")
+    peer_check = verify_peer(python, bank, files, work, env)
+    for name in files:  # warm the page cache so the first timed row does not pay for the disk
+        (bank / name).read_bytes()
+    rows, restore = cases_for(size, bank, work, qtool, python, has, file_list)
+    try:
+        for number in range(1, rounds + 1):
+            for row in rows:
+                if row.skipped:
+                    continue
+                row.prepare()
+                sample = run_child(row.argv, bank, timeout, env)
+                row.samples.append(sample)
+                if row.key.startswith("export") and sample.status == 2:
+                    row.skipped = f"n/a: usage error: {(sample.stderr.strip().splitlines() or [''])[-1][:150]}"
+                log(f"  {size} round {number}: {row.key:<11} {sample.seconds:8.2f} s  {sample.maxrss_mib:7.0f} MiB  exit {sample.status}")
+    finally:
+        restore()
+    by_key = {row.key: row for row in rows}
+    median = {row.key: statistics.median(s.seconds for s in row.samples) for row in rows if row.samples and not row.skipped}
+    table = []
+    for row in rows:
+        if row.skipped or not row.samples:
+            table.append({"key": row.key, "command": row.label, "skipped": row.skipped or "not run"})
+            continue
+        seconds = median[row.key]
+        entry = {
+            "key": row.key,
+            "command": row.label,
+            "median_s": seconds,
+            "runs_s": [round(s.seconds, 3) for s in row.samples],
+            "vs_check_jsonschema": seconds / median["cjs"] if median.get("cjs") else None,
+            "vs_reference": seconds / median[row.reference] if row.reference and median.get(row.reference) else None,
+            "reference": by_key[row.reference].label if row.reference else None,
+            "peak_rss_mib": max(s.maxrss_mib for s in row.samples),
+            "tree_peak_mib": max(s.tree_mib for s in row.samples),
+            "exit": sorted({str(s.status) for s in row.samples}),
+            "notes": row.describe(row.samples),
+        }
+        table.append(entry)
+    return {"size": size, "bytes": manifest["bytes"], "intended_near_duplicate_pairs": len(manifest["near_duplicates"]),
+            "rounds": rounds, "peer_check": peer_check, "rows": table}
+
+
+# -- output -----------------------------------------------------------------------------
+def _ratio(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:.2f}x" if value >= 0.1 else f"1/{1 / value:.0f}" if value > 0 else "0"
+
+
+def markdown(results: list[dict], info: dict[str, str], started: str, load: str) -> str:
+    lines = [f"Benchmark run {started}, load average at start {load}.", ""]
+    for key, value in info.items():
+        lines.append(f"- {key}: {value}")
+    for result in results:
+        lines += ["", f"### {result['size']:,} files ({result['bytes'] / 1e6:.1f} MB), median of {result['rounds']} rounds", "",
+                  "| command | median s | vs check-jsonschema | vs own reference | peak RSS MiB | tree peak MiB | exit | notes |",
+                  "|---|---:|---:|---:|---:|---:|---|---|"]
+        for row in result["rows"]:
+            if "skipped" in row:
+                lines.append(f"| {row['command']} | {row['skipped']} | | | | | | |")
+                continue
+            own = f"{_ratio(row['vs_reference'])} of {row['reference'].split(' (')[0]}" if row["vs_reference"] is not None else ""
+            lines.append(f"| {row['command']} | {row['median_s']:.2f} | {_ratio(row['vs_check_jsonschema'])} | {own} | "
+                         f"{row['peak_rss_mib']:.0f} | {row['tree_peak_mib']:.0f} | {', '.join(row['exit'])} | {row['notes']} |")
+        lines += ["", f"Intended near-duplicate pairs in the bank: {result['intended_near_duplicate_pairs']}. {result['peer_check']}."]
+    lines += ["", "Peak RSS is the child's own maximum (os.wait4); tree peak sums the RSS of the child and its "
+              "descendants, sampled every 50 ms (shared pages counted once per process)."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated bank sizes (default 10000,100000)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per size; the table shows medians (default 3)")
+    parser.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "qtool-bench"),
+                        help="folder for banks (kept between runs), outputs and results (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=1, help="corpus seed (default 1)")
+    parser.add_argument("--timeout", type=float, default=None, help="kill any single run after this many seconds")
+    args = parser.parse_args(argv)
+    try:
+        sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    except ValueError:
+        parser.error(f"--sizes must be comma-separated whole numbers, got {args.sizes!r}")
+    if not sizes or min(sizes) < 10 or args.rounds < 1:
+        parser.error("each size must be at least 10 and --rounds at least 1")
+    work = Path(args.work).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    python = sys.executable
+    script = Path(python).parent / "qtool"
+    qtool = [str(script)] if script.exists() else [python, "-m", "qtool"]
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "PYTHONDEVMODE")}
+    env["NO_COLOR"] = "1"
+    started = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "unknown"
+    has = {name: has_command(qtool, name, env) for name in ("check", "export")}
+    info = machine()
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    results = []
+    for size in sizes:
+        results.append(measure(size, args.rounds, work, args.seed, qtool, python, has, env, args.timeout, log))
+    report = markdown(results, info, started, load)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    (work / f"results-{stamp}.md").write_text(report)
+    (work / f"results-{stamp}.json").write_text(json.dumps({"machine": info, "load": load, "results": results}, indent=1))
+    print(report)
+    log(f"written to {work / f'results-{stamp}.md'} and .json")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
