@@ -1,0 +1,115 @@
+"""``qtool fmt``: rewrite question files into canonical form, or (--check) say which would change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import click
+
+from qtool.commands._common import config_or_exit, format_option, paths_argument
+from qtool.model import Problem, Severity
+
+
+@dataclass
+class FmtResult:
+    """What formatting found: files changed (or that would change), and files it could not format."""
+
+    files: int = 0
+    changed: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def format_files(files: Sequence[str], *, write: bool, max_bytes: int, diff: bool = False) -> FmtResult:
+    """Format each file; write the changed ones atomically when ``write``; unified diffs on stdout."""
+    import difflib
+    from pathlib import Path
+
+    from qtool.fmt import FormatError, format_text
+    from qtool.fsutil import atomic_write
+    from qtool.loader import LoadError, load_file
+
+    result = FmtResult(files=len(files))
+    for name in files:
+        loaded = load_file(name, max_bytes=max_bytes)
+        if isinstance(loaded, LoadError):
+            result.problems.append(loaded.problem())
+            continue
+        try:
+            canonical = format_text(loaded.text, name)
+            if Path(name).read_bytes() == canonical.encode("utf-8"):
+                continue
+            if diff:
+                lines = difflib.unified_diff(
+                    loaded.text.splitlines(keepends=True), canonical.splitlines(keepends=True), name, name
+                )
+                click.echo("".join(_ended(line) for line in lines), nl=False)
+            if write:
+                atomic_write(name, canonical)
+        except FormatError as exc:
+            result.problems.append(exc.problem)
+            continue
+        except OSError as exc:
+            result.problems.append(Problem(name, 1, 1, Severity.ERROR, f"cannot write the file: {exc.strerror or exc}", "fmt"))
+            continue
+        result.changed.append(name)
+    return result
+
+
+def _ended(line: str) -> str:
+    return line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+
+
+def run_fmt(paths: Sequence[str], check: bool = False, diff: bool = False, fmt: str | None = None) -> int:
+    """Format the given files (default: the bank); returns the exit status.
+
+    0: all canonical (or rewritten); 1: --check/--diff found files to change, or a file
+    could not be loaded or formatted (it is left byte-for-byte as it was).
+    """
+    from qtool.files import question_files
+    from qtool.report import report
+
+    config = config_or_exit()
+    files = question_files(paths, config.root, config.exclude)
+    write = not (check or diff)
+    result = format_files(files, write=write, max_bytes=config.max_file_size, diff=diff)
+    verb = "reformatted" if write else "would reformat"
+    for name in result.changed:
+        click.echo(f"{verb} {name}", err=True)
+    if result.problems or fmt == "json":
+        report(result.problems, len(files), fmt)
+    unchanged = len(files) - len(result.changed) - len({p.path for p in result.problems})
+    click.echo(_summary(len(result.changed), unchanged, len({p.path for p in result.problems}), write), err=True)
+    if result.problems or (not write and result.changed):
+        return 1
+    return 0
+
+
+def _summary(changed: int, unchanged: int, failed: int, write: bool) -> str:
+    def files(n: int) -> str:
+        return f"{n} file{'s' if n != 1 else ''}"
+
+    parts = []
+    if changed:
+        parts.append(f"{files(changed)} {'reformatted' if write else 'would be reformatted'}")
+    if unchanged or not parts:
+        parts.append(f"{files(unchanged)} already canonical")
+    if failed:
+        parts.append(f"{files(failed)} could not be formatted")
+    return ", ".join(parts)
+
+
+@click.command("fmt")
+@paths_argument
+@click.option("--check", is_flag=True, help="Change nothing; list the files that would change and exit 1 if any.")
+@click.option("--diff", is_flag=True, help="Change nothing; print a unified diff of what would change (implies --check).")
+@format_option
+def command(paths: tuple[str, ...], check: bool, diff: bool, fmt: str | None) -> None:
+    """Rewrite question files into canonical form (keys in the contract's order, literal
+    blocks for answers, two-space indentation, comments kept).
+
+    With no PATH, every *.yaml under questions/; a folder means every *.yaml below it.
+    A file that does not load is reported and left untouched. Exit status: 0 done (or
+    nothing to do), 1 a file could not be formatted or (--check, --diff) would change.
+    """
+    raise SystemExit(run_fmt(paths, check, diff, fmt))
