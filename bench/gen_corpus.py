@@ -102,7 +102,13 @@ ORGANISATIONS = """at a logistics start-up|at a public hospital|in a family-owne
 |at a regional airline|in a busy call centre|at a consumer electronics brand|at a law firm|at an online marketplace
 |at a hotel group|at a telecom operator|at a games studio|at a pharmaceutical company|at an energy utility
 |at a media publisher|at a construction firm|in a secondary school|at a food delivery company|at an insurance broker
-|at a research lab|at a fashion retailer|at a travel agency|at a car manufacturer|at a recruitment agency"""
+|at a research lab|at a fashion retailer|at a travel agency|at a car manufacturer|at a recruitment agency
+|at a bicycle maker|at a children's charity|at a cinema chain|at a coffee roaster|at a dental practice
+|at a shipping line|at a football club|at a museum|at a water company|at a housing association|at a local newspaper
+|at a cloud hosting provider|at a vineyard|at a toy company|at a cosmetics brand|at a print shop|at a gym chain
+|at a payroll bureau|at a mining company|at a theatre|at a veterinary clinic|at a solar installer|at a bakery chain
+|at a ride-hailing company|at a language school|at a furniture maker|at a call-centre outsourcer|at a port authority
+|at a health insurer|at a space start-up"""
 ORGANISATIONS = [o.strip() for o in ORGANISATIONS.split("|")]
 
 WHO = """your manager|a senior stakeholder|the finance director|a long-standing client|a new client|the head of sales
@@ -124,7 +130,12 @@ CONSTRAINTS = """with half the usual budget|two weeks before a deadline|while yo
 |while also covering another role|after the budget was cut mid-year|with conflicting instructions from above
 |on a tight weekend schedule|when the usual tools were down|with stakeholders in four countries
 |with only partial access to the data|after a public complaint|while training a replacement
-|with a contract penalty at stake|under close audit scrutiny|before the end of the fiscal year"""
+|with a contract penalty at stake|under close audit scrutiny|before the end of the fiscal year
+|a week after a product recall|with two managers giving different orders|while the office was being moved
+|during a system migration|with a brand-new team|during the summer holidays|after a bad customer survey
+|while working part-time|with a budget frozen until approval|during a software outage|with a critic on the board
+|after a hostile press article|while half the team was remote|under a new regulation|a month before an audit
+|with no project manager|during a price war|while a competitor launched first"""
 CONSTRAINTS = [c.strip() for c in CONSTRAINTS.split("|")]
 
 METRICS = """customer satisfaction|the error rate|time to resolution|cost per lead|revenue per customer|employee turnover
@@ -161,7 +172,10 @@ PAST_OPENERS = """Tell us about a time when|Tell me about a time when|Describe a
 |Give an example of a time when|Walk me through an occasion when|Share an experience where|Think back to a moment when
 |Recall a project in which|Can you describe a time when|Talk about a period when|What happened the last time
 |Describe the most recent occasion when|Give us a concrete example of a time when|Take us back to a day when
-|Tell us about a project where|Describe a week in which"""
+|Tell us about a project where|Describe a week in which
+|Can you think of a time when|Describe a moment in your career when|Tell us about a difficult week when
+|Give an example from your last job where|Tell us about an occasion when|Describe an incident in which
+|Tell me about a time early in your career when|Share an example of a time when|Describe the last time"""
 PAST_OPENERS = [s.strip() for s in PAST_OPENERS.split("|")]
 OTHERS_DID = """pushed back on|asked you to rescue|questioned the cost of|wanted to cancel|criticised your plan for
 |doubled the scope of|handed you|escalated a complaint about|asked you to speed up|rejected your proposal for
@@ -182,52 +196,60 @@ PAST_FOLLOW_UPS = """How did you handle it?|What did you do first, and what did 
 |What did it teach you about working with others?|How did you measure whether your response worked?
 |Who did you involve, and why?|What would you do differently today?|How did you keep the team motivated?
 |What was the hardest decision you made?|How did you rebuild trust afterwards?|What did you change in your process as a result?
-|How did you balance speed against quality?|What did you say, and how was it received?"""
+|How did you balance speed against quality?|What did you say, and how was it received?
+|What did you do in the first hour?|How did you explain your decision to others?|What would you repeat, and what not?
+|What was your biggest mistake in handling it?|What feedback did you get afterwards?|How did it end?
+|What did you learn about yourself?|What did you do when the first plan failed?"""
 PAST_FOLLOW_UPS = [s.strip() for s in PAST_FOLLOW_UPS.split("|")]
 IF_OPENERS = """How would you respond if|What would you do if|How would you handle it if|What is your first step if
 |How would you proceed if|What would you say if|How would you react if|What would you prioritise if
-|Who would you talk to first if|How would you protect the team if"""
+|Who would you talk to first if|How would you protect the team if
+|What would worry you most if|What is the first thing you would check if|How would you explain it to your team if
+|What would you write in your first email if|How would you recover if"""
 IF_OPENERS = [s.strip() for s in IF_OPENERS.split("|")]
 IMAGINE_OPENERS = ["Imagine that", "Suppose", "Picture a situation in which", "Let us say that", "Assume that"]
 IMAGINE_FOLLOW_UPS = """What would you do first?|How would you respond?|Who would you talk to, and what would you say?
 |What would your plan look like for the first week?|How would you decide what to do?|What would you tell your team?
-|Which risks would worry you most?|How would you know that you had made the right call?"""
+|Which risks would worry you most?|How would you know that you had made the right call?
+|How would you protect the relationship?|What would you say in the first meeting?|What would you refuse to do?
+|How would you involve your manager?"""
 IMAGINE_FOLLOW_UPS = [s.strip() for s in IMAGINE_FOLLOW_UPS.split("|")]
 TECHNICAL_OPENERS = """How do you measure the success of|Which methods would you use to plan|How would you evaluate
 |What data would you look at before approving|How would you design|Which tools would you choose to run
 |How do you estimate the effort for|What are the main risks when you run|How would you test|How would you automate parts of
 |Which metrics would you put on a dashboard for|How would you structure the documentation for|How do you budget for
 |What would your checklist contain for|How would you find the root cause of problems in|How would you scale up
-|How do you decide when to stop|How would you set targets for"""
+|How do you decide when to stop|How would you set targets for
+|What is your process for reviewing|How would you reduce the risk in|Which checks would you build into
+|How would you forecast the cost of|What would you put in a post-mortem for|How do you decide who should own
+|How would you compare vendors for|What would your rollout plan be for|How would you pilot"""
 TECHNICAL_OPENERS = [s.strip() for s in TECHNICAL_OPENERS.split("|")]
-TECHNICAL_TAILS = """for {audience}|when {metric} is the main goal|{cons}|without hurting {metric}|with {who} as the sponsor
-|and how do you report on {metric}|when the data is incomplete|if {who} needs results by {event}|for {audience} {cons}
-|so that {metric} improves|when you cannot measure {metric} directly|and which trade-offs matter most"""
-TECHNICAL_TAILS = [s.strip() for s in TECHNICAL_TAILS.split("|")]
-ROLE_BODIES = """how do you prioritise {an_item} against {an_other} {org}?|how would you explain {the_item} to {who} {org}?
-|what does a good handover of {an_item} to {who} look like?|how do you keep {metric} on track during {an_item} {cons}?
-|which parts of {an_item} would you delegate, and which would you keep?|how would you plan {an_item} {cons}?
-|what would you need from {who} to deliver {an_item}?|how do you decide what not to do when {the_item} competes for {resource}?
-|how would you recover {an_item} after {setback}?|what does success look like for {an_item} {org} in your first ninety days?"""
-ROLE_BODIES = [s.strip() for s in ROLE_BODIES.split("|")]
-GENERAL_QUESTIONS = """What motivates you when working on {an_item} with {who} {org}?
-|What did you find hardest about {an_item} {org}, and why?
-|How would {who} describe your way of running {an_item} {cons}?
-|What is one mistake people make with {an_item}, and how do you avoid it {cons}?
-|Why would you choose {an_item} over {an_other} if {who} asked you to pick one?
-|What is the best advice you have received about {an_item} from {who}?
-|How do you stay calm when {the_item} goes badly {cons}?
-|Which habit has helped you most with {an_item} {org}?
-|What is the hardest feedback you have received about {an_item} {org}, and how did you act on it?
-|Why do you think {the_item} so often fails {org}, and what would you do about it?
-|Where do you see the biggest opportunity to improve {metric} through {an_item}?
-|What have you learned from {setback} that you would bring to {an_item}?
-|How do you stay current with good practice for {an_item} when working with {who}?
-|Which part of {an_item} do you enjoy least, and how do you make sure it still gets done well?
-|If {who} asked you for one piece of advice about {the_item}, what would it be?
-|What would your last manager say about how you handle {an_item} {cons}?
-|How do you explain {metric} to someone who is new to {the_item}?"""
-GENERAL_QUESTIONS = [s.strip() for s in GENERAL_QUESTIONS.split("|")]
+TECHNICAL_FOLLOW_UPS = """How do you report on {metric}?|Which trade-offs matter most?|How would you know it worked?
+|What would you automate first?|Which mistakes do people make most often?|Who would you involve, and when?
+|What does a good first version look like?|Which numbers would you watch every week?|How do you keep {who} confident?
+|What would make you change course?|How do you keep the cost under control?|Where do most estimates go wrong?
+|What would you leave out of the first version?|How do you handle incomplete data?|Which tools would you avoid, and why?
+|How do you document the decision?|What is the most common failure you have seen?|How would you train others to do it?"""
+TECHNICAL_FOLLOW_UPS = [s.strip() for s in TECHNICAL_FOLLOW_UPS.split("|")]
+ROLE_VERBS = """prioritise|plan|explain|hand over|recover|scope|budget for|staff|measure|review|simplify|document
+|rescue|pitch|negotiate|pause|audit|speed up|test|roll out""".split("|")
+ROLE_VERBS = [s.strip() for s in ROLE_VERBS]
+ROLE_FOLLOW_UPS = """Walk us through your approach.|What would you need from {who2}?|What would you do in the first week?
+|Which parts would you delegate?|How would you know you had succeeded?|What would you say no to?
+|Which risks would you raise early?|How would you keep {who2} on side?|What would you measure besides {metric}?
+|What is the first question you would ask?
+|What would you want to know before starting?|How would you explain it to a newcomer?|What would worry you most?
+|How would you involve the rest of the team?|What would a good result look like after a month?"""
+ROLE_FOLLOW_UPS = [s.strip() for s in ROLE_FOLLOW_UPS.split("|")]
+GENERAL_OPENERS = """What motivates you when working on|What do you find hardest about|How do you stay calm during
+|Which habit helps you most with|What advice would you give a colleague starting|What have you learned from running
+|How do you keep learning while running|What do you enjoy least about|What would your last manager say about how you handle
+|Why do you think people struggle with|What surprised you most about|How has your view changed on
+|What gives you energy when leading|What frustrates you most about|How do you prepare mentally for
+|What is the most useful skill you brought to|What part of your personality helps with|How would friends say you cope with"""
+GENERAL_OPENERS = [s.strip() for s in GENERAL_OPENERS.split("|")]
+GENERAL_TAILS = ["?", ", and why?", ", and how has that changed over time?", ", and what does that say about you?",
+                 ", and what would you do differently now?", ", and how does it affect {who2}?"]
 
 
 SAMPLE_OPENERS = [
@@ -441,10 +463,14 @@ def _question_text(rng: random.Random, words: _Words) -> tuple[str, str]:
     if kind == "imagine":
         return "situational", f"{rng.choice(IMAGINE_OPENERS)} {core}{cons}. {rng.choice(IMAGINE_FOLLOW_UPS)}"
     if kind == "technical":
-        return "technical", f"{rng.choice(TECHNICAL_OPENERS)} {v['an_item']} {rng.choice(TECHNICAL_TAILS).format(**v)}?"
+        follow = rng.choice(TECHNICAL_FOLLOW_UPS).format(**v)
+        return "technical", f"{rng.choice(TECHNICAL_OPENERS)} {v['an_item']}{cons}? {follow}"
     if kind == "role-specific":
-        return "role-specific", f"As a {v['role_lower']}, {rng.choice(ROLE_BODIES).format(**v)}"
-    return "general", rng.choice(GENERAL_QUESTIONS).format(**v)
+        follow = rng.choice(ROLE_FOLLOW_UPS).format(**v)
+        return "role-specific", f"As a {v['role_lower']}, how would you {rng.choice(ROLE_VERBS)} {v['the_item']}{cons}? {follow}"
+    tail = rng.choice(GENERAL_TAILS).format(**v)
+    where = cons if rng.random() < 0.5 else f" with {v['who']}"
+    return "general", f"{rng.choice(GENERAL_OPENERS)} {v['an_item']}{where}{tail}"
 
 
 #: One small edit that keeps the meaning: how the intended near-duplicates are made.

@@ -80,34 +80,55 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
+#: Runs in a fresh, small interpreter that starts the measured command and reports on it. Measuring
+#: from run.py itself would be wrong: at exec, Linux records the exec'ing process's peak RSS as the
+#: child's, so a child forked from a large harness inherits the harness's peak. The launcher's own
+#: start-up is not in the timing either.
+LAUNCHER = """
+import json, os, sys, time
+result, argv = sys.argv[1], sys.argv[2:]
+started = time.perf_counter()
+pid = os.posix_spawnp(argv[0], argv, os.environ)
+_, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - started
+with open(result, "w") as handle:
+    json.dump({"seconds": seconds, "maxrss_kib": usage.ru_maxrss, "status": os.waitstatus_to_exitcode(status)}, handle)
+"""
+
+
 def run_child(argv: list[str], cwd: Path, timeout: float | None, env: dict[str, str]) -> Sample:
     """Run argv to completion; wall time, peak RSS (own, and of the process tree), status, output."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        child = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
-        peak = [0]
-        done = threading.Event()
+    with tempfile.TemporaryDirectory(prefix="qtool-bench-run-") as folder:
+        result = Path(folder) / "result.json"
+        out_path, err_path = Path(folder) / "stdout", Path(folder) / "stderr"
+        with open(out_path, "wb") as out, open(err_path, "wb") as err:
+            launcher = subprocess.Popen([sys.executable, "-S", "-c", LAUNCHER, str(result), *argv], cwd=cwd,
+                                        stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+            started = time.perf_counter()
+            peak = [0]
+            done = threading.Event()
+            timed_out = [False]
 
-        def sample() -> None:
-            while not done.wait(0.05):
-                peak[0] = max(peak[0], _tree_rss(child.pid))
-                if timeout is not None and time.perf_counter() - started > timeout:
-                    child.kill()
+            def sample() -> None:
+                while not done.wait(0.05):
+                    peak[0] = max(peak[0], sum(_tree_rss(kid) for kid in _children(launcher.pid)))
+                    if timeout is not None and time.perf_counter() - started > timeout and not timed_out[0]:
+                        timed_out[0] = True
+                        os.killpg(launcher.pid, 9)
 
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        _, wait_status, usage = os.wait4(child.pid, 0)
-        seconds = time.perf_counter() - started
-        done.set()
-        sampler.join()
-        child.returncode = os.waitstatus_to_exitcode(wait_status)
-        status: int | str = child.returncode
-        if timeout is not None and seconds > timeout and child.returncode < 0:
-            status = "timeout"
-        out.seek(0)
-        err.seek(0)
-        return Sample(seconds, usage.ru_maxrss / 1024, max(peak[0], usage.ru_maxrss * 1024) / 2**20, status,
-                      out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
+            sampler = threading.Thread(target=sample, daemon=True)
+            sampler.start()
+            launcher.wait()
+            done.set()
+            sampler.join()
+        stdout = out_path.read_text("utf-8", "replace")
+        stderr = err_path.read_text("utf-8", "replace")
+        if timed_out[0] or not result.exists():
+            why = "timeout" if timed_out[0] else f"launcher failed ({launcher.returncode})"
+            return Sample(time.perf_counter() - started, 0.0, peak[0] / 2**20, why, stdout, stderr)
+        info = json.loads(result.read_text())
+        maxrss = info["maxrss_kib"] / 1024
+        return Sample(info["seconds"], maxrss, max(peak[0] / 2**20, maxrss), info["status"], stdout, stderr)
 
 
 # -- what is measured ---------------------------------------------------------------
@@ -145,6 +166,18 @@ def _summary_counts(sample: Sample) -> str:
     return text
 
 
+def _warnings(samples: list[Sample]) -> str:
+    """Loud notes for runs that cannot be trusted: a traceback, or exit codes that differ between rounds."""
+    notes = []
+    crashed = [number for number, s in enumerate(samples, 1) if "Traceback (most recent call last)" in s.stderr]
+    if crashed:
+        last = samples[crashed[-1] - 1].stderr.strip().splitlines()[-1][:150]
+        notes.append(f"**traceback in round {', '.join(map(str, crashed))}: {last}**")
+    if len({str(s.status) for s in samples}) > 1:
+        notes.append("**exit status differs between rounds: the median mixes different work**")
+    return "; ".join(notes) + ("; " if notes else "")
+
+
 def _last_json(text: str) -> dict:
     for line in reversed(text.strip().splitlines()):
         try:
@@ -172,8 +205,10 @@ def build_bank(size: int, work: Path, seed: int) -> tuple[Path, dict, bool]:
         pass
     if root.exists():
         shutil.rmtree(root)
-    manifest = gen_corpus.generate(size, root, seed)
-    return root, manifest, False
+    # In a child, so that the harness stays small (see LAUNCHER).
+    subprocess.run([sys.executable, str(HERE / "gen_corpus.py"), str(size), str(root), "--seed", str(seed)],
+                   check=True, stdout=subprocess.DEVNULL)
+    return root, json.loads(manifest_path.read_text()), False
 
 
 def machine() -> dict[str, str]:
@@ -373,7 +408,7 @@ def measure(size: int, rounds: int, work: Path, seed: int, qtool: list[str], pyt
             "peak_rss_mib": max(s.maxrss_mib for s in row.samples),
             "tree_peak_mib": max(s.tree_mib for s in row.samples),
             "exit": sorted({str(s.status) for s in row.samples}),
-            "notes": row.describe(row.samples),
+            "notes": _warnings(row.samples) + row.describe(row.samples),
         }
         table.append(entry)
     return {"size": size, "bytes": manifest["bytes"], "intended_near_duplicate_pairs": len(manifest["near_duplicates"]),

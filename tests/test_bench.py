@@ -123,8 +123,14 @@ def test_check_jsonschema_shim_really_validates(tmp_path: Path) -> None:
 
 def test_run_child_reports_time_status_and_peak_memory(tmp_path: Path) -> None:
     run = _load("run")
-    touch_80_mib = "b = bytearray(80 * 2**20); b[::4096] = b'x' * len(b[::4096]); raise SystemExit(3)"
-    sample = run.run_child([sys.executable, "-c", touch_80_mib], tmp_path, None, dict(os.environ))
+    touch = "b = bytearray({} * 2**20); b[::4096] = b'x' * len(b[::4096])"
+    sample = run.run_child([sys.executable, "-c", touch.format(80) + "; raise SystemExit(3)"], tmp_path, None, dict(os.environ))
     assert sample.status == 3
     assert sample.maxrss_mib >= 80
     assert sample.seconds > 0
+    # The harness's own peak must not leak into the child's (Linux records it at exec).
+    hog = bytearray(200 * 2**20)
+    hog[::4096] = b"x" * len(hog[::4096])
+    small = run.run_child([sys.executable, "-c", "pass"], tmp_path, None, dict(os.environ))
+    assert small.status == 0 and small.maxrss_mib < 60
+    del hog
