@@ -83,14 +83,13 @@ def test_each_file_is_loaded_once(small_bank: Path, monkeypatch: pytest.MonkeyPa
     import qtool.loader
 
     calls: Counter[str] = Counter()
-    real = qtool.loader.load_file
+    real = qtool.loader.read_file
 
-    def counting(path, **kwargs):
+    def counting(path, *args):
         calls[Path(path).resolve().as_posix()] += 1
-        return real(path, **kwargs)
+        return real(path, *args)
 
-    monkeypatch.setattr(qtool.loader, "load_file", counting)
-    monkeypatch.setattr(qtool.bank, "load_file", counting)
+    monkeypatch.setattr(qtool.bank, "read_file", counting)
     problems([RELEASE, BUG_STORY], small_bank)
     assert len(calls) == 6 and set(calls.values()) == {1}
 

@@ -40,7 +40,7 @@ def test_bank_is_valid(bank, run) -> None:
     result = run("validate")
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
-    assert result.stderr.strip() == f"no problems in {len(list(bank.rglob('*.yaml')))} files"
+    assert result.stderr.strip() == f"no problems in {len(list((bank / 'questions').rglob('*.yaml')))} files"
 
 
 def test_broken_seed_points_at_each_problem(bank, run) -> None:
@@ -57,7 +57,7 @@ def test_broken_seed_points_at_each_problem(bank, run) -> None:
         f"{rel}:{solid}:3: error: 'critique' is required in answers.solid (Why this tier is better than the one below, and what would still improve it) [schema]",
         f"{rel}:{competency}:5: error: competencies[2] must be a string, got a number (42) [schema]",
     ]
-    files = len(list(bank.rglob("*.yaml")))
+    files = len(list((bank / "questions").rglob("*.yaml")))
     assert result.stderr.strip() == f"3 errors in 1 of {files} files"
 
 

@@ -27,7 +27,8 @@ def question_files(paths: Sequence[str], root: str | os.PathLike[str] = ".", exc
     for given in paths:
         if os.path.isdir(given):
             found = sorted(_walk(given))
-            found = [f for f in found if not _excluded(f, patterns)]
+            if patterns:
+                found = [f for f in found if not _excluded(f, patterns)]
         else:
             found = [given]
         for name in found:

@@ -59,6 +59,14 @@ def load_file(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTE
     return load_bytes(data, name)
 
 
+def read_file(name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes | LoadError:
+    """The file's bytes, or a LoadError for a missing, unreadable, oversized file or a folder."""
+    try:
+        return read_bytes(name, max_bytes)
+    except _Fail as fail:
+        return LoadError(name, fail.line, fail.column, fail.message)
+
+
 def read_bytes(name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """The file's bytes, refusing missing paths, folders, unreadable and oversized files."""
     try:

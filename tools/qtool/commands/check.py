@@ -10,7 +10,8 @@ from qtool.commands._common import config_or_exit, format_option, paths_argument
 
 
 def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False,
-              select: Iterable[str] = (), ignore: Iterable[str] = (), *, lint_only: bool = False) -> int:
+              select: Iterable[str] = (), ignore: Iterable[str] = (), *, lint_only: bool = False,
+              cache: bool = True) -> int:
     """Check the given files (default: the bank) and report; returns the exit status (0, 1, or 2 for usage errors)."""
     from qtool.config import ConfigError
     from qtool.files import question_files
@@ -19,8 +20,8 @@ def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False
 
     try:
         config = config_or_exit()
-        files = question_files(paths, config.root, config.exclude)
-        checked = check_files(files, config, select=select, ignore=ignore, strict=strict)
+        files = question_files(paths, config.root, config.exclude) if paths else None
+        checked = check_files(files, config, select=select, ignore=ignore, strict=strict, cache=cache)
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
@@ -28,7 +29,7 @@ def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False
         click.echo(f"Error: {exc}", err=True)
         return 2
     problems = lint_view(checked) if lint_only else checked.problems
-    report(problems, len(files), fmt)
+    report(problems, len(checked.files), fmt)
     return exit_code(problems, strict)
 
 
@@ -38,6 +39,8 @@ def rule_options(func: Callable[..., Any]) -> Callable[..., Any]:
                         help="Skip these rules (comma-separated, repeatable).")(func)
     func = click.option("--select", "select", multiple=True, metavar="RULE,...",
                         help="Run only these rules, even ones the configuration disables (comma-separated, repeatable).")(func)
+    func = click.option("--no-cache", "no_cache", is_flag=True,
+                        help="Check every file afresh instead of reusing .qtool-cache/ results for unchanged files.")(func)
     func = click.option("--strict", is_flag=True, help="Fail on warnings too; draft files become errors.")(func)
     return func
 
@@ -46,11 +49,12 @@ def rule_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @paths_argument
 @format_option
 @rule_options
-def command(paths: tuple[str, ...], fmt: str | None, strict: bool, select: tuple[str, ...], ignore: tuple[str, ...]) -> None:
+def command(paths: tuple[str, ...], fmt: str | None, strict: bool, no_cache: bool, select: tuple[str, ...],
+            ignore: tuple[str, ...]) -> None:
     """Validate and lint question files in one pass: what pre-commit and CI run.
 
     With no PATH, every *.yaml under questions/. Rules that compare files (related ids,
     duplicates, guids) read the whole bank but report only on the files given.
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage or configuration errors.
     """
-    raise SystemExit(run_check(paths, fmt, strict, select, ignore))
+    raise SystemExit(run_check(paths, fmt, strict, select, ignore, cache=not no_cache))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -30,14 +29,10 @@ class Selection:
 
 
 def check(files: Sequence[str], config: Config) -> Checked:
-    """Load, validate and (once the lint engine is there) lint the files: the one place to swap."""
-    if importlib.util.find_spec("qtool.lint.engine") is not None:
-        from qtool.lint.engine import check_files
+    """Load, validate and lint the files (through the check cache): the one place to swap."""
+    from qtool.lint.engine import check_files
 
-        return check_files(files, config)
-    from qtool.bank import load_and_validate
-
-    return load_and_validate(files, config.max_file_size)
+    return check_files(files, config, cache=True)
 
 
 def select(files: Sequence[str], config: Config, *, include_drafts: bool = False) -> Selection:
@@ -45,13 +40,25 @@ def select(files: Sequence[str], config: Config, *, include_drafts: bool = False
 
     Drafts are left out unless ``include_drafts``; their problems then block nothing, since
     ``qtool new`` writes drafts full of placeholders. A file that cannot be read is always broken.
+    The check keeps only summaries, so the selected files are loaded again here, one by one.
     """
+    from qtool.loader import load_file
+
     checked = check(files, config)
-    drafts = {q.path for q in checked.questions if q.status == "draft"} if not include_drafts else set()
+    drafts = set()
+    if not include_drafts:
+        drafts = {path for path, status in checked.statuses.items() if status == "draft"}
     errors = [p for p in checked.problems if p.severity is Severity.ERROR and p.path not in drafts]
     counts = Counter(p.path for p in errors)
     for path in checked.broken - drafts:
         counts.setdefault(path, 1)
     selection = Selection(problems=errors, broken=dict(sorted(counts.items())), drafts=len(drafts))
-    selection.questions = [q for q in checked.questions if q.path not in drafts and q.path not in counts]
+    for path in checked.files:
+        if path in checked.statuses and path not in drafts and path not in counts:
+            loaded = load_file(path, max_bytes=config.max_file_size)
+            if isinstance(loaded, Question):
+                selection.questions.append(loaded)
+            else:
+                selection.problems.append(loaded.problem())
+                selection.broken[path] = 1
     return selection

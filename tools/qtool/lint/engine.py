@@ -6,68 +6,145 @@ validate the files, lint them, apply suppressions, and return everything as one 
 
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import replace
 from typing import Any, Iterable, Sequence
 
-from qtool.bank import Checked, load_and_validate
+from qtool.bank import Checked, FileResult, collect, scan, summarize
 from qtool.config import Config
 from qtool.lint.config import RuleSetting, active_rules
-from qtool.lint.suppress import apply, parse, unused
+from qtool.lint.suppress import Suppression, apply, parse, unused
+from qtool.loader import LoadError, load_bytes
 from qtool.model import Problem, Question, Severity
+from qtool.schema import validate_question
 
 UNUSED = "unused-suppression"
 
+# The rules and their prepared options for the current run; fork()ed workers inherit them.
+_CONTEXT: tuple[dict[str, RuleSetting], dict[str, dict[str, Any]]] = ({}, {})
 
-def check_files(files: Sequence[str], config: Config, *, select: Iterable[str] | None = None,
-                ignore: Iterable[str] | None = None, strict: bool = False) -> Checked:
-    """Load, validate and lint ``files``; ConfigError for a bad rules table or rule name.
+
+def check_files(files: Sequence[str] | None, config: Config, *, select: Iterable[str] | None = None,
+                ignore: Iterable[str] | None = None, strict: bool = False, cache: bool = False,
+                jobs: int | None = None) -> Checked:
+    """Load, validate and lint ``files`` (None: the whole bank); ConfigError for a bad rules table or rule name.
 
     The result's problems hold everything: parse, schema, id-path, lint, unused suppressions.
+    With ``cache``, unchanged files and an unchanged bank are answered from ``.qtool-cache/``.
     """
     settings = active_rules(config, select or (), ignore or ())
     prepared = {name: s.rule.prepare(dict(s.options), config.root) for name, s in settings.items()}
-    checked = load_and_validate(files, config.max_file_size)
-    lint_checked(checked, config, settings, prepared, strict)
+    gc.disable()  # a short run that frees by reference counting; the collector's passes over the cache cost more than they find
+    try:
+        return _check(files, config, settings, prepared, strict, cache, jobs)
+    finally:
+        gc.enable()
+
+
+def _check(files: Sequence[str] | None, config: Config, settings: dict[str, RuleSetting],
+           prepared: dict[str, dict[str, Any]], strict: bool, cache: bool, jobs: int | None) -> Checked:
+    global _CONTEXT
+    bank_wide = [s for s in settings.values() if s.rule.bank_wide]
+    if files is None:
+        files = _bank(config)
+        universe = list(files)
+    else:
+        universe = list(files) + (_rest_of_bank(files, config) if bank_wide else [])
+    store = None
+    if cache:
+        from qtool.cache import CheckCache, context_key, run_key, run_lookup
+
+        described = sorted((name, s.severity.value, sorted(s.options.items())) for name, s in settings.items())
+        key = context_key(described, prepared, config.max_file_size, strict)
+        last_run = run_key(key, files, universe)
+        previous = run_lookup(config.root, last_run)
+        if previous is not None:
+            return Checked(list(files), previous["problems"], set(previous["broken"]), statuses=previous["statuses"])
+        store = CheckCache(config.root, key, _encode_suppressions, _decode_suppressions)
+    _CONTEXT = (settings, prepared)
+    results = scan(universe, analyse, max_bytes=config.max_file_size, cache=store, jobs=jobs)
+    given = results[: len(files)]
+    found = _bank_problems(results, given, bank_wide, prepared, store)
+    checked = collect(given, files)
+    checked.problems = _finish(given, found, settings, strict)
+    if store is not None:
+        from qtool.cache import run_store
+
+        store.save(keep=universe)
+        run_store(config.root, last_run, checked.problems, checked.broken, checked.statuses)
     return checked
 
 
-def lint_checked(checked: Checked, config: Config, settings: dict[str, RuleSetting],
-                 prepared: dict[str, dict[str, Any]], strict: bool = False) -> None:
-    """Add lint problems (and drop schema lines a rule explains better) to an already validated set."""
-    per_file = [s for s in settings.values() if not s.rule.bank_wide and s.rule.name != UNUSED]
-    bank_wide = [s for s in settings.values() if s.rule.bank_wide]
-    found: dict[str, list[Problem]] = {}
-    for q in checked.questions:
-        broken = q.path in checked.broken
-        found[q.path] = [p for s in per_file if not (broken and s.rule.needs_valid)
-                         for p in s.rule.check(q, prepared[s.rule.name])]
-    if bank_wide:
-        questions = checked.questions + _rest_of_bank(checked.files, config)
-        report_on = {q.path for q in checked.valid}
-        for s in bank_wide:
-            for problem in s.rule.check_bank(questions, prepared[s.rule.name], report_on):
-                if problem.path in report_on:
-                    found[problem.path].append(problem)
+def analyse(path: str, data: bytes) -> FileResult:
+    """One file's load, schema and per-file lint problems (suppressions applied), and its summary."""
+    settings, prepared = _CONTEXT
+    loaded = load_bytes(data, path)
+    if isinstance(loaded, LoadError):
+        return FileResult(path, [loaded.problem()], True, None, [])
+    schema = validate_question(loaded)
+    broken = any(p.severity is Severity.ERROR for p in schema)
+    lint = [p for s in settings.values() if not s.rule.bank_wide and s.rule.name != UNUSED
+            and not (broken and s.rule.needs_valid) for p in s.rule.check(loaded, prepared[s.rule.name])]
+    suppressions = parse(loaded.text)
+    if suppressions:
+        lint = apply(loaded, lint, suppressions)
+    covering = [p for p in lint if settings[p.code].rule.covers_schema]
+    if broken and covering:
+        dropped = _explained_schema_problems(loaded, covering, settings)
+        schema = [p for p in schema if p not in dropped]
+    return FileResult(path, schema + lint, broken, summarize(loaded), suppressions)
 
+
+def _bank_problems(results: Sequence[FileResult], given: Sequence[FileResult], bank_wide: list[RuleSetting],
+                   prepared: dict[str, dict[str, Any]], store: Any) -> dict[str, list[Problem]]:
+    """Bank-wide rules over every file's summary, reporting on the given valid files only."""
+    report_on = [r.path for r in given if not r.broken and r.summary is not None]
+    found: dict[str, list[Problem]] = {}
+    if not bank_wide or not report_on:
+        return found
+    key = store.bank_key(results, report_on) if store is not None else ""
+    problems = store.bank_lookup(key) if store is not None else None
+    if problems is None:
+        summaries = [r.summary for r in results if r.summary is not None]
+        targets = set(report_on)
+        problems = [p for s in bank_wide for p in s.rule.check_bank(summaries, prepared[s.rule.name], targets)
+                    if p.path in targets]
+        if store is not None:
+            store.bank_store(key, problems)
+    for problem in problems:
+        found.setdefault(problem.path, []).append(problem)
+    return found
+
+
+def _finish(given: Sequence[FileResult], found: dict[str, list[Problem]], settings: dict[str, RuleSetting],
+            strict: bool) -> list[Problem]:
+    """Apply suppressions to bank-wide problems, report unused suppressions, set configured severities."""
     severity = {name: _severity(s, strict) for name, s in settings.items()}
-    covering = {name for name, s in settings.items() if s.rule.covers_schema}
-    dropped: set[Problem] = set()
-    for q in checked.questions:
-        problems = found[q.path]
-        suppressions = parse(q.text)
-        if suppressions:
-            problems = apply(q, problems, suppressions)
-            if UNUSED in settings:
-                ran = _ran(settings, q.path in checked.broken)
-                problems += [Problem(q.path, line, column, severity[UNUSED], message, UNUSED)
-                             for line, column, message in unused(q, suppressions, ran, _known())]
-        problems = [p if p.severity is severity[p.code] else replace(p, severity=severity[p.code]) for p in problems]
-        if q.path in checked.broken and any(p.code in covering for p in problems):
-            dropped |= _explained_schema_problems(q, [p for p in problems if p.code in covering], settings)
-        checked.problems.extend(problems)
-    if dropped:
-        checked.problems[:] = [p for p in checked.problems if p not in dropped]
+    out: list[Problem] = []
+    for result in given:
+        problems = list(result.problems)
+        extra = found.get(result.path, [])
+        suppressions: list[Suppression] = result.extra or []
+        if suppressions and extra and result.summary is not None:
+            extra = apply(result.summary, extra, suppressions)
+        problems += extra
+        if suppressions and UNUSED in settings:
+            ran = _ran(settings, result.broken)
+            problems += [Problem(result.path, line, column, severity[UNUSED], message, UNUSED)
+                         for line, column, message in unused(result.summary, suppressions, ran, _known())]
+        out.extend(p if p.code not in severity or p.severity is severity[p.code] else replace(p, severity=severity[p.code])
+                   for p in problems)
+    return out
+
+
+def _encode_suppressions(suppressions: list[Suppression] | None) -> list[Any]:
+    return [[s.line, s.column, s.directive, list(s.rules), s.target, sorted(s.used)] for s in suppressions or []]
+
+
+def _decode_suppressions(rows: list[Any]) -> list[Suppression]:
+    return [Suppression(line, column, directive, tuple(rules), target, set(used))
+            for line, column, directive, rules, target, used in rows]
 
 
 def _severity(setting: RuleSetting, strict: bool) -> Severity:
@@ -86,24 +163,21 @@ def _known() -> Iterable[str]:
     return RULES
 
 
-def _rest_of_bank(given: Sequence[str], config: Config) -> list[Question]:
-    """The bank's other files, loaded once (without schema checks): what bank-wide rules compare with."""
+def _bank(config: Config) -> list[str]:
     from qtool.files import question_files
-    from qtool.loader import load_file
 
-    seen = {_identity(name) for name in given}
-    rest = []
-    for name in question_files((), config.root, config.exclude):
-        if _identity(name) in seen:
-            continue
-        loaded = load_file(name, max_bytes=config.max_file_size)
-        if isinstance(loaded, Question):
-            rest.append(loaded)
-    return rest
+    return question_files((), config.root, config.exclude)
 
 
-def _identity(name: str) -> str:
-    return os.path.normcase(os.path.abspath(name))
+def _rest_of_bank(given: Sequence[str], config: Config) -> list[str]:
+    """The bank's other files: what bank-wide rules compare the given files with."""
+    bank = _bank(config)
+    if list(given) == bank:
+        return []
+    cwd = os.getcwd()
+    identity = lambda name: os.path.normcase(os.path.normpath(os.path.join(cwd, name)))  # noqa: E731
+    seen = {identity(name) for name in given}
+    return [name for name in bank if identity(name) not in seen]
 
 
 def _explained_schema_problems(q: Question, lint: list[Problem], settings: dict[str, RuleSetting]) -> set[Problem]:

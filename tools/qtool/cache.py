@@ -1,0 +1,232 @@
+"""The check cache: per-file results keyed by content, and bank-wide results keyed by the whole bank.
+
+It lives in ``.qtool-cache/check.bin`` under the bank's root, in ``marshal`` format (what
+Python's own ``__pycache__`` uses: several times faster to read than JSON). Every entry is valid only for
+the same qtool code, schema, configuration and rule settings (the context key); a file's
+entry only for the same bytes (its blake2b digest). A stat signature (size, mtime, ctime,
+inode, as git's index uses) spares re-reading unchanged files; when it differs the file is
+hashed and, if its bytes are the same, the entry still counts. The file carries a digest of
+its own body: a corrupted or hand-edited cache is ignored, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import marshal
+import os
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from qtool.bank import FileResult, digest
+from qtool.model import Problem, Question, Severity
+
+CACHE_DIR = ".qtool-cache"
+FORMAT = "qtool-check-cache/1"
+
+Encode = Callable[[Any], Any]
+
+
+def context_key(*parts: Any) -> str:
+    """A digest of everything results depend on besides the files: code, schema, settings."""
+    import qtool
+
+    package = Path(qtool.__file__).parent
+    code = sorted((str(p.relative_to(package)), p.stat().st_size, p.stat().st_mtime_ns)
+                  for p in package.rglob("*") if p.suffix in (".py", ".json", ".md"))
+    blob = json.dumps([qtool.__version__, code, _stable(parts)], sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _stable(value: Any) -> Any:
+    """A JSON-able form of settings whose text is the same in every process (sets sorted, regexes by pattern)."""
+    if isinstance(value, dict):
+        return sorted([str(k), _stable(v)] for k, v in value.items())
+    if isinstance(value, (set, frozenset)):
+        return sorted(repr(item) for item in value)
+    if isinstance(value, (list, tuple)):
+        return [_stable(item) for item in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if hasattr(value, "pattern"):
+        return ["re", value.pattern, getattr(value, "flags", 0)]
+    return repr(value)
+
+
+class CheckCache:
+    """Per-file FileResults and bank-wide problem lists, loaded once and saved atomically."""
+
+    def __init__(self, root: str | os.PathLike[str], key: str, encode_extra: Encode = lambda x: x,
+                 decode_extra: Encode = lambda x: x) -> None:
+        self.path = Path(root) / CACHE_DIR / "check.bin"
+        self.key = key
+        self.encode_extra, self.decode_extra = encode_extra, decode_extra
+        self.files: dict[str, dict[str, Any]] = {}
+        self.bank: dict[str, Any] = {}
+        self.dirty = False
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            raw = self.path.read_bytes()
+            head, body = raw[:32], raw[32:]
+            if head != hashlib.blake2b(body, digest_size=32).digest():
+                return
+            document = marshal.loads(body)
+            if document.get("format") != FORMAT or document.get("key") != self.key:
+                return
+            files, bank = document["files"], document["bank"]
+            if isinstance(files, dict) and isinstance(bank, dict):
+                self.files, self.bank = files, bank
+        except (OSError, ValueError, KeyError, EOFError, TypeError, AttributeError):
+            return
+
+    # -- per-file entries ------------------------------------------------------
+    def lookup(self, name: str) -> FileResult | None:
+        """The cached result for ``name`` if its bytes are unchanged, else None."""
+        entry = self.files.get(name)
+        if entry is None:
+            return None
+        try:
+            st = os.stat(name)
+        except OSError:
+            return None
+        signature = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        if entry.get("stat") != signature:
+            try:
+                with open(name, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                return None
+            if digest(data) != entry.get("digest"):
+                return None
+            entry["stat"] = signature
+            self.dirty = True
+        try:
+            return self._decode(name, entry)
+        except (KeyError, TypeError, ValueError, IndexError):
+            return None
+
+    def store(self, result: FileResult) -> None:
+        """Remember a freshly analysed file (not files that could not be read)."""
+        if not result.digest:
+            return
+        try:
+            st = os.stat(result.path)
+        except OSError:
+            return
+        self.files[result.path] = {
+            "digest": result.digest,
+            "stat": (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino),
+            "problems": [_encode_problem(p) for p in result.problems],
+            "broken": result.broken,
+            "summary": None if result.summary is None else (result.summary.data, result.summary.values, result.summary.keys),
+            "extra": self.encode_extra(result.extra),
+        }
+        self.dirty = True
+
+    def _decode(self, name: str, entry: dict[str, Any]) -> FileResult:
+        summary = None
+        if entry["summary"] is not None:
+            data, values, keys = entry["summary"]
+            summary = Question(name, data, values, keys)
+        problems = [_decode_problem(name, p) for p in entry["problems"]]
+        return FileResult(name, problems, bool(entry["broken"]), summary, self.decode_extra(entry["extra"]), entry["digest"])
+
+    # -- bank-wide results -----------------------------------------------------
+    def bank_key(self, results: Sequence[FileResult], report_on: Sequence[str]) -> str:
+        """A digest of every file's identity and content, and of the files reported on."""
+        h = hashlib.blake2b(digest_size=32)
+        for r in results:
+            h.update(f"{r.path}\0{r.digest}\n".encode())
+        h.update("\0".join(sorted(report_on)).encode())
+        return h.hexdigest()
+
+    def bank_lookup(self, key: str) -> list[Problem] | None:
+        if self.bank.get("key") != key:
+            return None
+        try:
+            return [_decode_problem(p[0], p[1:]) for p in self.bank["problems"]]
+        except (KeyError, TypeError, ValueError, IndexError):
+            return None
+
+    def bank_store(self, key: str, problems: Sequence[Problem]) -> None:
+        self.bank = {"key": key, "problems": [(p.path, *_encode_problem(p)) for p in problems]}
+        self.dirty = True
+
+    def save(self, keep: Sequence[str] | None = None) -> None:
+        """Write the cache atomically; with ``keep``, forget files no longer in the bank. Errors are ignored."""
+        if not self.dirty:
+            return
+        from qtool.fsutil import atomic_write
+
+        files = self.files if keep is None else {name: self.files[name] for name in keep if name in self.files}
+        body = marshal.dumps({"format": FORMAT, "key": self.key, "files": files, "bank": self.bank})
+        try:
+            gitignore = self.path.parent / ".gitignore"
+            if not gitignore.exists():
+                atomic_write(gitignore, "*\n")
+            atomic_write(self.path, hashlib.blake2b(body, digest_size=32).digest() + body)
+        except (OSError, ValueError):
+            pass
+
+
+def _encode_problem(p: Problem) -> tuple[Any, ...]:
+    return (p.line, p.column, p.severity.value, p.message, p.code)
+
+
+def _decode_problem(path: str, row: Sequence[Any]) -> Problem:
+    line, column, severity, message, code = row
+    return Problem(path, int(line), int(column), Severity(severity), str(message), str(code))
+
+
+# -- whole runs ---------------------------------------------------------------
+# When not one file of the bank has changed since the last run with the same context and
+# arguments, its final report is reused without opening the per-file cache at all.
+
+
+def stat_signature(name: str) -> tuple[int, ...]:
+    """What git's index compares to tell that a file is unchanged without reading it."""
+    try:
+        st = os.stat(name)
+    except OSError:
+        return (-1,)
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def run_key(context: str, given: Sequence[str], universe: Sequence[str]) -> str:
+    """A digest of the context, the files asked about, and every bank file's stat signature."""
+    h = hashlib.blake2b(context.encode(), digest_size=32)
+    h.update("\0".join(given).encode() + b"\1")
+    for name in universe:
+        h.update(f"{name}\0{stat_signature(name)}\n".encode())
+    return h.hexdigest()
+
+
+def run_lookup(root: str | os.PathLike[str], key: str) -> dict[str, Any] | None:
+    """The last run's report if it had the same key, else None (also for a damaged file)."""
+    try:
+        raw = (Path(root) / CACHE_DIR / "run.bin").read_bytes()
+        head, body = raw[:32], raw[32:]
+        if head != hashlib.blake2b(body, digest_size=32).digest():
+            return None
+        document = marshal.loads(body)
+        if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("key") != key:
+            return None
+        document["problems"] = [_decode_problem(row[0], row[1:]) for row in document["problems"]]
+        return document
+    except (OSError, ValueError, KeyError, EOFError, TypeError, IndexError):
+        return None
+
+
+def run_store(root: str | os.PathLike[str], key: str, problems: Sequence[Problem], broken: Sequence[str],
+              statuses: dict[str, str]) -> None:
+    """Remember this run's report for the next identical run; errors are ignored."""
+    from qtool.fsutil import atomic_write
+
+    body = marshal.dumps({"format": FORMAT, "key": key, "problems": [(p.path, *_encode_problem(p)) for p in problems],
+                          "broken": sorted(broken), "statuses": statuses})
+    try:
+        atomic_write(Path(root) / CACHE_DIR / "run.bin", hashlib.blake2b(body, digest_size=32).digest() + body)
+    except (OSError, ValueError):
+        pass
