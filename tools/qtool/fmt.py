@@ -82,10 +82,13 @@ def format_text(text: str, path: str = "<text>") -> str:
     loaded = load_text(text, path)
     if isinstance(loaded, LoadError):
         raise FormatError(loaded.problem())
-    try:
-        tree = _loader().load(_without_modeline(text))
-    except Exception as exc:  # noqa: BLE001 - ruamel's parser disagreeing with libyaml's
-        raise _fmt_error(path, f"cannot format: ruamel.yaml reads the file differently: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    body = _without_modeline(text)
+    tree = None
+    if "#" in body:  # a comment may be there: read the text again, keeping comments
+        try:
+            tree = _loader().load(body)
+        except Exception as exc:  # noqa: BLE001 - ruamel's parser disagreeing with libyaml's
+            raise _fmt_error(path, f"cannot format: ruamel.yaml reads the file differently: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     before = _comments(tree)
     try:
         out = _emit(_canonical(loaded.data, tree, ""))
