@@ -234,7 +234,7 @@ TECHNICAL_FOLLOW_UPS = [s.strip() for s in TECHNICAL_FOLLOW_UPS.split("|")]
 ROLE_VERBS = """prioritise|plan|explain|hand over|recover|scope|budget for|staff|measure|review|simplify|document
 |rescue|pitch|negotiate|pause|audit|speed up|test|roll out""".split("|")
 ROLE_VERBS = [s.strip() for s in ROLE_VERBS]
-ROLE_FOLLOW_UPS = """Walk us through your approach.|What would you need from {who2}?|What would you do in the first week?
+ROLE_FOLLOW_UPS = """How would you approach it?|What would you need from {who2}?|What would you do in the first week?
 |Which parts would you delegate?|How would you know you had succeeded?|What would you say no to?
 |Which risks would you raise early?|How would you keep {who2} on side?|What would you measure besides {metric}?
 |What is the first question you would ask?
@@ -423,7 +423,8 @@ class _Words:
             "metric": rng.choice(METRICS), "metric2": rng.choice(METRICS), "who2": rng.choice(WHO),
             "setback": rng.choice(SETBACKS), "issue": rng.choice(ISSUES),
             "event": rng.choice(EVENTS), "audience": rng.choice(AUDIENCES), "resource": rng.choice(RESOURCES),
-            "role_lower": role.lower(), "noun": item.split(" ", 1)[1], "org": rng.choice(ORGANISATIONS),
+            "role_lower": " ".join(w if w.isupper() else w.lower() for w in role.split()),
+            "noun": item.split(" ", 1)[1], "org": rng.choice(ORGANISATIONS),
         }
 
 
@@ -467,7 +468,7 @@ def _question_text(rng: random.Random, words: _Words) -> tuple[str, str]:
         return "technical", f"{rng.choice(TECHNICAL_OPENERS)} {v['an_item']}{cons}? {follow}"
     if kind == "role-specific":
         follow = rng.choice(ROLE_FOLLOW_UPS).format(**v)
-        return "role-specific", f"As a {v['role_lower']}, how would you {rng.choice(ROLE_VERBS)} {v['the_item']}{cons}? {follow}"
+        return "role-specific", f"As {_article(v['role_lower'])}, how would you {rng.choice(ROLE_VERBS)} {v['the_item']}{cons}? {follow}"
     tail = rng.choice(GENERAL_TAILS).format(**v)
     where = cons if rng.random() < 0.5 else f" with {v['who']}"
     return "general", f"{rng.choice(GENERAL_OPENERS)} {v['an_item']}{where}{tail}"
@@ -521,9 +522,9 @@ _MARKER_LIKE = re.compile(r"todo|tbd|fixme|xxx", re.IGNORECASE)
 _UNSAFE_PLAIN = re.compile(r": |\s#|^[-?:,\[\]{}#&*!|>'\"%@`]|\s$")
 
 
-def _plain(value: str) -> str:
+def _plain(value: str, end: str = "") -> str:
     """The value, checked to be safe as a plain one-line YAML scalar (the templates guarantee it)."""
-    if _UNSAFE_PLAIN.search(value) or "\n" in value:
+    if _UNSAFE_PLAIN.search(value) or "\n" in value or not value.endswith(end):
         raise ValueError(f"generator bug: {value!r} cannot be written as a plain YAML scalar")
     return value
 
@@ -624,7 +625,7 @@ def generate(n: int, root: str | os.PathLike[str], seed: int = 1, *, force: bool
                 guids.add(guid)
                 break
         text = _FILE.format(
-            id=rec["id"], guid=guid, role=rec["role"], question=_plain(rec["question"]), category=rec["category"],
+            id=rec["id"], guid=guid, role=rec["role"], question=_plain(rec["question"], "?"), category=rec["category"],
             sample=_yaml_block(sample), solid=_yaml_block(solid), solid_critique=_yaml_block(solid_critique),
             exceptional=_yaml_block(exceptional), exceptional_critique=_yaml_block(exceptional_critique),
             tips="".join(f"  - {_plain(t)}\n" for t in tips), competencies="".join(f"  - {c}\n" for c in competencies),

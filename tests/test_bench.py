@@ -44,7 +44,7 @@ def test_same_seed_gives_byte_identical_banks(tmp_path: Path) -> None:
 
 
 def test_every_file_loads_and_passes_the_schema(tmp_path: Path) -> None:
-    gen_corpus.generate(20, tmp_path, seed=1)
+    gen_corpus.generate(60, tmp_path, seed=1)
     assert (tmp_path / "schema" / "question.schema.json").is_file()
     ids, guids = set(), set()
     questions = []
@@ -57,7 +57,7 @@ def test_every_file_loads_and_passes_the_schema(tmp_path: Path) -> None:
         ids.add(data["id"])
         guids.add(data["guid"])
         questions.append(data)
-    assert len(guids) == len(ids) == 20
+    assert len(guids) == len(ids) == 60
     vocabulary = set(gen_corpus.COMPETENCIES)
     for data in questions:
         assert data["question"].endswith("?")
