@@ -204,6 +204,72 @@ def test_formatting_never_changes_meaning_and_is_idempotent(data: dict, indent: 
     assert format_text(as_json_yaml(data, indent)) == out
 
 
+_schema_tier = st.fixed_dictionaries({}, optional={"text": _text, "critique": _text})
+schema_shaped = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": _text, "guid": _text, "role": _text, "question": _text, "category": _text, "status": _text,
+        "answers": st.fixed_dictionaries({}, optional={"sample": _schema_tier, "solid": _schema_tier, "exceptional": _schema_tier}),
+        "prep_tips": st.lists(_text, max_size=4), "competencies": st.lists(_text, max_size=3),
+        "provenance": st.fixed_dictionaries({}, optional={"drafted_by": _text, "drafted_at": _text}),
+    },
+).flatmap(lambda d: st.permutations(list(d.items())).map(dict))
+
+
+def ruamel_default_layout(data: dict) -> str:
+    """The data as ruamel.yaml writes it by default: the author's key order, other quoting and indentation."""
+    import io
+
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.width = 1 << 20
+    stream = io.StringIO()
+    yaml.dump(data, stream)
+    return "# yaml-language-server: $schema=elsewhere.json\n" + stream.getvalue()
+
+
+def with_comments(text: str, draw) -> str:
+    """Add full-line comments above keys and items, end-of-line comments after one-line values,
+    and comments after a literal block's ``|``, where they stay comments."""
+    out = [text.split("\n")[0]]
+    block_indent = None
+    for number, line in enumerate(text.split("\n")[1:]):
+        indent = len(line) - len(line.lstrip(" "))
+        if block_indent is not None and (indent > block_indent or not line.strip()):
+            out.append(line)
+            continue
+        block_indent = None
+        if line and draw(st.booleans()):
+            out.append(" " * draw(st.sampled_from([0, indent])) + f"# above {number}")
+        parts = re.match(r" *(?:- |[a-z_]+: )(.*)$", line)
+        value = parts.group(1) if parts else ""
+        if re.fullmatch(r"\|[0-9]?-?", value):
+            block_indent = indent
+            out.append(line + (f"  # after bar {number}" if draw(st.booleans()) else ""))
+        elif value and value[0] not in "\"'{[" and draw(st.booleans()):
+            out.append(line + f"   # end of line {number}")
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(schema_shaped, st.data())
+def test_comments_survive_any_layout_and_formatting_is_idempotent(data: dict, draws) -> None:
+    from hypothesis import assume
+
+    from qtool.fmt import _comment_texts
+
+    source = with_comments(ruamel_default_layout(data), draws.draw)
+    loaded = load_text(source)
+    assume(not isinstance(loaded, LoadError) and same_data(loaded.data, data))  # a comment landed inside a text
+    out = format_text(source)
+    assert same_data(data_of(out), data)
+    assert _comment_texts(out) == _comment_texts(source)
+    assert format_text(out) == out
+
+
 # -- the command ----------------------------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import Comment, CommentedMap, CommentedSeq
 from ruamel.yaml.emitter import Emitter
+from ruamel.yaml.events import ScalarEvent
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.resolver import VersionedResolver
@@ -52,6 +53,8 @@ PROSE_PATHS = frozenset(f"answers.{tier}.{part}" for tier in TIERS for part in (
 QUOTED_PATHS = frozenset({"guid"})
 
 _MODELINE_RE = re.compile(r"[ \t]*#[ \t]*yaml-language-server:[ \t]*\$schema=")
+_DOC_START_RE = re.compile(r"---[ \t]*(#[^\r\n]*)?\r?\n?\Z")
+_COMMENT_RE = re.compile(r"(?:^|(?<=[ \t]))#", re.M)
 _STR = "tag:yaml.org,2002:str"
 
 
@@ -82,21 +85,21 @@ def format_text(text: str, path: str = "<text>") -> str:
     loaded = load_text(text, path)
     if isinstance(loaded, LoadError):
         raise FormatError(loaded.problem())
-    body = _without_modeline(text)
+    body = _body(text)
     tree = None
-    if "#" in body:  # a comment may be there: read the text again, keeping comments
+    before = _comment_texts(body) if "#" in body else Counter()
+    if before:  # read the text again with ruamel.yaml, which keeps comments
         try:
             tree = _loader().load(body)
         except Exception as exc:  # noqa: BLE001 - ruamel's parser disagreeing with libyaml's
             raise _fmt_error(path, f"cannot format: ruamel.yaml reads the file differently: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
-    before = _comments(tree)
     try:
         out = _emit(_canonical(loaded.data, tree, ""))
     except Exception as exc:  # noqa: BLE001 - an emitter bug must not become a traceback
         raise _fmt_error(path, f"cannot format: {exc}") from None
     _verify(out, loaded.data, path)
     if before:
-        after = _comments(_loader().load(_without_modeline(out)))
+        after = _comment_texts(_body(out))
         lost = before - after
         if lost:
             comment = next(iter(lost))
@@ -236,8 +239,8 @@ def _take_comments(node: Any, out: Any, column: int, post: int) -> None:
     if comment.comment:
         start = comment.comment
         start[0] = _tidy(start[0], eol=True)  # shared with the parent's slot for this value
-        if len(start) > 1 and start[1]:
-            start[1] = [token for token in start[1] if _tidy(token, eol=False) is not None] or None
+        if len(start) > 1 and start[1]:  # full-line comments above the first key: at its column
+            start[1] = [token for token in start[1] if _tidy(token, eol=False, indent=column) is not None] or None
     for key, slots in list(comment.items.items()):
         if not slots:
             continue
@@ -248,10 +251,20 @@ def _take_comments(node: Any, out: Any, column: int, post: int) -> None:
             slots[post] = _tidy(slots[post], eol=True)  # shared with the container's own comment
         elif isinstance(source, (dict, list)):
             pass
+        elif post == 0:
+            # A list item's slot 1 holds full-line comments above it (tokens) and the comment
+            # after its ``|`` (a string), which ruamel cannot write back: it goes above the item.
+            above = [item for item in slots[1] or () if isinstance(item, CommentToken)]
+            indicator = [item for item in slots[1] or () if isinstance(item, str)]
+            slots[0], indicator = _scalar_comments(slots[0], indicator, source, target, column)
+            above += [_token(" " * column + part.strip() + "\n") for part in indicator or ()]
+            slots[1] = [token for token in above if _tidy(token, eol=False, indent=column) is not None] or None
         else:
             slots[post], slots[post + 1] = _scalar_comments(slots[post], slots[post + 1], source, target, column)
+        if post == 2 and isinstance(slots[1], list):  # full-line comments above a key: at its column
+            slots[1] = [token for token in slots[1] if _tidy(token, eol=False, indent=column) is not None] or None
         for index, slot in enumerate(slots):
-            if index not in (post, post + 1):
+            if index not in (1, post, post + 1):
                 slots[index] = _tidy_any(slot)
         comment.items[key] = slots
     if comment.end:
@@ -296,17 +309,20 @@ def _token(value: str) -> CommentToken:
     return CommentToken(value, CommentMark(0), None)
 
 
-def _tidy(token: Any, eol: bool) -> Any:
+def _tidy(token: Any, eol: bool, indent: int | None = None) -> Any:
     """Tidy a token in place (it may be shared): no blank lines, no trailing spaces, two
-    spaces before an end-of-line comment; None when nothing is left. Idempotent."""
+    spaces before an end-of-line comment, full lines at ``indent`` if given; None when
+    nothing is left. Idempotent."""
     if not isinstance(token, CommentToken):
         return token
     first, *rest = token.value.split("\n")
     rest = [line.rstrip() for line in rest if line.strip()]
+    if indent is not None:
+        rest = [" " * indent + line.strip() for line in rest]
     if eol:
         first = f" {first.strip()}" if first.strip() else ""
     elif first.strip():
-        first = " " * token.start_mark.column + first.rstrip()
+        first = " " * (token.start_mark.column if indent is None else indent) + first.strip()
     if not first.strip() and not rest:
         return None
     if not first.strip() and not eol:
@@ -326,48 +342,50 @@ def _tidy_any(slot: Any) -> Any:
     return slot
 
 
-def _comments(tree: Any) -> Counter[str]:
-    """Every comment's text in a round-trip tree (the modeline excluded), as a multiset."""
+def _comment_texts(text: str) -> Counter[str]:
+    """Every comment in the text, as a multiset: a ``#`` at a line's start or after a blank,
+    outside every scalar (found with libyaml's parser, independently of ruamel's comments)."""
+    from qtool.loader import _events
+
+    inside = bytearray(len(text) + 1)
+    for event in _events(text):
+        if isinstance(event, ScalarEvent):
+            start, end = event.start_mark.index, event.end_mark.index
+            if event.style in ("|", ">"):  # a comment may follow the indicator
+                newline = text.find("\n", start, end)
+                start = end if newline < 0 else newline
+            inside[start:end] = b"\1" * (end - start)
     found: Counter[str] = Counter()
-
-    def collect(item: Any) -> None:
-        if isinstance(item, list):
-            for part in item:
-                collect(part)
-        elif isinstance(item, CommentToken):
-            text = item.value
-        elif isinstance(item, str):
-            text = item
-        else:
-            return
-        if not isinstance(item, list):
-            for line in text.split("\n"):
-                line = line.strip()
-                if line.startswith("#"):
-                    found[line.rstrip()] += 1
-
-    def walk(node: Any) -> None:
-        comment = getattr(node, Comment.attrib, None)
-        if comment is not None:
-            collect(comment.comment or [])
-            for slots in comment.items.values():
-                collect(slots or [])
-            collect(comment.end or [])
-        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
-        for child in children:
-            walk(child)
-
-    walk(tree)
+    line_end = -1
+    for match in _COMMENT_RE.finditer(text):
+        if match.start() < line_end or inside[match.start()]:
+            continue  # part of a comment already found, or of a scalar
+        line_end = _line_end(text, match.start())
+        comment = text[match.start():line_end].rstrip()
+        if not _MODELINE_RE.match(comment):
+            found[comment] += 1
     return found
 
 
-def _without_modeline(text: str) -> str:
-    """The text without a leading BOM and any schema modeline among its leading comments."""
+def _line_end(text: str, index: int) -> int:
+    end = text.find("\n", index)
+    return len(text) if end < 0 else end
+
+
+def _body(text: str) -> str:
+    """The text for ruamel.yaml: no BOM, no schema modeline among the leading comments, and
+    no bare ``---`` opening the document (ruamel would drop the comments above it)."""
     text = text.removeprefix("\ufeff")
     lines = text.splitlines(keepends=True)
     kept: list[str] = []
     for index, line in enumerate(lines):
         stripped = line.strip()
+        marker = _DOC_START_RE.match(line)
+        if marker and not any(kept_line.startswith("%") for kept_line in kept):
+            if marker.group(1):
+                kept.append(marker.group(1) + "\n")
+            kept.extend(lines[index + 1:])
+            break
         if stripped and not stripped.startswith("#"):
             kept.extend(lines[index:])
             break
