@@ -95,25 +95,45 @@ def head_message(root: Path, env: dict[str, str]) -> str:
     return run(["git", "log", "-1", "--format=%s"], root, env).stdout.strip()
 
 
-def test_commit_missing_a_critique_is_refused_with_the_contract_line(bank_repo: Path, env: dict[str, str]) -> None:
-    seed = bank_repo / SEED_REL
-    text = seed.read_text(encoding="utf-8")
-    without, removed = re.subn(r"    critique: \|\n      The solid answer [^\n]*\n", "", text)
+def delete_solid_critique(root: Path) -> str:
+    """Delete answers.solid.critique from the seed in ``root``; returns the problem line the
+    contract asks for: at the mapping that lacks the key (the ``solid:`` key), exactly as
+    ``qtool check`` prints it for that file."""
+    seed = root / SEED_REL
+    without, removed = re.subn(r"    critique: \|\n      The solid answer [^\n]*\n", "", seed.read_text(encoding="utf-8"))
     assert removed == 1
     seed.write_text(without, encoding="utf-8")
+    line = without.splitlines().index("  solid:") + 1
+    contract = re.compile(rf"{re.escape(SEED_REL)}:{line}:3: error: .*critique.* \[[a-z-]+\]")
+    check = subprocess.run([sys.executable, "-m", "qtool", "check", SEED_REL], cwd=root, capture_output=True, text=True)
+    lines = [text for text in check.stdout.splitlines() if contract.fullmatch(text)]
+    assert len(lines) == 1, check.stdout
+    return lines[0]
+
+
+def test_commit_missing_a_critique_is_refused_with_the_contract_line(bank_repo: Path, env: dict[str, str]) -> None:
+    expected = delete_solid_critique(bank_repo)
 
     done = commit(bank_repo, env, SEED_REL)
 
     assert done.returncode != 0, done.stdout
+    assert expected in done.stdout.splitlines(), done.stdout
     assert head_message(bank_repo, env) == "a bank"  # nothing was committed
-    # The missing key is reported at the mapping that lacks it (the `solid:` key), in the
-    # contract's form, exactly as `qtool check` prints it for the same file.
-    line = without.splitlines().index("  solid:") + 1
-    contract = re.compile(rf"{re.escape(SEED_REL)}:{line}:3: error: .*critique.* \[[a-z-]+\]")
-    check = run([sys.executable, "-m", "qtool", "check", SEED_REL], bank_repo, env, check=False)
-    expected = [line for line in check.stdout.splitlines() if contract.fullmatch(line)]
-    assert expected, check.stdout
-    assert set(expected) <= set(done.stdout.splitlines()), done.stdout
+
+
+def test_fresh_clone_of_this_repository_refuses_the_seed_without_a_critique(tmp_path: Path, env: dict[str, str], hook_repo: tuple[Path, str]) -> None:
+    """The issue's acceptance test: clone, `pre-commit install`, delete a critique, commit."""
+    path, _ = hook_repo
+    clone = tmp_path / "clone"
+    run(["git", "clone", "-q", str(path), str(clone)], tmp_path, env)
+    run([sys.executable, "-m", "pre_commit", "install"], clone, env)
+    expected = delete_solid_critique(clone)
+
+    done = commit(clone, env, SEED_REL)
+
+    assert done.returncode != 0, done.stdout
+    assert expected in done.stdout.splitlines(), done.stdout
+    assert head_message(clone, env) == "copy of the working tree"
 
 
 def test_good_question_commits(bank_repo: Path, env: dict[str, str]) -> None:

@@ -23,21 +23,21 @@ class FmtResult:
 def format_files(files: Sequence[str], *, write: bool, max_bytes: int, diff: bool = False) -> FmtResult:
     """Format each file; write the changed ones atomically when ``write``; unified diffs on stdout."""
     import difflib
-    from pathlib import Path
 
     from qtool.fmt import FormatError, format_text
     from qtool.fsutil import atomic_write
-    from qtool.loader import LoadError, load_file
+    from qtool.loader import LoadError, load_bytes, read_file
 
     result = FmtResult(files=len(files))
     for name in files:
-        loaded = load_file(name, max_bytes=max_bytes)
+        raw = read_file(name, max_bytes)
+        loaded = raw if isinstance(raw, LoadError) else load_bytes(raw, name)
         if isinstance(loaded, LoadError):
             result.problems.append(loaded.problem())
             continue
         try:
             canonical = format_text(loaded.text, name)
-            if Path(name).read_bytes() == canonical.encode("utf-8"):
+            if raw == canonical.encode("utf-8"):
                 continue
             if diff:
                 lines = difflib.unified_diff(
