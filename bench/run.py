@@ -8,8 +8,9 @@ then runs every command once per round, interleaved, and reports the median wall
 ratio to check-jsonschema over the same files (and to each command's own reference: the bare
 genanki build for the Anki export, ``python -c "import click"`` for ``qtool --help``), the
 peak RSS of the child process (``os.wait4``), the peak RSS of its whole process tree (sampled;
-counts shared pages once per process), exit codes and problem counts. Each child runs on its
-own; nothing else of the harness runs while it does, except a light /proc sampler.
+counts shared pages once per process), exit codes and problem counts. Each command is started
+by a small launcher process (see LAUNCHER) and runs alone; the harness only samples /proc
+meanwhile. Results also go to WORK/results-<time>.md and .json.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ import gen_corpus  # noqa: E402
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 CACHE_DIR = ".qtool-cache"
-#: A sentence toggled in and out of one answer for "check after one file changed".
+#: A sentence added to one answer for "check after one file changed" (two wordings, alternating by round).
 CHANGE = " I would add one more detail here."
 
 
