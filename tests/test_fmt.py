@@ -349,3 +349,14 @@ def test_bom_and_crlf_count_as_changes(empty_bank: Path, run) -> None:
     assert run("fmt", "--check").exit_code == 1
     assert run("fmt").exit_code == 0
     assert target.read_bytes() == canonical
+
+
+def test_a_comment_fmt_cannot_place_leaves_the_file_untouched(empty_bank: Path, run) -> None:
+    # ruamel.yaml cannot write back a comment inside a flow list: fmt refuses rather than drop it.
+    text = (FMT / "canonical" / "flow.yaml").read_text(encoding="utf-8")
+    text = text.replace("competencies:\n  - Testing\n  - Debugging\n", "competencies: [Testing,  # the main one\n  Debugging]\n")
+    target = put(empty_bank, "flow.yaml", text.encode("utf-8"))
+    result = run("fmt")
+    assert result.exit_code == 1
+    assert "questions/tester/flow.yaml:1:1: error: cannot keep the comment '# the main one' in place" in result.stdout
+    assert target.read_text(encoding="utf-8") == text

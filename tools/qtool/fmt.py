@@ -20,14 +20,17 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import Comment, CommentedMap, CommentedSeq
 from ruamel.yaml.emitter import Emitter
+from ruamel.yaml.error import CommentMark
 from ruamel.yaml.events import ScalarEvent
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.resolver import VersionedResolver
-from ruamel.yaml.error import CommentMark
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString, LiteralScalarString
 from ruamel.yaml.tokens import CommentToken
 
+from qtool.loader import LoadError, load_text
+from qtool.loader import _events as _libyaml_events  # the loader's own event stream (libyaml)
+from qtool.loader import _resolve_plain  # the loader's own reading of a plain scalar
 from qtool.model import KEY_ORDER, MODELINE_PREFIX, TIERS, Problem, Severity
 
 #: The first line of every canonical file (files sit at questions/<role>/<slug>.yaml).
@@ -70,7 +73,10 @@ class FormatError(ValueError):
 
 
 def dump_question(data: dict[str, Any]) -> str:
-    """Canonical YAML text for plain question data (str, int, float, bool, None, lists, dicts)."""
+    """Canonical YAML text for plain question data (str, int, float, bool, None, lists, dicts).
+
+    Raises TypeError for anything else (dates, tuples, non-string keys).
+    """
     if not isinstance(data, dict):
         raise TypeError(f"a question is a dict, not {type(data).__name__}")
     text = _emit(_canonical(data, None, ""))
@@ -79,9 +85,11 @@ def dump_question(data: dict[str, Any]) -> str:
 
 
 def format_text(text: str, path: str = "<text>") -> str:
-    """The canonical form of a question file's text, keeping its comments; raises FormatError."""
-    from qtool.loader import LoadError, load_text
+    """The canonical form of a question file's text, keeping its comments.
 
+    Raises FormatError when the text does not load (its ``parse`` problem), or when a comment
+    could not be kept or the result would not read back as the same data (``fmt``).
+    """
     loaded = load_text(text, path)
     if isinstance(loaded, LoadError):
         raise FormatError(loaded.problem())
@@ -105,11 +113,6 @@ def format_text(text: str, path: str = "<text>") -> str:
             comment = next(iter(lost))
             raise _fmt_error(path, f"cannot keep the comment '{comment}' in place: move it to its own line above a key")
     return out
-
-
-def is_canonical(text: str, path: str = "<text>") -> bool:
-    """Whether ``text`` is already in canonical form; raises FormatError like format_text."""
-    return format_text(text, path) == text
 
 
 # -- building the canonical tree --------------------------------------------------------
@@ -208,8 +211,6 @@ def _plain_ok(value: str) -> bool:
     A ``#`` anywhere gets quotes too: plain ``k3#Lq8`` is valid YAML, but people (and some
     tools) read the rest of the line as a comment.
     """
-    from qtool.loader import _resolve_plain
-
     if not value or "#" in value:
         return False
     analysis = _ANALYZER.analyze_scalar(value)
@@ -345,10 +346,8 @@ def _tidy_any(slot: Any) -> Any:
 def _comment_texts(text: str) -> Counter[str]:
     """Every comment in the text, as a multiset: a ``#`` at a line's start or after a blank,
     outside every scalar (found with libyaml's parser, independently of ruamel's comments)."""
-    from qtool.loader import _events
-
     inside = bytearray(len(text) + 1)
-    for event in _events(text):
+    for event in _libyaml_events(text):
         if isinstance(event, ScalarEvent):
             start, end = event.start_mark.index, event.end_mark.index
             if event.style in ("|", ">"):  # a comment may follow the indicator
@@ -445,8 +444,6 @@ def _emit(tree: Any) -> str:
 
 def _verify(text: str, data: Any, path: str) -> None:
     """Load what was written and compare: formatting must never change a question's data."""
-    from qtool.loader import LoadError, load_text
-
     back = load_text(text, path)
     if isinstance(back, LoadError):
         raise _fmt_error(path, f"cannot format: the result would not load ({back.message}); the file is left as it was")
