@@ -352,9 +352,9 @@ def test_bom_and_crlf_count_as_changes(empty_bank: Path, run) -> None:
 
 
 def test_a_comment_fmt_cannot_place_leaves_the_file_untouched(empty_bank: Path, run) -> None:
-    # ruamel.yaml cannot write back a comment inside a flow list: fmt refuses rather than drop it.
+    # ruamel.yaml drops a comment inside a flow mapping: fmt refuses rather than lose it.
     text = (FMT / "canonical" / "flow.yaml").read_text(encoding="utf-8")
-    text = text.replace("competencies:\n  - Testing\n  - Debugging\n", "competencies: [Testing,  # the main one\n  Debugging]\n")
+    text += "provenance: {drafted_by: me,  # the main one\n  drafted_at: today}\n"
     target = put(empty_bank, "flow.yaml", text.encode("utf-8"))
     result = run("fmt")
     assert result.exit_code == 1

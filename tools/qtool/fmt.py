@@ -262,14 +262,17 @@ def _take_comments(node: Any, out: Any, column: int, post: int) -> None:
             slots[1] = [token for token in above if _tidy(token, eol=False, indent=column) is not None] or None
         else:
             slots[post], slots[post + 1] = _scalar_comments(slots[post], slots[post + 1], source, target, column)
+        if post == 2 and isinstance(slots[0], CommentToken):  # after an explicit ``? key``: above it
+            slots[1] = [*(slots[1] or ()), _token("".join(f"{line.strip()}\n" for line in _lines(slots[0]) if line.strip()))]
+            slots[0] = None
         if post == 2 and isinstance(slots[1], list):  # full-line comments above a key: at its column
             slots[1] = [token for token in slots[1] if _tidy(token, eol=False, indent=column) is not None] or None
         for index, slot in enumerate(slots):
             if index not in (1, post, post + 1):
                 slots[index] = _tidy_any(slot)
         comment.items[key] = slots
-    if comment.end:
-        comment.end = [token for token in comment.end if _tidy(token, eol=False) is not None]
+    if comment.end:  # comments at the end of a flow collection: below it, at its keys' column
+        comment.end = [token for token in comment.end if _tidy(token, eol=False, indent=column) is not None]
     setattr(out, Comment.attrib, comment)
 
 
@@ -373,14 +376,17 @@ def _line_end(text: str, index: int) -> int:
 
 def _body(text: str) -> str:
     """The text for ruamel.yaml: no BOM, no schema modeline among the leading comments, and
-    no bare ``---`` opening the document (ruamel would drop the comments above it)."""
+    no directives or bare ``---`` opening the document (ruamel would drop the comments above
+    them; the loader reads YAML 1.2 and refuses tags whatever they say)."""
     text = text.removeprefix("\ufeff")
     lines = text.splitlines(keepends=True)
     kept: list[str] = []
     for index, line in enumerate(lines):
         stripped = line.strip()
+        if line.startswith("%"):
+            continue
         marker = _DOC_START_RE.match(line)
-        if marker and not any(kept_line.startswith("%") for kept_line in kept):
+        if marker:
             if marker.group(1):
                 kept.append(marker.group(1) + "\n")
             kept.extend(lines[index + 1:])
