@@ -6,8 +6,8 @@ over the words that few questions of the bank use). The second test keeps apart 
 built on the same frame, such as "Tell us about a time when you had to manage a project
 budget" and "... a product launch", which differ only in the words that matter.
 
-Only pairs that share one of their rarest words are compared (blocking), each block in
-rapidfuzz's C loop, so the work grows with the bank, not with its square.
+Only pairs that share one of their rarest words or word pairs are compared (blocking), each
+block in rapidfuzz's C loop, so the work grows with the bank, not with its square.
 """
 
 from __future__ import annotations
@@ -73,14 +73,19 @@ def near_duplicates(questions: Sequence[Question], threshold: float, by_role: bo
     distinctive = [" ".join(t for t in tokens if df[t] <= common and t not in FUNCTION_WORDS) for _, tokens in items]
     targets = [q.path in report_on for q, _ in items]
 
-    blocks: dict[tuple[str, str], list[int]] = defaultdict(list)
-    rarity = df.__getitem__
+    # Blocking keys: distinctive words and word pairs. Pairs stay rare in big banks whose words
+    # are all common, so a reworded copy still shares a key with its original. Keys are made
+    # twice (to count, then to pick) rather than kept: a big bank has millions of them.
+    feature_df: Counter[tuple[str, ...]] = Counter()
+    for _, tokens in items:
+        feature_df.update(_features(tokens))
+    blocks: dict[tuple[str, tuple[str, ...]], list[int]] = defaultdict(list)
     for index, (q, tokens) in enumerate(items):
         role = role_of(q) if by_role else ""
-        rare = [t for t in sorted(set(tokens)) if 2 <= df[t] <= MAX_BLOCK and t not in FUNCTION_WORDS]
-        rare.sort(key=rarity)
-        for token in rare[:BLOCK_KEYS]:
-            blocks[(role, token)].append(index)
+        rare = sorted((feature_df[k], k) for k in _features(tokens) if 2 <= feature_df[k] <= MAX_BLOCK)
+        for _, key in rare[:BLOCK_KEYS]:
+            blocks[(role, key)].append(index)
+    del feature_df
 
     found: dict[tuple[int, int], float] = {}
 
@@ -113,6 +118,13 @@ def near_duplicates(questions: Sequence[Question], threshold: float, by_role: bo
         if targets[j]:
             out.append((items[j][0], items[i][0], score))
     return out
+
+
+def _features(tokens: tuple[str, ...]) -> set[tuple[str, ...]]:
+    """A question's blocking keys: its non-function words, and its adjacent word pairs."""
+    keys = {(t,) for t in tokens if t not in FUNCTION_WORDS}
+    keys.update(zip(tokens, tokens[1:]))
+    return keys
 
 
 RULE = NearDuplicate()
