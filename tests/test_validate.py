@@ -125,4 +125,3 @@ def test_python_dash_m_and_console_script(tmp_path) -> None:
     assert "Traceback" not in result.stderr
     help_text = subprocess.run([sys.executable, "-m", "qtool", "--help"], capture_output=True, text=True).stdout
     assert "validate" in help_text
-

@@ -57,7 +57,8 @@ def select(files: Sequence[str], config: Config, *, include_drafts: bool = False
         if path in checked.statuses and path not in drafts and path not in counts:
             loaded = load_file(path, max_bytes=config.max_file_size)
             if isinstance(loaded, Question):
-                selection.questions.append(loaded)
+                # Exports read the data only: dropping positions and text halves the memory of a big bank.
+                selection.questions.append(Question(loaded.path, loaded.data))
             else:
                 selection.problems.append(loaded.problem())
                 selection.broken[path] = 1
