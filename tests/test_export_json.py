@@ -94,3 +94,15 @@ def test_text_is_utf8_not_escaped(tmp_path: Path) -> None:
     text = target.read_text(encoding="utf-8")
     assert "café" in text and "\\u" not in text and text.endswith("}\n")
     assert json.loads(text) == qjson.document(unit_questions())
+
+
+def test_streamed_file_equals_one_json_dumps_of_the_document(tmp_path: Path) -> None:
+    from conftest import BANK
+    from qtool.export import sort_questions
+
+    questions = sort_questions([load_file(path) for path in sorted(BANK.rglob("*.yaml"))])
+    for subset in (questions, questions[:1], []):
+        target = tmp_path / "out.json"
+        qjson.write_json(subset, target)
+        expected = json.dumps(qjson.document(subset), ensure_ascii=False, indent=2) + "\n"
+        assert target.read_text(encoding="utf-8") == expected

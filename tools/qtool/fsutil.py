@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import IO, Iterator
 
 
 def atomic_write(path: str | os.PathLike[str], data: str | bytes, *, keep_mode: bool = True) -> None:
-    """Write ``data`` to a temp file in the same folder, fsync it, then ``os.replace`` it into place.
+    """Write ``data`` to ``path`` atomically (see ``atomic_writer``)."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    with atomic_writer(path, keep_mode=keep_mode) as handle:
+        handle.write(payload)
 
-    Keeps the existing file's permission bits; a new file gets the usual 0o666 & ~umask.
-    Text is written as UTF-8 with ``\\n`` line endings.
+
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike[str], *, keep_mode: bool = True) -> Iterator[IO[bytes]]:
+    """A binary file to write; on success it is fsynced and ``os.replace``d over ``path``.
+
+    The data goes to a temp file in the same folder, so a reader sees the old file or the new
+    one, never half of either; on any error (Ctrl-C included) the temp file is removed and
+    ``path`` is untouched. Keeps the existing file's permission bits; a new file gets the
+    usual 0o666 & ~umask.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode) if keep_mode else None
     except FileNotFoundError:
@@ -28,7 +39,7 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes, *, keep_mode: 
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)

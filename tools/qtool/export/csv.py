@@ -23,7 +23,7 @@ import re
 from typing import IO, Any, Iterable, Mapping, Sequence
 
 from qtool.export import Progress, effective_guid
-from qtool.fsutil import atomic_write
+from qtool.fsutil import atomic_writer
 from qtool.model import Question
 
 COLUMNS = (
@@ -121,6 +121,23 @@ def record(cells: Mapping[str, str]) -> dict[str, Any]:
 def dumps(questions: Sequence[Question], progress: Progress | None = None) -> str:
     """The export as text: a header row, then one row per question."""
     out = io.StringIO(newline="")
+    _stream(questions, out, progress)
+    return out.getvalue()
+
+
+def write_csv(questions: Sequence[Question], target: str | os.PathLike[str] | IO[str], progress: Progress | None = None) -> None:
+    """Write the export to a path (atomically, UTF-8 without BOM) or to a text stream, row by row."""
+    if isinstance(target, (str, os.PathLike)):
+        with atomic_writer(target) as handle:
+            text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+            _stream(questions, text, progress)
+            text.flush()
+            text.detach()
+    else:
+        _stream(questions, target, progress)
+
+
+def _stream(questions: Sequence[Question], out: IO[str], progress: Progress | None) -> None:
     writer = csv.writer(out, dialect="excel", lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for question in questions:
@@ -128,13 +145,3 @@ def dumps(questions: Sequence[Question], progress: Progress | None = None) -> st
         writer.writerow([neutralise(cells[name]) for name in COLUMNS])
         if progress:
             progress(1)
-    return out.getvalue()
-
-
-def write_csv(questions: Sequence[Question], target: str | os.PathLike[str] | IO[str], progress: Progress | None = None) -> None:
-    """Write the export to a path (atomically, UTF-8 without BOM) or to a text stream."""
-    text = dumps(questions, progress)
-    if isinstance(target, (str, os.PathLike)):
-        atomic_write(target, text.encode("utf-8"))
-    else:
-        target.write(text)

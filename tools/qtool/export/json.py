@@ -7,12 +7,13 @@ present: ``guid`` filled in (derived from ``id`` when the file has none), ``rela
 
 from __future__ import annotations
 
+import io
 import json
 import os
-from typing import IO, Any, Sequence
+from typing import IO, Any, Callable, Sequence
 
 from qtool.export import Progress, effective_guid
-from qtool.fsutil import atomic_write
+from qtool.fsutil import atomic_writer
 from qtool.model import KEY_ORDER, TIERS, Question
 
 FORMAT = "qtool-export"
@@ -55,13 +56,37 @@ def document(questions: Sequence[Question], progress: Progress | None = None) ->
 
 def dumps(questions: Sequence[Question], progress: Progress | None = None) -> str:
     """The export as text: UTF-8 friendly (no ``\\u`` escapes), two-space indent, final newline."""
-    return json.dumps(document(questions, progress), ensure_ascii=False, indent=2) + "\n"
+    out = io.StringIO()
+    _stream(questions, out.write, progress)
+    return out.getvalue()
 
 
 def write_json(questions: Sequence[Question], target: str | os.PathLike[str] | IO[str], progress: Progress | None = None) -> None:
-    """Write the export to a path (atomically) or to a text stream."""
-    text = dumps(questions, progress)
+    """Write the export to a path (atomically) or to a text stream, one question at a time."""
     if isinstance(target, (str, os.PathLike)):
-        atomic_write(target, text.encode("utf-8"))
+        with atomic_writer(target) as handle:
+            text = io.TextIOWrapper(handle, encoding="utf-8", newline="\n", write_through=False)
+            _stream(questions, text.write, progress)
+            text.flush()
+            text.detach()
     else:
-        target.write(text)
+        _stream(questions, target.write, progress)
+
+
+def _stream(questions: Sequence[Question], write: Callable[[str], Any], progress: Progress | None) -> None:
+    """Write the text ``json.dumps(document(questions), ensure_ascii=False, indent=2)`` would give, record by record.
+
+    A bank of 100,000 questions never exists as one string, so memory stays flat.
+    """
+    head = json.dumps({"format": FORMAT, "version": VERSION, "count": len(questions), "questions": []},
+                      ensure_ascii=False, indent=2)
+    if not questions:
+        write(head + "\n")
+        return
+    write(head[: head.rindex("[]")] + "[\n")
+    for index, question in enumerate(questions):
+        record = json.dumps(question_record(question), ensure_ascii=False, indent=2)
+        write(("" if index == 0 else ",\n") + "    " + record.replace("\n", "\n    "))
+        if progress:
+            progress(1)
+    write("\n  ]\n}\n")
