@@ -66,9 +66,12 @@ Analyser = Callable[[str, bytes], FileResult]
 def summarize(q: Question) -> Question:
     """A small Question with only what bank-wide rules and exports' filters read, positions included."""
     data = {key: q.data[key] for key in SUMMARY_KEYS if key in q.data}
-    wanted = lambda path: path.split("[", 1)[0].split(".", 1)[0] in data or path == ""  # noqa: E731
-    values = {path: pos for path, pos in q.values.items() if wanted(path)}
-    keys = {path: pos for path, pos in q.keys.items() if wanted(path)}
+    paths = [""] + list(data)
+    related = data.get("related")
+    if isinstance(related, list):
+        paths += [f"related[{index}]" for index in range(len(related))]
+    values = {path: q.values[path] for path in paths if path in q.values}
+    keys = {path: q.keys[path] for path in paths if path in q.keys}
     return Question(q.path, data, values, keys, "")
 
 
@@ -86,9 +89,10 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-# The analyser and size limit for the current scan; fork()ed workers inherit them.
+# The analyser, size limit and whether to hash (for the cache) in the current scan; fork()ed workers inherit them.
 _ANALYSER: Analyser = validate_only
 _MAX_BYTES = DEFAULT_MAX_BYTES
+_HASH = False
 
 
 def _work(path: str) -> FileResult:
@@ -96,14 +100,15 @@ def _work(path: str) -> FileResult:
     if isinstance(data, LoadError):
         return FileResult(path, [data.problem()], True, None)
     result = _ANALYSER(path, data)
-    result.digest = digest(data)
+    if _HASH:
+        result.digest = digest(data)
     return result
 
 
 def scan(files: Sequence[str], analyser: Analyser = validate_only, *, max_bytes: int = DEFAULT_MAX_BYTES,
          cache: CheckCache | None = None, jobs: int | None = None) -> list[FileResult]:
     """Analyse every file (in order), using the cache where a file is unchanged and all cores for many files."""
-    global _ANALYSER, _MAX_BYTES
+    global _ANALYSER, _MAX_BYTES, _HASH
     results: list[FileResult | None] = [None] * len(files)
     todo: list[int] = []
     for index, name in enumerate(files):
@@ -112,7 +117,7 @@ def scan(files: Sequence[str], analyser: Analyser = validate_only, *, max_bytes:
             todo.append(index)
         else:
             results[index] = hit
-    _ANALYSER, _MAX_BYTES = analyser, max_bytes
+    _ANALYSER, _MAX_BYTES, _HASH = analyser, max_bytes, cache is not None
     names = [files[i] for i in todo]
     for index, result in zip(todo, _map(names, jobs)):
         results[index] = result

@@ -11,7 +11,7 @@ import os
 from dataclasses import replace
 from typing import Any, Iterable, Sequence
 
-from qtool.bank import Checked, FileResult, collect, scan, summarize
+from qtool.bank import PARALLEL_FROM, Checked, FileResult, collect, scan, summarize
 from qtool.config import Config
 from qtool.lint.config import RuleSetting, active_rules
 from qtool.lint.suppress import Suppression, apply, parse, unused
@@ -107,14 +107,40 @@ def _bank_problems(results: Sequence[FileResult], given: Sequence[FileResult], b
     problems = store.bank_lookup(key) if store is not None else None
     if problems is None:
         summaries = [r.summary for r in results if r.summary is not None]
-        targets = set(report_on)
-        problems = [p for s in bank_wide for p in s.rule.check_bank(summaries, prepared[s.rule.name], targets)
-                    if p.path in targets]
+        problems = _run_bank_rules(bank_wide, summaries, prepared, set(report_on))
         if store is not None:
             store.bank_store(key, problems)
     for problem in problems:
         found.setdefault(problem.path, []).append(problem)
     return found
+
+
+# The bank-wide stage's inputs; fork()ed workers inherit them.
+_BANK: tuple[list[RuleSetting], list[Question], dict[str, dict[str, Any]], set[str]] = ([], [], {}, set())
+
+
+def _run_bank_rules(bank_wide: list[RuleSetting], summaries: list[Question], prepared: dict[str, dict[str, Any]],
+                    targets: set[str]) -> list[Problem]:
+    """Every bank-wide rule's problems on the target files; for a big bank, the rules run side by side on all cores."""
+    global _BANK
+    _BANK = (bank_wide, summaries, prepared, targets)
+    order = list(range(len(bank_wide)))
+    workers = min(os.cpu_count() or 1, len(order))
+    if workers < 2 or len(summaries) < PARALLEL_FROM or not hasattr(os, "fork"):
+        return [p for index in order for p in _bank_rule(index)]
+    import multiprocessing
+
+    # The slowest rule (near-duplicate) starts first, so the others fit beside it.
+    order.sort(key=lambda index: bank_wide[index].rule.name != "near-duplicate")
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        found = dict(zip(order, pool.imap(_bank_rule, order, chunksize=1)))
+    return [p for index in range(len(bank_wide)) for p in found[index]]
+
+
+def _bank_rule(index: int) -> list[Problem]:
+    bank_wide, summaries, prepared, targets = _BANK
+    rule = bank_wide[index].rule
+    return [p for p in rule.check_bank(summaries, prepared[rule.name], targets) if p.path in targets]
 
 
 def _finish(given: Sequence[FileResult], found: dict[str, list[Problem]], settings: dict[str, RuleSetting],

@@ -10,7 +10,7 @@ from typing import Callable, Hashable, Iterator, Sequence
 
 from qtool.model import Question
 
-_NON_WORD = re.compile(r"[\W_]+")
+_WORD = re.compile(r"[^\W_]+")
 
 
 @lru_cache(maxsize=1 << 17)
@@ -19,7 +19,7 @@ def words(text: str) -> tuple[str, ...]:
 
     Words are interned: a 100,000-question bank then holds each distinct word once.
     """
-    return tuple(map(sys.intern, _NON_WORD.sub(" ", text.casefold()).split()))
+    return tuple(map(sys.intern, _WORD.findall(text.casefold())))
 
 
 def role_of(q: Question) -> str:

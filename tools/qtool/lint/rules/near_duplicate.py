@@ -80,9 +80,13 @@ def near_duplicates(questions: Sequence[Question], threshold: float, by_role: bo
     for _, tokens in items:
         feature_df.update(_features(tokens))
     blocks: dict[tuple[str, tuple[str, ...]], list[int]] = defaultdict(list)
+    count = feature_df.__getitem__
     for index, (q, tokens) in enumerate(items):
+        rare = [(n, k) for k in _features(tokens) if 2 <= (n := count(k)) <= MAX_BLOCK]
+        if not rare:
+            continue
+        rare.sort()
         role = role_of(q) if by_role else ""
-        rare = sorted((feature_df[k], k) for k in _features(tokens) if 2 <= feature_df[k] <= MAX_BLOCK)
         for _, key in rare[:BLOCK_KEYS]:
             blocks[(role, key)].append(index)
     del feature_df
