@@ -1,0 +1,167 @@
+"""The check pipeline's speed paths report exactly what the plain path reports.
+
+Cached, parallel and serial runs of the same bank give the same problems; every part of the
+cache key invalidates it; a damaged cache is ignored; `qtool check` imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import qtool
+from qtool.cache import CACHE_DIR, context_key
+from qtool.config import Config, load_config
+from qtool.lint.engine import check_files
+
+from conftest import REPO
+
+BENCH = REPO / "bench" / "gen_corpus.py"
+
+
+def _problems(root: Path, **kwargs) -> list[tuple]:
+    checked = check_files(None, load_config(root), **kwargs)
+    return sorted((p.path, p.line, p.column, p.severity.value, p.code, p.message) for p in checked.problems)
+
+
+@pytest.fixture(scope="module")
+def big_bank(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic bank large enough for the parallel path, with problems planted in it."""
+    spec = importlib.util.spec_from_file_location("gen_corpus", BENCH)
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    root = tmp_path_factory.mktemp("big")
+    gen.generate(600, root, seed=7)
+    files = sorted((root / "questions").rglob("*.yaml"))
+    files[0].write_text(files[0].read_text().replace("category: ", "category: nope-"))  # schema error
+    files[1].write_text(files[1].read_text().replace("status: reviewed", "status: draft") + "# qtool: disable=nope\n")
+    files[2].write_bytes(b"\xff not utf-8")
+    files[3].write_text(files[3].read_text().replace("\nquestion: ", "\nquestion: TODO ", 1))
+    return root
+
+
+@pytest.fixture
+def in_big_bank(big_bank: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(big_bank)
+    return big_bank
+
+
+def test_parallel_serial_and_cached_runs_agree(in_big_bank: Path) -> None:
+    serial = _problems(in_big_bank, jobs=1)
+    assert {code for *_, code, _ in serial} >= {"schema", "parse", "draft-status", "placeholder", "unused-suppression"}
+    assert _problems(in_big_bank, jobs=2) == serial
+    cold = _problems(in_big_bank, cache=True)
+    assert (in_big_bank / CACHE_DIR / "check.bin").is_file()
+    warm = _problems(in_big_bank, cache=True)
+    assert cold == warm == serial
+
+
+def test_some_paths_from_the_cache_match_a_plain_run(in_big_bank: Path) -> None:
+    files = [str(p.relative_to(in_big_bank)) for p in sorted((in_big_bank / "questions").rglob("*.yaml"))[:5]]
+    config = load_config(in_big_bank)
+    plain = check_files(files, config, jobs=1).problems
+    check_files(None, config, cache=True)
+    assert check_files(files, config, cache=True).problems == plain
+
+
+def _bank_with_cache(bank: Path) -> list[tuple]:
+    first = _problems(bank, cache=True)
+    assert first == _problems(bank, cache=True)
+    return first
+
+
+def test_an_edited_file_is_checked_again(bank: Path) -> None:
+    assert _bank_with_cache(bank) == []
+    target = bank / "questions" / "software-engineer" / "production-incident.yaml"
+    stat = target.stat()
+    text = target.read_text()
+    target.write_text(text.replace("category: behavioral", "category: behavioural"))
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same mtime, same size + 1: content decides
+    assert [code for *_, code, _ in _problems(bank, cache=True)] == ["schema"]
+
+
+def test_a_same_size_rewrite_with_the_same_mtime_is_checked_again(bank: Path) -> None:
+    _bank_with_cache(bank)
+    target = bank / "questions" / "software-engineer" / "production-incident.yaml"
+    stat = target.stat()
+    text = target.read_text()
+    target.write_text(text.replace("status: reviewed", "status: drafted"))  # same length
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert [code for *_, code, _ in _problems(bank, cache=True)] == ["schema"]
+
+
+def test_configuration_invalidates(bank: Path) -> None:
+    _bank_with_cache(bank)
+    (bank / "pyproject.toml").write_text("[tool.qtool.rules.answer-length]\nmax-words = 100\n")
+    assert {code for *_, code, _ in _problems(bank, cache=True)} == {"answer-length"}
+
+
+def test_vocabulary_file_invalidates(bank: Path) -> None:
+    _bank_with_cache(bank)
+    vocabulary = bank / "schema" / "competencies.yaml"
+    vocabulary.write_text("\n".join(line for line in vocabulary.read_text().splitlines() if "Problem-solving" not in line) + "\n")
+    assert {code for *_, code, _ in _problems(bank, cache=True)} == {"competency-vocabulary"}
+
+
+def test_strict_and_selection_are_part_of_the_key(bank: Path) -> None:
+    draft = bank / "questions" / "product-manager" / "failed-feature.yaml"
+    draft.write_text(draft.read_text().replace("status: reviewed", "status: draft"))
+    assert {sev for _, _, _, sev, code, _ in _problems(bank, cache=True) if code == "draft-status"} == {"warning"}
+    assert {sev for _, _, _, sev, code, _ in _problems(bank, cache=True, strict=True) if code == "draft-status"} == {"error"}
+    assert _problems(bank, cache=True, ignore=["draft-status"]) == []
+
+
+def test_code_schema_and_version_are_part_of_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    base = context_key("settings")
+    assert context_key("settings") == base
+    assert context_key("other settings") != base
+    monkeypatch.setattr(qtool, "__version__", "99.0")
+    assert context_key("settings") != base
+    monkeypatch.undo()
+    schema = Path(qtool.__file__).parent / "schema" / "question.schema.json"
+    stat = schema.stat()
+    try:
+        os.utime(schema, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+        assert context_key("settings") != base
+    finally:
+        os.utime(schema, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert context_key("settings") == base
+
+
+@pytest.mark.parametrize("damage", [b"", b"garbage", b"\x00" * 64, None])
+def test_a_damaged_cache_is_ignored(bank: Path, damage: bytes | None) -> None:
+    clean = _bank_with_cache(bank)
+    target = bank / "questions" / "software-engineer" / "production-incident.yaml"
+    target.write_text(target.read_text().replace("category: behavioral", "category: wrong"))
+    for name in ("check.bin", "run.bin"):
+        path = bank / CACHE_DIR / name
+        data = path.read_bytes()
+        # None: keep the checksum, flip a byte in the body (a bit rot the checksum must catch)
+        path.write_bytes(damage if damage is not None else data[:40] + bytes([data[40] ^ 0xFF]) + data[41:])
+    assert [code for *_, code, _ in _problems(bank, cache=True)] == ["schema"]
+    assert clean == []
+
+
+def _imported(bank: Path, args: list[str], modules: tuple[str, ...]) -> str:
+    script = (
+        "import sys\n"
+        "from qtool.cli import main\n"
+        f"try:\n    main({args!r})\nexcept SystemExit as exc:\n    code = exc.code\n"
+        f"print(code, sorted(m for m in {modules!r} if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=bank, capture_output=True, text=True)
+    return result.stdout.splitlines()[-1]
+
+
+def test_check_imports_no_heavy_module(bank: Path) -> None:
+    heavy = ("openai", "genanki", "anki", "httpx", "numpy")
+    assert _imported(bank, ["--help"], heavy + ("rapidfuzz", "jsonschema", "ruamel.yaml")) == "0 []"
+    assert _imported(bank, ["check"], heavy) == "0 []"
+    # Nothing changed: the report comes from the cache, without the rules' or validators' libraries.
+    assert _imported(bank, ["check"], heavy + ("rapidfuzz", "jsonschema", "jsonschema_rs")) == "0 []"
