@@ -37,8 +37,10 @@ class FileResult:
     summary: Question | None
     #: Per-file state a later stage needs (the lint engine keeps suppressions here).
     extra: Any = None
-    #: blake2b of the file's bytes ("" when it could not be read).
+    #: blake2b of the file's bytes ("" when it could not be read or no cache asked for it).
     digest: str = ""
+    #: The file's stat signature when it was read (for the cache), else None.
+    signature: tuple[int, ...] | None = None
 
 
 @dataclass
@@ -96,13 +98,22 @@ _HASH = False
 
 
 def _work(path: str) -> FileResult:
+    # The signature is taken before reading: a file changed meanwhile then looks changed next time.
+    signature = _signature(path) if _HASH else None
     data = read_file(path, _MAX_BYTES)
     if isinstance(data, LoadError):
         return FileResult(path, [data.problem()], True, None)
     result = _ANALYSER(path, data)
     if _HASH:
         result.digest = digest(data)
+        result.signature = signature
     return result
+
+
+def _signature(path: str) -> tuple[int, ...]:
+    from qtool.cache import stat_signature
+
+    return stat_signature(path)
 
 
 def scan(files: Sequence[str], analyser: Analyser = validate_only, *, max_bytes: int = DEFAULT_MAX_BYTES,

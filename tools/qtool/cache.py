@@ -87,11 +87,9 @@ class CheckCache:
         entry = self.files.get(name)
         if entry is None:
             return None
-        try:
-            st = os.stat(name)
-        except OSError:
+        signature = stat_signature(name)
+        if signature == (-1,):
             return None
-        signature = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
         if entry.get("stat") != signature:
             try:
                 with open(name, "rb") as handle:
@@ -109,15 +107,12 @@ class CheckCache:
 
     def store(self, result: FileResult) -> None:
         """Remember a freshly analysed file (not files that could not be read)."""
-        if not result.digest:
-            return
-        try:
-            st = os.stat(result.path)
-        except OSError:
+        signature = result.signature or stat_signature(result.path)
+        if not result.digest or signature == (-1,):
             return
         self.files[result.path] = {
             "digest": result.digest,
-            "stat": (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino),
+            "stat": signature,
             "problems": [_encode_problem(p) for p in result.problems],
             "broken": result.broken,
             "summary": None if result.summary is None else (result.summary.data, result.summary.values, result.summary.keys),

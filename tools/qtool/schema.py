@@ -6,7 +6,6 @@ import json
 import os
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import Any, Iterator
 
 from qtool.model import Problem, Question, Severity, path_str
@@ -152,7 +151,7 @@ def _show(value: Any, limit: int = 60) -> str:
 
 def expected_id(path: str) -> str | None:
     """The id a file must carry: its path under the nearest ``questions/`` folder, without .yaml."""
-    parts = Path(os.path.abspath(path)).parts
+    parts = tuple(os.path.abspath(path).split(os.sep))
     if "questions" not in parts:
         return None
     index = len(parts) - 1 - parts[::-1].index("questions")
