@@ -65,12 +65,6 @@ def near_duplicates(questions: Sequence[Question], threshold: float, by_role: bo
 
     items = [(q, words(q.question)) for q in questions if q.question]
     items = [(q, tokens) for q, tokens in items if tokens]
-    df: Counter[str] = Counter()
-    for _, tokens in items:
-        df.update(set(tokens))
-    common = max(COMMON_MIN, COMMON_SHARE * len(items))
-    sorted_text = [" ".join(sorted(tokens)) for _, tokens in items]
-    distinctive = [" ".join(t for t in tokens if df[t] <= common and t not in FUNCTION_WORDS) for _, tokens in items]
     targets = [q.path in report_on for q, _ in items]
 
     # Blocking keys: distinctive words and word pairs. Pairs stay rare in big banks whose words
@@ -89,14 +83,26 @@ def near_duplicates(questions: Sequence[Question], threshold: float, by_role: bo
         role = role_of(q) if by_role else ""
         for _, key in rare[:BLOCK_KEYS]:
             blocks[(role, key)].append(index)
+
+    df = {key[0]: n for key, n in feature_df.items() if len(key) == 1}  # questions using each word
     del feature_df
+    common = max(COMMON_MIN, COMMON_SHARE * len(items))
+    sorted_text = [" ".join(sorted(tokens)) for _, tokens in items]
+    distinct_cache: dict[int, str] = {}
+
+    def distinctive(i: int) -> str:
+        """The words of question ``i`` that few questions use."""
+        if i not in distinct_cache:
+            distinct_cache[i] = " ".join(t for t in items[i][1] if t not in FUNCTION_WORDS and df[t] <= common)
+        return distinct_cache[i]
 
     found: dict[tuple[int, int], float] = {}
 
     def consider(i: int, j: int, wording: float) -> None:
         if (i, j) in found or not (targets[i] or targets[j]) or items[i][1] == items[j][1]:
             return
-        score = min(wording, fuzz.ratio(distinctive[i], distinctive[j])) if distinctive[i] or distinctive[j] else wording
+        rare_i, rare_j = distinctive(i), distinctive(j)
+        score = min(wording, fuzz.ratio(rare_i, rare_j)) if rare_i or rare_j else wording
         if score >= threshold:
             found[(i, j)] = score
 
