@@ -29,7 +29,7 @@ from functools import lru_cache
 from typing import IO, Any, Callable, Iterator, Mapping, Sequence
 
 from qtool.export import ExportError, Progress, effective_guid
-from qtool.fsutil import atomic_write
+from qtool.fsutil import atomic_writer
 from qtool.model import Question
 
 #: genanki model id of the "qtool interview question" note type. Never change it.
@@ -316,10 +316,12 @@ def build_database(
         conn.close()
 
 
-def package_bytes(database: str | os.PathLike[str], stamp: int) -> bytes:
-    """A compressed .apkg holding the database file; entry dates and attributes fixed, so bytes are reproducible."""
+def write_package(database: str | os.PathLike[str], stamp: int, out: IO[bytes]) -> None:
+    """A compressed .apkg holding the database file, written to a seekable binary file.
+
+    Entry dates and attributes are fixed, so the bytes are reproducible.
+    """
     when = datetime.fromtimestamp(max(stamp, _ZIP_EPOCH), timezone.utc).timetuple()[:6]
-    out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as archive:
         for name, source in (("collection.anki2", database), ("media", None)):
             info = zipfile.ZipInfo(name, date_time=when)
@@ -333,7 +335,6 @@ def package_bytes(database: str | os.PathLike[str], stamp: int) -> bytes:
                 else:
                     with open(source, "rb") as handle:
                         shutil.copyfileobj(handle, entry, 1 << 20)
-    return out.getvalue()
 
 
 def write_anki(
@@ -354,8 +355,11 @@ def write_anki(
     with tempfile.TemporaryDirectory(prefix="qtool-anki-") as folder:
         database = os.path.join(folder, "collection.anki2")
         build_database(questions, times, database, progress)
-        data = package_bytes(database, package_time(times, questions))
-    if isinstance(target, (str, os.PathLike)):
-        atomic_write(target, data)
-    else:
-        target.write(data)
+        stamp = package_time(times, questions)
+        if isinstance(target, (str, os.PathLike)):
+            with atomic_writer(target) as handle:
+                write_package(database, stamp, handle)
+        else:  # a stream may not seek: build the package in memory first
+            buffer = io.BytesIO()
+            write_package(database, stamp, buffer)
+            target.write(buffer.getvalue())
