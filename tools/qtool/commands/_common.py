@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
 
 import click
@@ -14,6 +15,23 @@ class ConfigUsageError(click.ClickException):
     """A bad configuration is a usage error: exit status 2."""
 
     exit_code = 2
+
+
+def usage_errors_as_status(run: Callable[..., int]) -> Callable[..., int]:
+    """Wrap a ``run_*`` function: a usage or configuration error prints one line and returns 2 instead of raising."""
+
+    @functools.wraps(run)
+    def wrapper(*args: Any, **kwargs: Any) -> int:
+        try:
+            return run(*args, **kwargs)
+        except ConfigError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            return 2
+        except click.ClickException as exc:
+            exc.show()
+            return exc.exit_code
+
+    return wrapper
 
 
 def config_or_exit(root: str = ".") -> Config:

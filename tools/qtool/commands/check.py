@@ -6,28 +6,21 @@ from typing import Any, Callable, Iterable, Sequence
 
 import click
 
-from qtool.commands._common import config_or_exit, format_option, paths_argument
+from qtool.commands._common import config_or_exit, format_option, paths_argument, usage_errors_as_status
 
 
+@usage_errors_as_status
 def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False,
               select: Iterable[str] = (), ignore: Iterable[str] = (), *, lint_only: bool = False,
               cache: bool = True) -> int:
     """Check the given files (default: the bank) and report; returns the exit status (0, 1, or 2 for usage errors)."""
-    from qtool.config import ConfigError
     from qtool.files import question_files
     from qtool.lint.engine import check_files, lint_view
     from qtool.report import exit_code, report
 
-    try:
-        config = config_or_exit()
-        files = question_files(paths, config.root, config.exclude) if paths else None
-        checked = check_files(files, config, select=select, ignore=ignore, strict=strict, cache=cache)
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except ConfigError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        return 2
+    config = config_or_exit()
+    files = question_files(paths, config.root, config.exclude) if paths else None
+    checked = check_files(files, config, select=select, ignore=ignore, strict=strict, cache=cache)
     problems = lint_view(checked) if lint_only else checked.problems
     report(problems, len(checked.files), fmt)
     return exit_code(problems, strict)

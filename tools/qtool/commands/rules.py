@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import click
 
-from qtool.commands._common import config_or_exit
+from qtool.commands._common import config_or_exit, usage_errors_as_status
 
 
+@usage_errors_as_status
 def run_rules(verbose: bool = False) -> int:
     """Print the rules table (and, verbose, each rule's options); returns the exit status."""
-    from qtool.config import ConfigError
     from qtool.lint.config import rule_settings
 
-    try:
-        settings = rule_settings(config_or_exit())
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except ConfigError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        return 2
+    settings = rule_settings(config_or_exit())
     width = max(len(name) for name in settings)
     for name, s in settings.items():
         severity = s.severity.value if s.enabled else "off"
