@@ -52,12 +52,20 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
+def _in_virtualenv(root: Path, name: str) -> bool:
+    """Whether ``name`` lies inside a virtual environment (a folder holding pyvenv.cfg) under ``root``."""
+    parts = Path(name).parts
+    return any((root.joinpath(*parts[:depth]) / "pyvenv.cfg").is_file() for depth in range(1, len(parts)))
+
+
 def hook_repo(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> tuple[Path, str]:
     """A git repository holding this checkout's working tree (uncommitted changes included)."""
     root = tmp_path_factory.mktemp("qtool-hooks")
     listed = run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], REPO, env).stdout
     for name in filter(None, listed.split("\0")):
         source = REPO / name
+        if _in_virtualenv(REPO, name):  # e.g. a `python3 -m venv v` made inside a clone
+            continue
         if source.is_file():  # deleted but not yet staged files are skipped
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, root / name)
