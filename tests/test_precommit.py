@@ -51,13 +51,13 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return out
 
 
-@pytest.fixture(scope="session")
 def _in_virtualenv(root: Path, name: str) -> bool:
     """Whether ``name`` lies inside a virtual environment (a folder holding pyvenv.cfg) under ``root``."""
     parts = Path(name).parts
     return any((root.joinpath(*parts[:depth]) / "pyvenv.cfg").is_file() for depth in range(1, len(parts)))
 
 
+@pytest.fixture(scope="session")
 def hook_repo(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> tuple[Path, str]:
     """A git repository holding this checkout's working tree (uncommitted changes included)."""
     root = tmp_path_factory.mktemp("qtool-hooks")

@@ -38,6 +38,8 @@ class AnswerLength(Rule):
                     continue  # placeholder texts are the placeholder rule's
                 count = word_count(text)
                 low, high = options[f"{prefix}min-words"], options[f"{prefix}max-words"]
+                if low <= count <= high:
+                    continue
                 where = f"answers.{tier}.{'text' if part == 'answer' else 'critique'}"
                 label = f"the {tier} answer" if part == "answer" else f"the {tier} answer's critique"
                 if count < low:

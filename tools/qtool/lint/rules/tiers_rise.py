@@ -18,7 +18,7 @@ class TiersRise(Rule):
         for lower, upper, adds in (("sample", "solid", "specific actions and their impact"),
                                    ("solid", "exceptional", "leadership, root cause, prevention and measured results")):
             low, high = q.answer(lower), q.answer(upper)
-            if not low or not high or not low.text or not high.text or SKELETON_MARKER in low.text + high.text:
+            if not low or not high or not low.text or not high.text or SKELETON_MARKER in low.text or SKELETON_MARKER in high.text:
                 continue  # placeholder texts are the placeholder rule's
             n_low, n_high = word_count(low.text), word_count(high.text)
             if n_high <= n_low:
