@@ -51,8 +51,15 @@ def test_seed_page_imports_to_the_bank_file_exactly() -> None:
     assert problems == []
     assert data is not None
     expected = _seed_data()
-    assert _without_guid(data) == _without_guid(expected)
+    assert data == expected  # the question it replaces keeps its guid (the learners' Anki history)
     assert list(data) == list(expected)  # the contract's key order
+
+
+def test_a_page_new_to_the_bank_gets_a_fresh_guid() -> None:
+    data, problems = _import_one(SEED_PAGE.read_bytes(), str(SEED_PAGE), role="Marketing Specialist", status="reviewed", bank=[])
+    assert problems == [] and data is not None
+    expected = _seed_data()
+    assert _without_guid(data) == _without_guid(expected)
     assert GUID.match(data["guid"]) and data["guid"] != expected["guid"]
 
 

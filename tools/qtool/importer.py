@@ -454,16 +454,19 @@ def import_pages(
     """Turn pages into question data, resolving related titles against the bank and each other.
 
     Flags win over what a page says; then the page's qtool comment; then the defaults
-    (category ``behavioral``, status ``draft``, a fresh guid). A page with an error gets no
-    data; unmatched related titles are warnings.
+    (category ``behavioral``, status ``draft``, a fresh guid). A page that re-imports a
+    question already in the bank keeps that question's guid, so learners keep their Anki
+    history. A page with an error gets no data; unmatched related titles are warnings.
     """
     titles: dict[str, str] = {}
-    guids: dict[str, str] = {}
+    guids: dict[str, str] = {}  # guid -> id of the bank question holding it
+    existing: dict[str, str] = {}  # id -> guid, for pages that replace a bank question
     for q in bank:
         if q.id and q.question:
             titles.setdefault(normalize_title(q.question), q.id)
         if q.id and q.guid:
             guids.setdefault(q.guid, q.id)
+            existing.setdefault(q.id, q.guid)
 
     parsed: list[tuple[str, Page | list[Problem], str | None]] = []
     for path, data in sources:
@@ -489,15 +492,18 @@ def import_pages(
             results.append(Imported(path, None, [_problem(path, (1, 1), f"imports to the same id '{ident}' as {claimed[ident]}: rename one page or give it a different role")]))
             continue
         claimed[ident] = path
-        results.append(_build(page, ident, role, category, status, titles, guids, make_guid))
+        results.append(_build(page, ident, role, category, status, titles, guids, existing.get(ident), make_guid))
     return results
 
 
 def _build(page: Page, ident: str, role: str | None, category: str | None, status: str | None,
-           titles: Mapping[str, str], guids: Mapping[str, str], make_guid: Callable[[], str]) -> Imported:
+           titles: Mapping[str, str], guids: Mapping[str, str], replaced_guid: str | None,
+           make_guid: Callable[[], str]) -> Imported:
     problems: list[Problem] = []
     meta = page.meta
     guid = meta.get("guid")
+    if not isinstance(guid, str):
+        guid = replaced_guid
     if isinstance(guid, str) and guids.get(guid, ident) != ident:
         problems.append(_problem(page.path, (1, 1), f"guid '{guid}' already belongs to {guids[guid]}: this question gets a fresh one", Severity.WARNING))
         guid = None
