@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable
 
 from ruamel.yaml import events as ev
 from ruamel.yaml.error import MarkedYAMLError
@@ -134,19 +134,13 @@ def load_text(text: str, path: str = "<text>") -> Question | LoadError:
         return LoadError(path, *where, f"invalid YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
 
 
-def _events(text: str) -> Iterator[Any]:
+def _events(text: str) -> Callable[[], Any]:
+    """A function returning the text's next YAML event (libyaml's when available)."""
     if _CParser is not None:
-        parser = _CParser(text)
-        get = parser.get_event
-        while True:
-            event = get()
-            yield event
-            if isinstance(event, ev.StreamEndEvent):
-                return
-    else:  # pragma: no cover
-        from ruamel.yaml import YAML
+        return _CParser(text).get_event  # type: ignore[no-any-return]
+    from ruamel.yaml import YAML  # pragma: no cover
 
-        yield from YAML(typ="safe", pure=True).parse(text)
+    return iter(YAML(typ="safe", pure=True).parse(text)).__next__  # pragma: no cover
 
 
 class _Builder:
@@ -159,16 +153,16 @@ class _Builder:
         self.block_lines: list[tuple[int, int]] = []
 
     def build(self) -> Question:
-        events = _events(self.text)
+        nxt = _events(self.text)
         documents = 0
         root: Any = None
-        for event in events:
+        while True:
+            event = nxt()
             if isinstance(event, ev.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
                     raise _Fail("more than one YAML document: a file holds exactly one question", *_pos(event))
-                root_event = next(events)
-                root = self._node(root_event, events, "", 0)
+                root = self._node(nxt(), nxt, "", 0)
             elif isinstance(event, ev.StreamEndEvent):
                 break
         if documents == 0 or root is None:
@@ -179,40 +173,47 @@ class _Builder:
         self._check_tabs()
         return Question(self.path, root, self.values, self.keys, self.text)
 
-    def _node(self, event: Any, events: Iterator[Any], path: str, depth: int) -> Any:
-        if getattr(event, "anchor", None) is not None or isinstance(event, ev.AliasEvent):
-            sign = "*" if isinstance(event, ev.AliasEvent) else "&"
+    def _node(self, event: Any, nxt: Callable[[], Any], path: str, depth: int) -> Any:
+        kind = type(event)
+        if kind is ev.AliasEvent or event.anchor is not None:
+            sign = "*" if kind is ev.AliasEvent else "&"
             raise _Fail(f"YAML anchors and aliases ({sign}{event.anchor}) are not allowed in question files: write the text out", *_pos(event))
-        self.values[path] = _pos(event)
-        if isinstance(event, ev.ScalarEvent):
+        mark = event.start_mark
+        self.values[path] = (mark.line + 1, mark.column + 1)
+        if kind is ev.ScalarEvent:
             if event.style in ("|", ">"):
-                self.block_lines.append((event.start_mark.line, event.end_mark.line))
+                self.block_lines.append((mark.line, event.end_mark.line))
             return _scalar(event)
         if depth >= MAX_DEPTH:
             raise _Fail(f"nested more than {MAX_DEPTH} levels deep", *_pos(event))
         _check_tag(event)
-        if isinstance(event, ev.SequenceStartEvent):
+        if kind is ev.SequenceStartEvent:
             items: list[Any] = []
-            for item in events:
-                if isinstance(item, ev.SequenceEndEvent):
+            while True:
+                item = nxt()
+                if type(item) is ev.SequenceEndEvent:
                     return items
-                items.append(self._node(item, events, f"{path}[{len(items)}]", depth + 1))
-        if isinstance(event, ev.MappingStartEvent):
+                items.append(self._node(item, nxt, f"{path}[{len(items)}]", depth + 1))
+        if kind is ev.MappingStartEvent:
             mapping: dict[str, Any] = {}
-            for key_event in events:
-                if isinstance(key_event, ev.MappingEndEvent):
+            keys = self.keys
+            while True:
+                key_event = nxt()
+                key_kind = type(key_event)
+                if key_kind is ev.MappingEndEvent:
                     return mapping
-                if not isinstance(key_event, ev.ScalarEvent) or key_event.anchor is not None:
-                    if getattr(key_event, "anchor", None) is not None or isinstance(key_event, ev.AliasEvent):
-                        self._node(key_event, events, path, depth)  # raises the anchor error
+                if key_kind is not ev.ScalarEvent or key_event.anchor is not None:
+                    if key_kind is ev.AliasEvent or getattr(key_event, "anchor", None) is not None:
+                        self._node(key_event, nxt, path, depth)  # raises the anchor error
                     raise _Fail("a key must be a plain word, not a list or mapping", *_pos(key_event))
                 key = key_event.value
                 child = f"{path}.{key}" if path else key
                 if key in mapping:
-                    first = self.keys[child]
+                    first = keys[child]
                     raise _Fail(f"duplicate key '{key}' (first defined at line {first[0]})", *_pos(key_event))
-                self.keys[child] = _pos(key_event)
-                mapping[key] = self._node(next(events), events, child, depth + 1)
+                key_mark = key_event.start_mark
+                keys[child] = (key_mark.line + 1, key_mark.column + 1)
+                mapping[key] = self._node(nxt(), nxt, child, depth + 1)
         raise _Fail("invalid YAML structure", *_pos(event))  # pragma: no cover - parser guarantees
 
     def _check_tabs(self) -> None:
