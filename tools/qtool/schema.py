@@ -60,11 +60,12 @@ def schema_problems(question: Question) -> list[Problem]:
     if fast is not None and fast.is_valid(question.data):
         return []
     errors = validator().iter_errors(question.data)
-    problems = [problem for error in errors for problem in _problems(question, error)]
+    problems = [problem for error in errors for problem in error_problems(question, error)]
     return sorted(set(problems))
 
 
-def _problems(q: Question, error: Any) -> Iterator[Problem]:
+def error_problems(q: Question, error: Any) -> Iterator[Problem]:
+    """One jsonschema error as Problems: plain words, at the offending key or value (or the mapping lacking a key)."""
     parts = list(error.absolute_path)
     where = path_str(parts)
     name = where or "the file"

@@ -212,7 +212,7 @@ def _explained_schema_problems(q: Question, lint: list[Problem], settings: dict[
     Rules such as required-sections say what a missing or empty section is for; printing the
     schema's generic line for the same spot as well would only repeat it.
     """
-    from qtool.schema import _problems, validator
+    from qtool.schema import error_problems, validator
 
     spots = {(p.line, p.column, key) for p in lint for key in settings[p.code].rule.covers_schema}
     explained = set()
@@ -220,12 +220,12 @@ def _explained_schema_problems(q: Question, lint: list[Problem], settings: dict[
         parts = [str(part) for part in error.absolute_path]
         if error.validator == "required" and not parts and isinstance(error.instance, dict):
             missing = [key for key in error.validator_value if key not in error.instance]
-            for key, problem in zip(missing, _problems(q, error)):
+            for key, problem in zip(missing, error_problems(q, error)):
                 if (problem.line, problem.column, key) in spots:
                     explained.add(problem)
             continue
         top = parts[0] if parts else ""
-        for problem in _problems(q, error):
+        for problem in error_problems(q, error):
             if (problem.line, problem.column, top) in spots:
                 explained.add(problem)
     return explained
