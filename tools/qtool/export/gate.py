@@ -53,13 +53,14 @@ def select(files: Sequence[str], config: Config, *, include_drafts: bool = False
     for path in checked.broken - drafts:
         counts.setdefault(path, 1)
     selection = Selection(problems=errors, broken=dict(sorted(counts.items())), drafts=len(drafts))
-    for path in checked.files:
-        if path in checked.statuses and path not in drafts and path not in counts:
-            loaded = load_file(path, max_bytes=config.max_file_size)
-            if isinstance(loaded, Question):
-                # Exports read the data only: dropping positions and text halves the memory of a big bank.
-                selection.questions.append(Question(loaded.path, loaded.data))
-            else:
-                selection.problems.append(loaded.problem())
-                selection.broken[path] = 1
+    chosen = [path for path in checked.files if path in checked.statuses and path not in drafts and path not in counts]
+    del checked  # its summaries are not needed any more: free them before loading whole files
+    for path in chosen:
+        loaded = load_file(path, max_bytes=config.max_file_size)
+        if isinstance(loaded, Question):
+            # Exports read the data only: dropping positions and text halves the memory of a big bank.
+            selection.questions.append(Question(loaded.path, loaded.data))
+        else:
+            selection.problems.append(loaded.problem())
+            selection.broken[path] = 1
     return selection
