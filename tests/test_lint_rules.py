@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
 
 from qtool.config import Config, ConfigError
 from qtool.lint.engine import check_files
@@ -246,11 +245,3 @@ def test_rules_never_raise_on_any_shape_of_file(tmp_path_factory: pytest.TempPat
 
     check()
 
-
-@settings(max_examples=500, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("ab .,\n\t\r\x0b\x0c\x1c\x1f\u00a0\u2003\u00e9")), max_size=60))
-def test_word_count_fast_path_counts_like_split(text: str) -> None:
-    from qtool.lint.rule import word_count
-
-    word_count.cache_clear()
-    assert word_count(text) == len(text.split())
