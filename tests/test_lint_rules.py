@@ -244,4 +244,3 @@ def test_rules_never_raise_on_any_shape_of_file(tmp_path_factory: pytest.TempPat
         assert all(p.line >= 1 and p.column >= 1 for p in checked.problems)
 
     check()
-

@@ -29,7 +29,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarStrin
 from ruamel.yaml.tokens import CommentToken
 
 from qtool.loader import LoadError, load_text
-from qtool.loader import _events as _libyaml_events  # the loader's own event stream (libyaml)
+from qtool.loader import yaml_events as _libyaml_events  # the loader's own event stream (libyaml)
 from qtool.loader import _resolve_plain  # the loader's own reading of a plain scalar
 from qtool.model import KEY_ORDER, MODELINE_PREFIX, TIERS, Problem, Severity
 

@@ -13,7 +13,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from ruamel.yaml import events as ev
 from ruamel.yaml.error import MarkedYAMLError
@@ -158,6 +158,16 @@ def _events(text: str) -> Callable[[], Any]:
     from ruamel.yaml import YAML  # pragma: no cover
 
     return iter(YAML(typ="safe", pure=True).parse(text)).__next__  # pragma: no cover
+
+
+def yaml_events(text: str) -> Iterator[Any]:
+    """Every YAML event of the text, StreamEndEvent last (libyaml's parser when available)."""
+    nxt = _events(text)
+    while True:
+        event = nxt()
+        yield event
+        if isinstance(event, ev.StreamEndEvent):
+            return
 
 
 class _Builder:
