@@ -115,6 +115,8 @@ def _bank_problems(results: Sequence[FileResult], given: Sequence[FileResult], b
     return found
 
 
+#: Largest bank whose bank-wide rules run side by side in forked children (see _run_bank_rules).
+PARALLEL_BANK_UPTO = 50_000
 # The bank-wide stage's inputs; fork()ed workers inherit them.
 _BANK: tuple[list[RuleSetting], list[Question], dict[str, dict[str, Any]], set[str]] = ([], [], {}, set())
 
@@ -126,7 +128,9 @@ def _run_bank_rules(bank_wide: list[RuleSetting], summaries: list[Question], pre
     _BANK = (bank_wide, summaries, prepared, targets)
     order = list(range(len(bank_wide)))
     workers = min(os.cpu_count() or 1, len(order))
-    if workers < 2 or len(summaries) < PARALLEL_FROM or not hasattr(os, "fork"):
+    # A forked child copies every memory page it touches, and these rules touch every summary:
+    # past PARALLEL_BANK_UPTO questions the copies cost more memory than the seconds they save.
+    if workers < 2 or not PARALLEL_FROM <= len(summaries) <= PARALLEL_BANK_UPTO or not hasattr(os, "fork"):
         return [p for index in order for p in _bank_rule(index)]
     import multiprocessing
 
