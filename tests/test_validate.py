@@ -125,3 +125,9 @@ def test_python_dash_m_and_console_script(tmp_path) -> None:
     assert "Traceback" not in result.stderr
     help_text = subprocess.run([sys.executable, "-m", "qtool", "--help"], capture_output=True, text=True).stdout
     assert "validate" in help_text
+
+
+def test_no_files_says_so(empty_bank, run) -> None:
+    result = run("validate")
+    assert result.exit_code == 0
+    assert result.stderr.strip().startswith("no question files found")

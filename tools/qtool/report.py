@@ -22,6 +22,8 @@ def summary(problems: Sequence[Problem], files: int) -> str:
     warnings = len(problems) - errors
     bad = len({p.path for p in problems})
     noun = "file" if files == 1 else "files"
+    if not problems and files == 0:
+        return "no question files found (looked for *.yaml under questions/ or the paths given)"
     if not problems:
         return f"no problems in {files} {noun}"
     parts = []
