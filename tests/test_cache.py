@@ -165,3 +165,16 @@ def test_check_imports_no_heavy_module(bank: Path) -> None:
     assert _imported(bank, ["check"], heavy) == "0 []"
     # Nothing changed: the report comes from the cache, without the rules' or validators' libraries.
     assert _imported(bank, ["check"], heavy + ("rapidfuzz", "jsonschema", "jsonschema_rs")) == "0 []"
+
+
+def test_ctrl_c_stops_the_workers_without_tracebacks(in_big_bank: Path) -> None:
+    import signal
+    import time
+
+    process = subprocess.Popen([sys.executable, "-m", "qtool", "check", "--no-cache"], cwd=in_big_bank,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(0.25)  # imports done, workers busy
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
+    _, err = process.communicate(timeout=60)
+    assert "Traceback" not in err and "ForkPoolWorker" not in err, err
+    assert process.returncode in (1, 0)

@@ -141,10 +141,21 @@ def _map(names: list[str], jobs: int | None) -> list[FileResult]:
     workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
     if workers < 2 or len(names) < PARALLEL_FROM or not hasattr(os, "fork"):
         return [_work(name) for name in names]
+    with worker_pool(workers) as pool:
+        return pool.map(_work, names, chunksize=max(16, min(256, len(names) // (workers * 8))))
+
+
+def worker_pool(workers: int) -> Any:
+    """A pool of fork()ed workers that leave Ctrl-C to the parent, which stops them without tracebacks."""
     import multiprocessing
 
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return pool.map(_work, names, chunksize=max(16, min(256, len(names) // (workers * 8))))
+    return multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupt)
+
+
+def _ignore_interrupt() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def collect(results: Sequence[FileResult], files: Sequence[str]) -> Checked:

@@ -11,7 +11,7 @@ import os
 from dataclasses import replace
 from typing import Any, Iterable, Sequence
 
-from qtool.bank import PARALLEL_FROM, Checked, FileResult, collect, scan, summarize
+from qtool.bank import PARALLEL_FROM, Checked, FileResult, collect, scan, summarize, worker_pool
 from qtool.config import Config
 from qtool.lint.config import RuleSetting, active_rules
 from qtool.lint.suppress import Suppression, apply, parse, unused
@@ -132,11 +132,9 @@ def _run_bank_rules(bank_wide: list[RuleSetting], summaries: list[Question], pre
     # past PARALLEL_BANK_UPTO questions the copies cost more memory than the seconds they save.
     if workers < 2 or not PARALLEL_FROM <= len(summaries) <= PARALLEL_BANK_UPTO or not hasattr(os, "fork"):
         return [p for index in order for p in _bank_rule(index)]
-    import multiprocessing
-
     # The slowest rule (near-duplicate) starts first, so the others fit beside it.
     order.sort(key=lambda index: bank_wide[index].rule.name != "near-duplicate")
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with worker_pool(workers) as pool:
         found = dict(zip(order, pool.imap(_bank_rule, order, chunksize=1)))
     return [p for index in range(len(bank_wide)) for p in found[index]]
 
