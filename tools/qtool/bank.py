@@ -146,16 +146,23 @@ def _map(names: list[str], jobs: int | None) -> list[FileResult]:
 
 
 def worker_pool(workers: int) -> Any:
-    """A pool of fork()ed workers that leave Ctrl-C to the parent, which stops them without tracebacks."""
+    """A pool of fork()ed workers that leave Ctrl-C to the parent, which stops them without tracebacks.
+
+    The workers are forked while SIGINT is ignored, so they inherit ignoring it from their first
+    instruction (an initializer would leave a window right after the fork).
+    """
     import multiprocessing
-
-    return multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupt)
-
-
-def _ignore_interrupt() -> None:
     import signal
+    import threading
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    context = multiprocessing.get_context("fork")
+    if threading.current_thread() is not threading.main_thread():
+        return context.Pool(workers)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return context.Pool(workers)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def collect(results: Sequence[FileResult], files: Sequence[str]) -> Checked:
