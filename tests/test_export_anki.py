@@ -253,8 +253,8 @@ def test_package_is_compressed_reproducible_and_dated_from_the_bank(tmp_path: Pa
 
 def test_package_time_is_never_older_than_the_note_type() -> None:
     plain = load("plain.yaml")
-    assert anki.package_time({plain.path: 5}, [plain]) == anki.NOTETYPE_TIME
-    assert anki.package_time({plain.path: anki.NOTETYPE_TIME + 9}, [plain]) == anki.NOTETYPE_TIME + 9
+    assert anki.package_time({plain.path: 5}, [plain.path]) == anki.NOTETYPE_TIME
+    assert anki.package_time({plain.path: anki.NOTETYPE_TIME + 9}, [plain.path]) == anki.NOTETYPE_TIME + 9
 
 
 def test_two_files_with_one_guid_are_refused(tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ def run_export(
     force: bool = False,
 ) -> int:
     """Export the given files (default: the bank) in ``fmt``; returns the exit status."""
-    from qtool.export import ExportError, sort_questions
+    from qtool.export import ExportError
     from qtool.export.gate import select
     from qtool.files import question_files
     from qtool.report import report
@@ -49,7 +49,7 @@ def run_export(
         return 1
     for path, errors in selection.broken.items():
         click.echo(f"qtool export: skipped {path} ({_plural(errors, 'error')})", err=True)
-    questions = sort_questions(selection.questions)
+    questions = selection.questions  # already in export order
 
     try:
         for name in ALL if fmt == "all" else (fmt,):
@@ -81,7 +81,7 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' if count != 1 else ''}"
 
 
-def _write(name: str, questions: list[Any], target: str, progress: Callable[[int], None] | None, root: Any) -> str:
+def _write(name: str, questions: Sequence[Any], target: str, progress: Callable[[int], None] | None, root: Any) -> str:
     """Run one exporter (``-`` writes to standard output); returns the line saying what was written."""
     if name == "markdown":
         from qtool.export.markdown import write_pages
@@ -97,10 +97,11 @@ def _write(name: str, questions: list[Any], target: str, progress: Callable[[int
 
         write_csv(questions, sys.stdout if target == STDOUT else target, progress)
     else:
+        from qtool.export import question_paths
         from qtool.export.anki import write_anki
         from qtool.export.times import file_times
 
-        times = file_times([q.path for q in questions], root)
+        times = file_times(question_paths(questions), root)
         write_anki(questions, sys.stdout.buffer if target == STDOUT else target, times, progress)
     return f"wrote {os.path.normpath(target)} ({_plural(len(questions), 'question')})"
 

@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import IO, Any, Callable, Iterator, Mapping, Sequence
 
-from qtool.export import ExportError, Progress, effective_guid
+from qtool.export import ExportError, Progress, effective_guid, question_paths
 from qtool.fsutil import atomic_writer
 from qtool.model import Question
 
@@ -267,9 +267,9 @@ def _genanki() -> tuple[Any, Any, Any]:
     return model, TimedNote, StreamingDeck
 
 
-def package_time(times: Mapping[str, int], questions: Sequence[Question]) -> int:
+def package_time(times: Mapping[str, int], paths: Sequence[str]) -> int:
     """The package's timestamp: the newest note (or template) time, so it too comes from the bank."""
-    return max([NOTETYPE_TIME, *(times[q.path] for q in questions)])
+    return max([NOTETYPE_TIME, *(times[path] for path in paths)])
 
 
 def build_database(
@@ -283,16 +283,17 @@ def build_database(
 
     model, note_class, deck_class = _genanki()
     seen: dict[str, str] = {}
-    by_deck: dict[str, list[Question]] = {}
-    for question in questions:
+    by_deck: dict[str, list[int]] = {}  # positions, not questions: a packed bank stays packed
+    for index, question in enumerate(questions):
         guid = effective_guid(question)
         if guid in seen:
             raise ExportError(f"{question.path} and {seen[guid]} have the same Anki GUID {guid!r}; give one a new guid")
         seen[guid] = question.path
-        by_deck.setdefault(deck_name(question.role or ""), []).append(question)
+        by_deck.setdefault(deck_name(question.role or ""), []).append(index)
 
-    def notes(members: list[Question]) -> Iterator[Any]:
-        for question in members:
+    def notes(members: list[int]) -> Iterator[Any]:
+        for index in members:
+            question = questions[index]
             yield note_class(
                 model=model,
                 fields=note_fields(question),
@@ -305,7 +306,7 @@ def build_database(
                 progress(1)
 
     decks = [deck_class(deck_id(name), name, lambda members=by_deck[name]: notes(members)) for name in sorted(by_deck)]
-    stamp = package_time(times, questions)
+    stamp = package_time(times, question_paths(questions))
     conn = sqlite3.connect(path)
     try:
         conn.execute("PRAGMA journal_mode = OFF")
@@ -351,11 +352,11 @@ def write_anki(
     if times is None:
         from qtool.export.times import file_times
 
-        times = file_times([q.path for q in questions])
+        times = file_times(question_paths(questions))
     with tempfile.TemporaryDirectory(prefix="qtool-anki-") as folder:
         database = os.path.join(folder, "collection.anki2")
         build_database(questions, times, database, progress)
-        stamp = package_time(times, questions)
+        stamp = package_time(times, question_paths(questions))
         if isinstance(target, (str, os.PathLike)):
             with atomic_writer(target) as handle:
                 write_package(database, stamp, handle)

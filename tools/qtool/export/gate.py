@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from qtool.bank import Checked
 from qtool.config import Config
+from qtool.export import PackedQuestions
 from qtool.model import Problem, Question, Severity
 
 
@@ -15,7 +16,8 @@ from qtool.model import Problem, Question, Severity
 class Selection:
     """What the gate let through, and what it held back."""
 
-    questions: list[Question] = field(default_factory=list)
+    #: In export order (by id), packed: read them by iterating.
+    questions: Sequence[Question] = field(default_factory=list)
     #: Errors in the files the export would use (empty when the bank is clean).
     problems: list[Problem] = field(default_factory=list)
     #: Path -> number of errors, for files with errors (skipped under ``force``).
@@ -55,12 +57,14 @@ def select(files: Sequence[str], config: Config, *, include_drafts: bool = False
     selection = Selection(problems=errors, broken=dict(sorted(counts.items())), drafts=len(drafts))
     chosen = [path for path in checked.files if path in checked.statuses and path not in drafts and path not in counts]
     del checked  # its summaries are not needed any more: free them before loading whole files
-    for path in chosen:
+    def load(path: str) -> Iterator[Question]:
         loaded = load_file(path, max_bytes=config.max_file_size)
         if isinstance(loaded, Question):
-            # Exports read the data only: dropping positions and text halves the memory of a big bank.
-            selection.questions.append(Question(loaded.path, loaded.data))
+            yield Question(loaded.path, loaded.data)  # exports read the data only
         else:
             selection.problems.append(loaded.problem())
             selection.broken[path] = 1
+
+    # Packed as they load, so a big bank's texts never sit in memory as Python strings all at once.
+    selection.questions = PackedQuestions(q for path in chosen for q in load(path))
     return selection
