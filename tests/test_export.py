@@ -231,9 +231,10 @@ def test_packed_questions_give_back_the_same_questions_in_id_order() -> None:
     from qtool.loader import load_file
 
     loaded = [load_file(path) for path in sorted(BANK.rglob("*.yaml"), reverse=True)]
-    packed = PackedQuestions(loaded)
     expected = sort_questions(loaded)
-    assert len(packed) == len(expected)
-    assert [(q.path, q.data) for q in packed] == [(q.path, q.data) for q in expected]
-    assert packed[-1].data == expected[-1].data and [q.id for q in packed[1:3]] == [q.id for q in expected[1:3]]
-    assert question_paths(packed) == [q.path for q in expected]
+    for pack in (True, False):
+        packed = PackedQuestions(loaded, pack=pack)
+        assert packed.packed is pack and len(packed) == len(expected)
+        assert [(q.path, q.data) for q in packed] == [(q.path, q.data) for q in expected]
+        assert packed[-1].data == expected[-1].data and [q.id for q in packed[1:3]] == [q.id for q in expected[1:3]]
+        assert question_paths(packed) == [q.path for q in expected]
