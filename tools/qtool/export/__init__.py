@@ -80,12 +80,14 @@ class PackedQuestions(Sequence[Question]):
     """
 
     def __init__(self, questions: Iterable[Question], pack: bool | None = None) -> None:
-        items = [(q.id or "", q.path, q.data) for q in questions]
+        """Keep ``questions`` (packed as they arrive when ``pack``; None: pack past PACK_FROM)."""
+        if pack is None:
+            questions = list(questions)
+            pack = len(questions) > PACK_FROM
+        self.packed = pack
+        items = [(q.id or "", q.path, zlib.compress(marshal.dumps(q.data), 1) if pack else q.data) for q in questions]
         items.sort(key=lambda item: (item[0], item[1]))
-        self.packed = len(items) > PACK_FROM if pack is None else pack
-        self._items: list[tuple[str, Any]] = [
-            (path, zlib.compress(marshal.dumps(data), 1) if self.packed else data) for _, path, data in items
-        ]
+        self._items: list[tuple[str, Any]] = [(path, stored) for _, path, stored in items]
 
     def __len__(self) -> int:
         return len(self._items)

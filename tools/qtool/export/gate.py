@@ -8,7 +8,7 @@ from typing import Iterator, Sequence
 
 from qtool.bank import Checked
 from qtool.config import Config
-from qtool.export import PackedQuestions
+from qtool.export import PACK_FROM, PackedQuestions
 from qtool.model import Problem, Question, Severity
 
 
@@ -66,5 +66,5 @@ def select(files: Sequence[str], config: Config, *, include_drafts: bool = False
             selection.broken[path] = 1
 
     # Packed as they load, so a big bank's texts never sit in memory as Python strings all at once.
-    selection.questions = PackedQuestions(q for path in chosen for q in load(path))
+    selection.questions = PackedQuestions((q for path in chosen for q in load(path)), pack=len(chosen) > PACK_FROM)
     return selection
