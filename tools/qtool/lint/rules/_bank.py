@@ -39,6 +39,15 @@ def groups(questions: Sequence[Question], key: Callable[[Question], Hashable | N
     return (group for group in by_key.values() if len(group) > 1)
 
 
+def clashes(questions: Sequence[Question], key: Callable[[Question], Hashable | None],
+            report_on: set[str]) -> Iterator[tuple[Question, list[Question]]]:
+    """Each question to report on that shares ``key`` with another, with the group sharing it."""
+    for group in groups(questions, key):
+        for q in group:
+            if q.path in report_on:
+                yield q, group
+
+
 def others(q: Question, group: Sequence[Question], limit: int = 3) -> str:
     """The other files of a group, the first few by path, with a count of the rest."""
     names = sorted(other.path for other in group if other is not q)

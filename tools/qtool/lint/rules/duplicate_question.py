@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping, Sequence
 
 from qtool.lint.rule import Rule
-from qtool.lint.rules._bank import groups, others, role_of, words
+from qtool.lint.rules._bank import clashes, others, role_of, words
 from qtool.model import Problem, Question, Severity
 
 SCOPES = ("bank", "role")
@@ -38,11 +38,9 @@ class DuplicateQuestion(Rule):
                 return None
             return (role_of(q), *text) if by_role else text
 
-        for group in groups(questions, key):
-            for q in group:
-                if q.path in report_on:
-                    yield self.at(q, q.pos("question"), f"the same question is in {others(q, group)}: keep one file "
-                                  "(merge the best of both into it) or reword one to ask something different")
+        for q, group in clashes(questions, key, report_on):
+            yield self.at(q, q.pos("question"), f"the same question is in {others(q, group)}: keep one file "
+                          "(merge the best of both into it) or reword one to ask something different")
 
 
 RULE = DuplicateQuestion()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping, Sequence
 
 from qtool.lint.rule import Rule
-from qtool.lint.rules._bank import groups, others
+from qtool.lint.rules._bank import clashes, others
 from qtool.model import Problem, Question, Severity
 
 
@@ -16,11 +16,9 @@ class GuidUnique(Rule):
     bank_wide = True
 
     def check_bank(self, questions: Sequence[Question], options: Mapping[str, Any], report_on: set[str]) -> Iterator[Problem]:
-        for group in groups(questions, lambda q: q.guid):
-            for q in group:
-                if q.path in report_on:
-                    yield self.at(q, q.pos("guid"), f"guid '{q.guid}' is also used by {others(q, group)}: Anki would merge these notes; "
-                                  "keep the guid on the original question and give the copy a new one (or delete its guid line)")
+        for q, group in clashes(questions, lambda q: q.guid, report_on):
+            yield self.at(q, q.pos("guid"), f"guid '{q.guid}' is also used by {others(q, group)}: Anki would merge these notes; "
+                          "keep the guid on the original question and give the copy a new one (or delete its guid line)")
 
 
 RULE = GuidUnique()

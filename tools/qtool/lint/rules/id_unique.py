@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping, Sequence
 
 from qtool.lint.rule import Rule
-from qtool.lint.rules._bank import groups, others
+from qtool.lint.rules._bank import clashes, others
 from qtool.model import Problem, Question, Severity
 
 
@@ -16,10 +16,8 @@ class IdUnique(Rule):
     bank_wide = True
 
     def check_bank(self, questions: Sequence[Question], options: Mapping[str, Any], report_on: set[str]) -> Iterator[Problem]:
-        for group in groups(questions, lambda q: q.id):
-            for q in group:
-                if q.path in report_on:
-                    yield self.at(q, q.pos("id"), f"id '{q.id}' is also used by {others(q, group)}: each question needs its own id (its path under questions/)")
+        for q, group in clashes(questions, lambda q: q.id, report_on):
+            yield self.at(q, q.pos("id"), f"id '{q.id}' is also used by {others(q, group)}: each question needs its own id (its path under questions/)")
 
 
 RULE = IdUnique()
