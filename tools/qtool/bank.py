@@ -56,11 +56,6 @@ class Checked:
     #: Path -> status (draft, reviewed) of each loaded file that has one.
     statuses: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def valid(self) -> list[str]:
-        """Paths of files that loaded and match the schema."""
-        return [name for name in self.files if name in self.summaries and name not in self.broken]
-
 
 Analyser = Callable[[str, bytes], FileResult]
 

@@ -55,9 +55,14 @@ def guid_for(*values: str) -> str:
     return "".join(reversed(digits))
 
 
+def export_order(question: Question) -> tuple[str, str]:
+    """The export order: by id, then path (ids are unique in a clean bank)."""
+    return (question.id or "", question.path)
+
+
 def sort_questions(questions: Iterable[Question]) -> list[Question]:
-    """Questions in export order: by id, then path (ids are unique in a clean bank)."""
-    return sorted(questions, key=lambda q: (q.id or "", q.path))
+    """Questions in export order."""
+    return sorted(questions, key=export_order)
 
 
 def question_paths(questions: Sequence[Question]) -> list[str]:
@@ -85,8 +90,8 @@ class PackedQuestions(Sequence[Question]):
             questions = list(questions)
             pack = len(questions) > PACK_FROM
         self.packed = pack
-        items = [(q.id or "", q.path, zlib.compress(marshal.dumps(q.data), 1) if pack else q.data) for q in questions]
-        items.sort(key=lambda item: (item[0], item[1]))
+        items = [(export_order(q), q.path, zlib.compress(marshal.dumps(q.data), 1) if pack else q.data) for q in questions]
+        items.sort(key=lambda item: item[0])
         self._items: list[tuple[str, Any]] = [(path, stored) for _, path, stored in items]
 
     def __len__(self) -> int:
