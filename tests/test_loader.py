@@ -134,6 +134,8 @@ def test_deep_nesting_is_refused() -> None:
 def test_tabs_inside_block_scalars_are_text() -> None:
     q = load_text("a: |\n  line\n  \tindented with a tab\n")
     assert isinstance(q, Question) and q.data["a"] == "line\n\tindented with a tab\n"
+    at_end = load_text("a: |-\n  line\n  \ttab on the last line, no final newline")
+    assert isinstance(at_end, Question) and at_end.data["a"] == "line\n\ttab on the last line, no final newline"
 
 
 @settings(max_examples=300, deadline=None)

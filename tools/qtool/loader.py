@@ -209,7 +209,9 @@ class _Builder:
         self.values[path] = (mark.line + 1, mark.column + 1)
         if kind is ev.ScalarEvent:
             if event.style in ("|", ">"):
-                self.block_lines.append((mark.line, event.end_mark.line))
+                end = event.end_mark
+                # Lines strictly inside are text; so is the last one when the file ends without a newline.
+                self.block_lines.append((mark.line, end.line + 1 if end.column else end.line))
             return _scalar(event)
         if depth >= MAX_DEPTH:
             raise _Fail(f"nested more than {MAX_DEPTH} levels deep", *_pos(event))
