@@ -97,7 +97,7 @@ def _work(path: str) -> FileResult:
     signature = _signature(path) if _HASH else None
     data = read_file(path, _MAX_BYTES)
     if isinstance(data, LoadError):
-        return FileResult(path, [data.problem()], True, None)
+        return FileResult(path, [data.problem()], True, None, signature=signature)
     result = _ANALYSER(path, data)
     if _HASH:
         result.digest = digest(data)

@@ -16,7 +16,7 @@ import json
 import marshal
 import os
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from qtool.bank import FileResult, digest
 from qtool.model import Problem, Question, Severity
@@ -101,9 +101,11 @@ class CheckCache:
             entry["stat"] = signature
             self.dirty = True
         try:
-            return self._decode(name, entry)
+            result = self._decode(name, entry)
         except (KeyError, TypeError, ValueError, IndexError):
             return None
+        result.signature = signature
+        return result
 
     def store(self, result: FileResult) -> None:
         """Remember a freshly analysed file (not files that could not be read)."""
@@ -160,8 +162,8 @@ class CheckCache:
         try:
             gitignore = self.path.parent / ".gitignore"
             if not gitignore.exists():
-                atomic_write(gitignore, "*\n")
-            atomic_write(self.path, hashlib.blake2b(body, digest_size=32).digest() + body)
+                atomic_write(gitignore, "*\n", durable=False)
+            atomic_write(self.path, hashlib.blake2b(body, digest_size=32).digest() + body, durable=False)
         except (OSError, ValueError):
             pass
 
@@ -189,13 +191,18 @@ def stat_signature(name: str) -> tuple[int, ...]:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
-def run_key(context: str, given: Sequence[str], universe: Sequence[str]) -> str:
+def run_key(context: str, given: Sequence[str], signatures: Iterable[tuple[str, tuple[int, ...] | None]]) -> str:
     """A digest of the context, the files asked about, and every bank file's stat signature."""
     h = hashlib.blake2b(context.encode(), digest_size=32)
     h.update("\0".join(given).encode() + b"\1")
-    for name in universe:
-        h.update(f"{name}\0{stat_signature(name)}\n".encode())
+    for name, signature in signatures:
+        h.update(f"{name}\0{signature or (-1,)}\n".encode())
     return h.hexdigest()
+
+
+def run_cached(root: str | os.PathLike[str]) -> bool:
+    """Whether a last run is on record (else computing its key up front is wasted)."""
+    return (Path(root) / CACHE_DIR / "run.bin").is_file()
 
 
 def run_lookup(root: str | os.PathLike[str], key: str) -> dict[str, Any] | None:
@@ -222,6 +229,6 @@ def run_store(root: str | os.PathLike[str], key: str, problems: Sequence[Problem
     body = marshal.dumps({"format": FORMAT, "key": key, "problems": [(p.path, *_encode_problem(p)) for p in problems],
                           "broken": sorted(broken), "statuses": statuses})
     try:
-        atomic_write(Path(root) / CACHE_DIR / "run.bin", hashlib.blake2b(body, digest_size=32).digest() + body)
+        atomic_write(Path(root) / CACHE_DIR / "run.bin", hashlib.blake2b(body, digest_size=32).digest() + body, durable=False)
     except (OSError, ValueError):
         pass

@@ -10,21 +10,22 @@ from pathlib import Path
 from typing import IO, Iterator
 
 
-def atomic_write(path: str | os.PathLike[str], data: str | bytes, *, keep_mode: bool = True) -> None:
+def atomic_write(path: str | os.PathLike[str], data: str | bytes, *, keep_mode: bool = True, durable: bool = True) -> None:
     """Write ``data`` to ``path`` atomically (see ``atomic_writer``)."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    with atomic_writer(path, keep_mode=keep_mode) as handle:
+    with atomic_writer(path, keep_mode=keep_mode, durable=durable) as handle:
         handle.write(payload)
 
 
 @contextlib.contextmanager
-def atomic_writer(path: str | os.PathLike[str], *, keep_mode: bool = True) -> Iterator[IO[bytes]]:
+def atomic_writer(path: str | os.PathLike[str], *, keep_mode: bool = True, durable: bool = True) -> Iterator[IO[bytes]]:
     """A binary file to write; on success it is fsynced and ``os.replace``d over ``path``.
 
     The data goes to a temp file in the same folder, so a reader sees the old file or the new
     one, never half of either; on any error (Ctrl-C included) the temp file is removed and
     ``path`` is untouched. Keeps the existing file's permission bits; a new file gets the
-    usual 0o666 & ~umask.
+    usual 0o666 & ~umask. ``durable=False`` skips the fsync, for files that may be lost
+    (caches, which carry their own checksum) but must never be seen half-written.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -41,7 +42,8 @@ def atomic_writer(path: str | os.PathLike[str], *, keep_mode: bool = True) -> It
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:

@@ -53,14 +53,14 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
         universe = list(files) + (_rest_of_bank(files, config) if bank_wide else [])
     store = None
     if cache:
-        from qtool.cache import CheckCache, context_key, run_key, run_lookup
+        from qtool.cache import CheckCache, context_key, run_cached, run_key, run_lookup, stat_signature
 
         described = sorted((name, s.severity.value, sorted(s.options.items())) for name, s in settings.items())
         key = context_key(described, prepared, config.max_file_size, strict)
-        last_run = run_key(key, files, universe)
-        previous = run_lookup(config.root, last_run)
-        if previous is not None:
-            return Checked(list(files), previous["problems"], set(previous["broken"]), statuses=previous["statuses"])
+        if run_cached(config.root):
+            previous = run_lookup(config.root, run_key(key, files, ((name, stat_signature(name)) for name in universe)))
+            if previous is not None:
+                return Checked(list(files), previous["problems"], set(previous["broken"]), statuses=previous["statuses"])
         store = CheckCache(config.root, key, _encode_suppressions, _decode_suppressions)
     _CONTEXT = (settings, prepared)
     results = scan(universe, analyse, max_bytes=config.max_file_size, cache=store, jobs=jobs)
@@ -69,9 +69,11 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
     checked = collect(given, files)
     checked.problems = _finish(given, found, settings, strict)
     if store is not None:
-        from qtool.cache import run_store
+        from qtool.cache import run_key, run_store
 
         store.save(keep=universe)
+        # The signatures were taken before each file was read: a file changed since looks changed next time.
+        last_run = run_key(store.key, files, ((r.path, r.signature) for r in results))
         run_store(config.root, last_run, checked.problems, checked.broken, checked.statuses)
     return checked
 
