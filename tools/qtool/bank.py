@@ -92,9 +92,18 @@ _MAX_BYTES = DEFAULT_MAX_BYTES
 _HASH = False
 
 
+def stat_signature(name: str) -> tuple[int, ...]:
+    """What git's index compares to tell that a file is unchanged without reading it."""
+    try:
+        st = os.stat(name)
+    except OSError:
+        return (-1,)
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
 def _work(path: str) -> FileResult:
     # The signature is taken before reading: a file changed meanwhile then looks changed next time.
-    signature = _signature(path) if _HASH else None
+    signature = stat_signature(path) if _HASH else None
     data = read_file(path, _MAX_BYTES)
     if isinstance(data, LoadError):
         return FileResult(path, [data.problem()], True, None, signature=signature)
@@ -103,12 +112,6 @@ def _work(path: str) -> FileResult:
         result.digest = digest(data)
         result.signature = signature
     return result
-
-
-def _signature(path: str) -> tuple[int, ...]:
-    from qtool.cache import stat_signature
-
-    return stat_signature(path)
 
 
 def scan(files: Sequence[str], analyser: Analyser = validate_only, *, max_bytes: int = DEFAULT_MAX_BYTES,

@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from qtool.bank import FileResult, digest
+from qtool.bank import FileResult, digest, stat_signature
 from qtool.model import Problem, Question, Severity
 
 CACHE_DIR = ".qtool-cache"
@@ -180,15 +180,6 @@ def _decode_problem(path: str, row: Sequence[Any]) -> Problem:
 # -- whole runs ---------------------------------------------------------------
 # When not one file of the bank has changed since the last run with the same context and
 # arguments, its final report is reused without opening the per-file cache at all.
-
-
-def stat_signature(name: str) -> tuple[int, ...]:
-    """What git's index compares to tell that a file is unchanged without reading it."""
-    try:
-        st = os.stat(name)
-    except OSError:
-        return (-1,)
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 def run_key(context: str, given: Sequence[str], signatures: Iterable[tuple[str, tuple[int, ...] | None]]) -> str:
