@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from qtool.loader import DEFAULT_MAX_BYTES, LoadError, load_bytes, read_file
 from qtool.model import Problem, Question, Severity

@@ -15,8 +15,9 @@ import hashlib
 import json
 import marshal
 import os
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from qtool.bank import FileResult, digest, stat_signature
 from qtool.model import Problem, Question, Severity

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import fnmatch
 import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 QUESTIONS_DIR = "questions"
 SUFFIX = ".yaml"

@@ -28,9 +28,12 @@ from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString, LiteralScalarString
 from ruamel.yaml.tokens import CommentToken
 
-from qtool.loader import LoadError, load_text
+from qtool.loader import (
+    LoadError,
+    _resolve_plain,  # the loader's own reading of a plain scalar
+    load_text,
+)
 from qtool.loader import yaml_events as _libyaml_events  # the loader's own event stream (libyaml)
-from qtool.loader import _resolve_plain  # the loader's own reading of a plain scalar
 from qtool.model import KEY_ORDER, MODELINE_PREFIX, TIERS, Problem, Severity
 
 #: The first line of every canonical file (files sit at questions/<role>/<slug>.yaml).

@@ -6,8 +6,9 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 
 def atomic_write(path: str | os.PathLike[str], data: str | bytes, *, keep_mode: bool = True, durable: bool = True) -> None:

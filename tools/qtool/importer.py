@@ -11,9 +11,10 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from qtool.model import KEY_ORDER, Position, Problem, Question, Severity, new_guid
 

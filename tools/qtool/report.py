@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from typing import IO, Sequence
+from collections.abc import Sequence
+from typing import IO
 
 import click
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-from functools import lru_cache
+from collections.abc import Iterator
+from functools import cache
 from importlib import resources
-from typing import Any, Iterator
+from typing import Any
 
 from qtool.model import Problem, Question, Severity, path_str
 
@@ -27,12 +28,12 @@ def schema_text(name: str = SCHEMA_NAME) -> str:
     return resources.files("qtool").joinpath("schema", name).read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(name: str = SCHEMA_NAME) -> dict[str, Any]:
     return json.loads(schema_text(name))
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(name: str = SCHEMA_NAME) -> Any:
     """A jsonschema validator for the named packaged schema, built once per process."""
     from jsonschema import Draft202012Validator
@@ -40,7 +41,7 @@ def validator(name: str = SCHEMA_NAME) -> Any:
     return Draft202012Validator(load_schema(name))
 
 
-@lru_cache(maxsize=None)
+@cache
 def fast_validator(name: str = SCHEMA_NAME) -> Any:
     """A compiled (Rust) validator that only answers valid or not, ~100x faster; None if unavailable."""
     try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 import click
 
@@ -16,12 +16,12 @@ def run_draft(paths: Sequence[str], *, only: Sequence[str] = (), overwrite: bool
               concurrency: int | None = None, budget: int | None = None, no_cache: bool = False) -> int:
     """Draft what the files lack (default: the whole bank); returns the exit status."""
     from qtool.commands.new import NO_ENDPOINT
+    from qtool.config import ConfigError
     from qtool.draft.batch import describe, draft_files, plan_files
     from qtool.draft.cache import Cache
     from qtool.draft.drafter import Drafter
     from qtool.draft.reply import fields_for
     from qtool.draft.settings import SettingsError, llm_source, resolve_settings
-    from qtool.config import ConfigError
     from qtool.draft.vocabulary import competency_vocabulary
     from qtool.files import question_files
     from qtool.report import exit_code, report

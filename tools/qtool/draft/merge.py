@@ -7,8 +7,9 @@ not fill keeps its text, its style and its comments; a check after the edit prov
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any
 
 from qtool.draft.reply import ALL_FIELDS, Field, field_name, get_field, set_field
 from qtool.model import KEY_ORDER, TIERS

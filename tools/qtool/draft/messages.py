@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from string import Template
 from typing import Any
@@ -16,7 +16,7 @@ from qtool.draft.reply import ALL_FIELDS, Field, field_name, reply_schema
 PROMPT_FILES = ("system.md", "example.md", "request.md", "repair.md")
 
 
-@lru_cache(maxsize=None)
+@cache
 def prompt_text(name: str) -> str:
     """One prompt file as shipped in the package."""
     return resources.files("qtool.draft").joinpath("prompts", name).read_text(encoding="utf-8")

@@ -11,8 +11,9 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from qtool.model import path_str
 

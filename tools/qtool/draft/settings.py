@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 #: Placeholder key for servers that need none (Ollama, llama.cpp, vLLM without --api-key).
 DUMMY_KEY = "no-key"

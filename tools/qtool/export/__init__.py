@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import marshal
 import zlib
-from typing import Any, Callable, Iterable, Iterator, Sequence, overload
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, overload
 
 from qtool.model import Question
 

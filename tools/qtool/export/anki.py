@@ -24,9 +24,10 @@ import sqlite3
 import tempfile
 import unicodedata
 import zipfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
-from functools import lru_cache
-from typing import IO, Any, Callable, Iterator, Mapping, Sequence
+from functools import cache, lru_cache
+from typing import IO, Any
 
 from qtool.export import ExportError, Progress, effective_guid, question_paths
 from qtool.fsutil import atomic_writer
@@ -227,7 +228,7 @@ def deck_id(name: str) -> int:
 
 
 # -- genanki ---------------------------------------------------------------------
-@lru_cache(maxsize=None)
+@cache
 def _genanki() -> tuple[Any, Any, Any]:
     """genanki's model for qtool notes, a Note that carries its own time, a Deck that makes its notes as it writes them."""
     import genanki

@@ -20,7 +20,8 @@ import csv
 import io
 import os
 import re
-from typing import IO, Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import IO, Any
 
 from qtool.export import Progress, effective_guid
 from qtool.fsutil import atomic_writer

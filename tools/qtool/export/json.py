@@ -10,7 +10,8 @@ from __future__ import annotations
 import io
 import json
 import os
-from typing import IO, Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import IO, Any
 
 from qtool.export import Progress, effective_guid
 from qtool.fsutil import atomic_writer

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from qtool.bank import PARALLEL_FROM, Checked, FileResult, collect, scan, summarize, worker_pool
 from qtool.config import Config

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import sys
-from functools import lru_cache
 from collections import defaultdict
-from typing import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from functools import lru_cache
 
 from qtool.model import Question
 

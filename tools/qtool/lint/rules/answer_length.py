@@ -6,7 +6,8 @@ The defaults come from the bank: its answers run from about 140 words (sample) t
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from qtool.lint.rule import Rule, word_count
 from qtool.model import TIERS, Problem, Question, Severity

@@ -13,7 +13,8 @@ block in rapidfuzz's C loop, so the work grows with the bank, not with its squar
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Any, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from qtool.lint.rule import Rule, quote
 from qtool.lint.rules._bank import role_of, words

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from qtool.lint.rule import Rule, word_count
 from qtool.model import Problem, Question, Severity
