@@ -15,7 +15,7 @@ import hashlib
 import json
 import marshal
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -213,7 +213,7 @@ def run_lookup(root: str | os.PathLike[str], key: str) -> dict[str, Any] | None:
         return None
 
 
-def run_store(root: str | os.PathLike[str], key: str, problems: Sequence[Problem], broken: Sequence[str],
+def run_store(root: str | os.PathLike[str], key: str, problems: Sequence[Problem], broken: Collection[str],
               statuses: dict[str, str]) -> None:
     """Remember this run's report for the next identical run; errors are ignored."""
     from qtool.fsutil import atomic_write

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -81,5 +82,14 @@ def command(paths: tuple[str, ...], only: tuple[str, ...], overwrite: bool, conc
     Missing means absent, empty or still a `qtool new` skeleton text. Every value and comment a
     person wrote stays unless --overwrite; provenance is updated and status set to draft.
     """
-    raise SystemExit(run_draft(paths, only=only, overwrite=overwrite, concurrency=concurrency,
-                               budget=budget, no_cache=no_cache))
+    try:
+        status = run_draft(paths, only=only, overwrite=overwrite, concurrency=concurrency,
+                           budget=budget, no_cache=no_cache)
+    except KeyboardInterrupt:
+        # Every write is atomic and made in this thread, so each file is whole; requests still in
+        # flight are abandoned rather than waited for (the pool's threads would hold exit for minutes).
+        click.echo("Aborted!", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    raise SystemExit(status)

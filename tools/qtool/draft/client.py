@@ -95,10 +95,10 @@ class ChatClient:
         if self.settings.temperature is not None:  # some models (OpenAI's reasoning ones) refuse any value
             extra["temperature"] = self.settings.temperature
         try:
-            completion = self._client.chat.completions.create(
+            completion = self._client.chat.completions.create(  # type: ignore[call-overload]
                 model=self.settings.model,
-                messages=messages,  # type: ignore[arg-type]
-                response_format=response_format,  # type: ignore[arg-type]
+                messages=messages,
+                response_format=response_format,
                 **extra,
             )
         finally:

@@ -70,10 +70,10 @@ def resolve_settings(table: Mapping[str, Any] | None, env: Mapping[str, str] | N
         values["model"] = _check("model", env["QTOOL_MODEL"], "QTOOL_MODEL")
     if env.get("OPENAI_BASE_URL"):
         values["base_url"] = _check("base_url", env["OPENAI_BASE_URL"], "OPENAI_BASE_URL")
-    key = env.get("OPENAI_API_KEY") or None
-    if key is not None and (key != key.strip() or any(ord(c) < 32 or ord(c) == 127 for c in key)):
+    api_key = env.get("OPENAI_API_KEY") or None
+    if api_key is not None and (api_key != api_key.strip() or any(ord(c) < 32 or ord(c) == 127 for c in api_key)):
         raise SettingsError("OPENAI_API_KEY contains spaces or control characters")
-    return LLMSettings(api_key=key, **values)
+    return LLMSettings(api_key=api_key, **values)
 
 
 def llm_source(config_source: str | None) -> str:

@@ -242,7 +242,7 @@ def _genanki() -> tuple[Any, Any, Any]:
         sort_field_index=0,
     )
 
-    class TimedNote(genanki.Note):  # type: ignore[misc]
+    class TimedNote(genanki.Note):
         """A note whose (and whose cards') modification time is its file's, not the package's."""
 
         def __init__(self, *args: Any, mod: int, **kwargs: Any) -> None:
@@ -252,7 +252,7 @@ def _genanki() -> tuple[Any, Any, Any]:
         def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
             super().write_to_db(cursor, self.mod, deck_id, id_gen)
 
-    class StreamingDeck(genanki.Deck):  # type: ignore[misc]
+    class StreamingDeck(genanki.Deck):
         """A deck whose notes are made one at a time while it is written, so a large bank is never held twice."""
 
         def __init__(self, deck_id: int, name: str, make_notes: Callable[[], Iterator[Any]]) -> None:

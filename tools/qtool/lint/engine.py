@@ -160,7 +160,7 @@ def _finish(given: Sequence[FileResult], found: dict[str, list[Problem]], settin
         if suppressions and extra and result.summary is not None:
             extra = apply(result.summary, extra, suppressions)
         problems += extra
-        if suppressions and UNUSED in settings:
+        if suppressions and UNUSED in settings and result.summary is not None:
             ran = _ran(settings, result.broken)
             problems += [Problem(result.path, line, column, severity[UNUSED], message, UNUSED)
                          for line, column, message in unused(result.summary, suppressions, ran, _known())]

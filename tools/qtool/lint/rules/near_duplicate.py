@@ -133,7 +133,7 @@ def near_duplicates(questions: Sequence[Question], threshold: float, by_role: bo
 
 def _features(tokens: tuple[str, ...]) -> set[tuple[str, ...]]:
     """A question's blocking keys: its non-function words, and its adjacent word pairs."""
-    keys = {(t,) for t in tokens if t not in FUNCTION_WORDS}
+    keys: set[tuple[str, ...]] = {(t,) for t in tokens if t not in FUNCTION_WORDS}
     keys.update(zip(tokens, tokens[1:]))
     return keys
 
