@@ -16,7 +16,8 @@ from qtool.export import ExportError, anki, effective_guid
 from qtool.loader import load_file
 from qtool.model import Question
 
-pytest.importorskip("anki")
+if os.environ.get("CI") != "true":  # under CI a missing anki is an import error: the run fails
+    pytest.importorskip("anki")
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest  # noqa: E402
 from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition  # noqa: E402
 
