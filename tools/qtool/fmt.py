@@ -335,7 +335,7 @@ def _tidy(token: Any, eol: bool, indent: int | None = None) -> Any:
     if not first.strip() and not eol:
         first, *rest = rest
     token.value = "\n".join([first, *rest]) + "\n"
-    token.start_mark = CommentMark(0)
+    token.start_mark = CommentMark(0)  # type: ignore[assignment]  # ruamel types it as StreamMark
     return token
 
 

@@ -136,12 +136,12 @@ def load_text(text: str, path: str = "<text>") -> Question | LoadError:
         return LoadError(path, fail.line, fail.column, fail.message)
     except MarkedYAMLError as exc:
         line, column = _tab_in_indent(text, exc)
-        if line:
+        if line is not None and column is not None:
             return LoadError(path, line, column, "tab character used for indentation: indent with spaces")
         mark = exc.problem_mark or exc.context_mark
         where = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         message = " ".join(part for part in (exc.context, exc.problem) if part)
-        return LoadError(path, *where, f"invalid YAML: {message or 'cannot parse'}")
+        return LoadError(path, where[0], where[1], f"invalid YAML: {message or 'cannot parse'}")
     except RecursionError:
         return LoadError(path, 1, 1, "invalid YAML: nested too deeply")
     except Exception as exc:  # noqa: BLE001 - the loader's promise is that nothing escapes
@@ -149,13 +149,13 @@ def load_text(text: str, path: str = "<text>") -> Question | LoadError:
         if mark is None and hasattr(exc, "position"):  # ruamel's ReaderError
             return LoadError(path, *_offset_to_pos(text, exc.position), f"invalid YAML: {exc}".splitlines()[0])
         where = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        return LoadError(path, *where, f"invalid YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+        return LoadError(path, where[0], where[1], f"invalid YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
 
 
 def _events(text: str) -> Callable[[], Any]:
     """A function returning the text's next YAML event (libyaml's when available)."""
     if _CParser is not None:
-        return _CParser(text).get_event  # type: ignore[no-any-return]
+        return _CParser(text).get_event
     from ruamel.yaml import YAML  # pragma: no cover
 
     return iter(YAML(typ="safe", pure=True).parse(text)).__next__  # pragma: no cover
@@ -250,7 +250,7 @@ class _Builder:
         """Tabs in indentation are refused, except inside block scalars where they are text."""
         if "\t" not in self.text:
             return
-        inside = set()
+        inside: set[int] = set()
         for first, last in self.block_lines:
             inside.update(range(first + 1, last))
         for number, line in enumerate(self.text.split("\n")):
@@ -325,7 +325,7 @@ def _tagged(event: Any, value: str, tag: str) -> Any:
         return value
     if name in ("int", "float", "bool", "null"):
         resolved = _resolve_plain(value)
-        expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[name]
+        expected: Any = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[name]
         if isinstance(resolved, expected) and not (name != "bool" and isinstance(resolved, bool)):
             return float(resolved) if name == "float" else resolved
         raise _Fail(f"value '{value}' is not a valid !!{name}", *_pos(event))

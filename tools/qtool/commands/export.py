@@ -118,7 +118,7 @@ class _progress:
     def __enter__(self) -> Callable[[int], None] | None:
         if self.bar is None:
             return None
-        return self.bar.__enter__().update  # type: ignore[no-any-return]
+        return self.bar.__enter__().update
 
     def __exit__(self, *exc: Any) -> None:
         if self.bar is not None:

@@ -19,7 +19,7 @@ class _Refused(click.ClickException):
 
     def __init__(self, message: str, exit_code: int = 1) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # click declares exit_code on the class
 
 
 def run_new(role: str, question: str, category: str, *, slug: str | None = None, force: bool = False,

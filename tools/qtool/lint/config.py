@@ -47,8 +47,8 @@ def _setting(rule: Rule, entry: Mapping[str, Any], where: str) -> RuleSetting:
     allowed = ["enabled", "severity", *rule.options]
     for key in entry:
         if key not in allowed:
-            options = f"; its options: {', '.join(rule.options)}" if rule.options else "; it has no options"
-            raise ConfigError(f"{where}: unknown key {key!r}: use enabled, severity{options}")
+            known = f"; its options: {', '.join(rule.options)}" if rule.options else "; it has no options"
+            raise ConfigError(f"{where}: unknown key {key!r}: use enabled, severity{known}")
     enabled = entry.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(f"{where}: 'enabled' must be true or false, got {enabled!r}")
