@@ -27,6 +27,8 @@ class Recorded:
     headers: dict[str, str]
     body: Any
     raw: bytes
+    #: When the server received it (time.monotonic()): gaps between requests show client-side waits.
+    at: float = field(default_factory=time.monotonic)
 
     @property
     def schema(self) -> dict[str, Any] | None:
@@ -109,6 +111,8 @@ class LLMServer:
         self.requests: list[Recorded] = []
         #: The most requests the server was handling at the same moment.
         self.max_in_flight = 0
+        #: Requests the server is holding unanswered (``hang`` replies) right now.
+        self.held = 0
         self._in_flight = 0
         self._lock = threading.Lock()
         self._release = threading.Event()
@@ -137,6 +141,10 @@ class LLMServer:
             responder = self.script.pop(0) if self.script else self.default
         return responder(request) if callable(responder) else responder
 
+    def _hold(self, delta: int) -> None:
+        with self._lock:
+            self.held += delta
+
     def _busy(self, delta: int) -> None:
         with self._lock:
             self._in_flight += delta
@@ -164,7 +172,9 @@ class LLMServer:
                 else:
                     reply = owner._next(request)
                 if reply.hang:
+                    owner._hold(1)
                     owner._release.wait(timeout=60)
+                    owner._hold(-1)
                     return
                 if reply.delay:
                     owner._busy(1)

@@ -167,14 +167,34 @@ def test_check_imports_no_heavy_module(bank: Path) -> None:
     assert _imported(bank, ["check"], heavy + ("rapidfuzz", "jsonschema", "jsonschema_rs")) == "0 []"
 
 
+def _ignores_sigint(pid: int) -> bool:
+    """Whether the process ignores SIGINT now (its SigIgn mask in /proc)."""
+    import signal
+
+    status = Path(f"/proc/{pid}/status").read_text()
+    mask = int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigIgn:")), 16)
+    return bool(mask & (1 << (signal.SIGINT - 1)))
+
+
 def test_ctrl_c_stops_the_workers_without_tracebacks(in_big_bank: Path) -> None:
     import signal
     import time
 
     process = subprocess.Popen([sys.executable, "-m", "qtool", "check", "--no-cache"], cwd=in_big_bank,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    time.sleep(0.25)  # imports done, workers busy
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    workers: list[int] = []
+    deadline = time.monotonic() + 60  # a guard against a hung test, not a measurement
+    while len(workers) < 2 and process.poll() is None and time.monotonic() < deadline:
+        workers = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+    for pid in workers:  # hold the workers mid-bank, so the check cannot finish before Ctrl-C
+        os.kill(pid, signal.SIGSTOP)
+    assert len(workers) == 2, "the check ended before its workers were seen"
+    while _ignores_sigint(process.pid) and time.monotonic() < deadline:
+        pass  # the parent ignores Ctrl-C only while it forks the workers
     os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
+    for pid in workers:
+        os.kill(pid, signal.SIGCONT)
     _, err = process.communicate(timeout=60)
     assert "Traceback" not in err and "ForkPoolWorker" not in err, err
-    assert process.returncode in (1, 0)
+    assert process.returncode == 1 and "Aborted!" in err

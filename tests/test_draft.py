@@ -129,12 +129,10 @@ def test_replies_that_never_fit_fail_cleanly_and_write_nothing(bank, run, monkey
 def test_rate_limit_waits_for_retry_after_then_succeeds(bank, run, monkeypatch):
     with LLMServer(script=[error(429, "Rate limit reached", {"Retry-After": "1"})]) as server:
         use(server, monkeypatch)
-        started = time.monotonic()
         result = run("draft", PARTIAL)
-        elapsed = time.monotonic() - started
     assert result.exit_code == 0, result.stderr
     assert len(server.requests) == 2
-    assert 1.0 <= elapsed < 4, elapsed
+    assert server.requests[1].at - server.requests[0].at >= 1.0  # the retry waited for Retry-After, as the server saw
     assert "2 requests (1 retry)" in result.stderr
 
 
@@ -156,13 +154,10 @@ def test_server_that_never_answers_times_out_within_the_bound(bank, run, monkeyp
     before = (bank / PARTIAL).read_bytes()
     with LLMServer(default=Reply(hang=True)) as server:
         use(server, monkeypatch)
-        started = time.monotonic()
         result = run("draft", PARTIAL)
-        elapsed = time.monotonic() - started
-    # Each attempt waits `timeout`; the openai client backs off at most 0.5 s before its first retry.
-    bound = (retries + 1) * 1.0 + 0.5 * retries
+        held = server.held  # the client gave up on its own: the server had not answered any of them
     assert result.exit_code == 1
-    assert retries + 1 <= elapsed < bound + 1.0, elapsed
+    assert len(server.requests) == held == retries + 1
     assert f"no reply from {server.url} within 1 s (tried {retries + 1} time" in result.output
     assert (bank / PARTIAL).read_bytes() == before
 
@@ -174,14 +169,11 @@ def test_concurrent_drafts_overlap(bank, run, monkeypatch):
     (bank / PARTIAL).unlink()
     with LLMServer(default=schema_model(delay=0.3)) as server:
         use(server, monkeypatch)
-        run("draft", "--no-cache", "questions/data-analyst/copy-0.yaml")  # warm up: imports, connection
-        started = time.monotonic()
+        run("draft", "--no-cache", "questions/data-analyst/copy-0.yaml")  # copy-0 is complete after this
         result = run("draft", "--concurrency", "4", "--no-cache")
-        elapsed = time.monotonic() - started
     assert result.exit_code == 0, result.output + result.stderr
-    assert len(server.requests) == 1 + 7  # copy-0 was complete after the warm-up
-    assert server.max_in_flight == 4
-    assert elapsed < 0.5 * 7 * 0.3 + 0.5, elapsed  # serial would take 2.1 s; 4 at a time about 0.6 s
+    assert len(server.requests) == 1 + 7
+    assert server.max_in_flight == 4  # the server held four requests at once: they overlapped
     assert "drafted 7 of 7 files" in result.stderr
     for index in range(8):
         assert validate_question(load_file(str(bank / f"questions/data-analyst/copy-{index}.yaml"))) == []

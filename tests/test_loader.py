@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import resource
-import time
 from pathlib import Path
 
 import pytest
@@ -85,10 +84,9 @@ def test_core_schema_scalars() -> None:
 
 def test_billion_laughs_fails_fast_and_small() -> None:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    start = time.perf_counter()
     result = load_file(LOAD / "billion-laughs.yaml")
     assert isinstance(result, LoadError)
-    assert time.perf_counter() - start < 0.1
+    assert (result.line, result.column) == (1, 4)  # refused at the first anchor, before any alias is expanded
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 10_000  # KiB
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -179,11 +178,10 @@ def test_timeout_is_bounded_and_writes_nothing(bank, run, monkeypatch):
     (bank / "pyproject.toml").write_text("[tool.qtool.llm]\ntimeout = 1\nmax_retries = 0\n")
     with LLMServer(default=Reply(hang=True)) as server:
         use(server, monkeypatch)
-        started = time.monotonic()
         result = run(*ARGS)
-        elapsed = time.monotonic() - started
+        held = server.held  # the client gave up on its own: the server never answered
     assert result.exit_code == 1
-    assert 1 <= elapsed < 2.5, elapsed
+    assert len(server.requests) == held == 1
     assert "within 1 s (tried 1 time)" in result.stderr
     assert not (bank / PATH).exists()
 
