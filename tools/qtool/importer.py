@@ -73,7 +73,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 REQUIRED_SECTIONS = ("sample.text", "solid.text", "solid.critique", "exceptional.text", "exceptional.critique", "prep_tips", "competencies")
 LIST_SECTIONS = ("prep_tips", "competencies", "related")
 #: Keys the page's prose carries; every other key travels in the ``<!-- qtool: ... -->`` comment.
-PROSE_KEYS = frozenset({"role", "question", "answers", "prep_tips", "competencies", "related"})
+PROSE_KEYS = frozenset({"role", "question", "level", "answers", "prep_tips", "competencies", "related"})
 ROLE_SUFFIX = "Interview Questions"
 #: Characters that start a Markdown construct (or a bullet/rule the importer reads) at a line's start.
 ESCAPE_START = frozenset("\\#*-+_=><`~|")
@@ -89,6 +89,7 @@ _COMMENT = re.compile(r"^<!--.*-->$")
 _LINK = re.compile(r"^\[((?:\\.|[^\]\\])*)\]\(\s*<?([^)>\s]*)>?\s*\)$")
 _LINK_ID = re.compile(r"(?:^|/)([a-z0-9]+(?:-[a-z0-9]+)*)/([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*/[a-z0-9]+(?:-[a-z0-9]+)*$")
+_LEVEL_LINE = re.compile(r"^(junior|intermediate|senior)\s+level:?$", re.IGNORECASE)
 _NOT_A_QUESTION = re.compile(r"^(?:more|see all|view all|browse)\b.*\bquestions\b", re.IGNORECASE)
 
 _HEADING_WORDS: dict[str, str] = {}
@@ -191,6 +192,8 @@ class Page:
     headings: dict[str, Position] = field(default_factory=dict)
     #: Keys from the ``<!-- qtool: {...} -->`` comment (id, guid, category, status, provenance).
     meta: dict[str, Any] = field(default_factory=dict)
+    #: The level line (``JUNIOR LEVEL``) as ``junior``, ``intermediate`` or ``senior``.
+    level: Item | None = None
 
 
 def decode_page(data: bytes | str, path: str) -> str | Problem:
@@ -221,6 +224,10 @@ def parse_page(data: bytes | str, path: str = "<page>") -> Page | list[Problem]:
     if not any(line.strip() for line in lines):
         return [_problem(path, (1, 1), "empty page: expected the question on the first line, then the role line and the sections")]
 
+    from qtool import mdpage
+
+    if mdpage.is_markdown(text):
+        return _parse_markdown(text, path)
     problems: list[Problem] = []
     preamble: list[Item] = []
     sections: dict[str, list[Item]] = {}
@@ -258,59 +265,231 @@ def parse_page(data: bytes | str, path: str = "<page>") -> Page | list[Problem]:
         elif not _COMMENT.match(stripped):
             preamble.append(item)
 
+    bodies = {key: _list_items(body) if key in LIST_SECTIONS else _paragraphs(body) for key, body in sections.items()}
+    return _finish(path, problems, preamble, headings, meta, bodies)
+
+
+def _parse_markdown(text: str, path: str) -> Page | list[Problem]:
+    """A Markdown page: headings are top-level heading tokens or paragraph lines; texts are the page's own lines."""
+    from qtool import mdpage
+
+    lines = text.split("\n")
+    found = mdpage.blocks(text)
+    problems: list[Problem] = []
+    # (key, first line, end line, column) of each section heading, in page order (0-based lines)
+    cuts: list[tuple[str, int, int, int]] = []
+    for block in found:
+        for unit in block.units:
+            key = heading_of(unit.text)
+            if key is not None:
+                cuts.append((key, unit.start, unit.end, _indent(lines[unit.start]) + 1))
+    headings: dict[str, Position] = {}
+    meta: dict[str, Any] = {}
+    bodies: dict[str, Item | list[Item] | None] = {}
+    preamble = _md_preamble(found, lines, cuts[0][1] if cuts else len(lines), path, problems)
+    if preamble and isinstance(preamble[0], dict):
+        meta = preamble.pop(0)  # type: ignore[assignment]
+    closed = meta.pop(mdpage.CLOSED_FENCES, [])
+    for index, (key, start, end, column) in enumerate(cuts):
+        stop = cuts[index + 1][1] if index + 1 < len(cuts) else len(lines)
+        if key in headings:
+            problems.append(_problem(path, (start + 1, column),
+                                     f"second '{_name(key)}' section (the first is at line {headings[key][0]}): a page holds one of each"))
+            continue
+        headings[key] = (start + 1, column)
+        if key in LIST_SECTIONS:
+            bodies[key] = _md_list(found, lines, end, stop, key, path, problems)
+        else:
+            drop_fence = isinstance(closed, list) and _text_path(key) in closed
+            bodies[key] = _md_text(found, lines, end, stop, drop_fence)
+    return _finish(path, problems, preamble, headings, meta, bodies)  # type: ignore[arg-type]
+
+
+def _text_path(key: str) -> str:
+    return "answers." + key
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _unescaped(lines: list[str], units: Iterable[Any], start: int, stop: int) -> dict[int, str]:
+    """Lines of the range ``start``..``stop`` that export escaped, turned back."""
+    from qtool import mdpage
+
+    out: dict[int, str] = {}
+    for unit in units:
+        if start <= unit.start < stop:
+            line = mdpage.unescape_line(lines[unit.start], unit.text, heading_of)
+            if line != lines[unit.start]:
+                out[unit.start] = line
+    return out
+
+
+def _md_preamble(found: list[Any], lines: list[str], stop: int, path: str, problems: list[Problem]) -> list[Any]:
+    """The lines before the first section heading, as Items (a leading dict: the qtool comment's keys)."""
+    items: list[Any] = []
+    meta: dict[str, Any] | None = None
+    for block in found:
+        if block.start >= stop:
+            break
+        if block.kind == "hr":
+            continue
+        fixed = _unescaped(lines, block.units, block.start, stop)
+        for number in range(block.start, min(block.end, stop)):
+            line = fixed.get(number, lines[number])
+            stripped = line.strip()
+            if not stripped:
+                continue
+            if block.kind == "heading" and block.units[0].start == number:
+                stripped = _without_closing_hashes(stripped)
+            elif block.kind == "heading":
+                continue  # a setext underline, or a setext heading's further lines (joined on the first)
+            item = Item(stripped, number + 1, _indent(line) + 1)
+            if (found_meta := _META.match(stripped)) is not None and meta is None and not items:
+                parsed = _parse_meta(found_meta.group(1), path, item)
+                if isinstance(parsed, Problem):
+                    problems.append(parsed)
+                else:
+                    meta = parsed
+            elif not _COMMENT.match(stripped):
+                items.append(item)
+    return ([meta] if meta is not None else []) + items
+
+
+def _without_closing_hashes(line: str) -> str:
+    """An ATX heading line without its closing ``#`` sequence (``# C # #`` -> ``# C #``)."""
+    atx = _ATX.match(line)
+    if atx is None:
+        return line
+    return line[:atx.end()] + _ATX_CLOSE.sub("", line[atx.end():])
+
+
+def _md_text(found: list[Any], lines: list[str], start: int, stop: int, drop_fence: bool) -> Item | None:
+    """A text section: the page's lines as written (blank lines around it dropped), escapes undone."""
+    fixed: dict[int, str] = {}
+    for block in found:
+        if block.end > start and block.start < stop:
+            fixed.update(_unescaped(lines, block.units, start, stop))
+    body = [fixed.get(n, lines[n]) for n in range(start, stop)]
+    first = next((n for n, line in enumerate(body) if line.strip()), None)
+    if first is None:
+        return None
+    while not body[-1].strip():
+        body.pop()
+    body = body[first:]
+    if drop_fence and len(body) > 1:
+        body.pop()
+    return Item("\n".join(body) + "\n", start + first + 1, _indent(body[0]) + 1)
+
+
+def _md_list(found: list[Any], lines: list[str], start: int, stop: int, key: str, path: str, problems: list[Problem]) -> list[Item]:
+    """A list section: each top-level list item as written (marker and indentation gone); a bare line is an item."""
+    from qtool import mdpage
+
+    items: list[Item] = []
+    for block in found:
+        if block.end <= start or block.start >= stop or block.kind == "hr":
+            continue
+        if block.kind == "list":
+            for first, end, indent in block.items:
+                if start <= first < stop:
+                    items.append(Item(mdpage.item_text(lines, first, min(end, stop), indent), first + 1, indent + 1))
+        elif block.kind in ("paragraph", "heading"):
+            fixed = _unescaped(lines, block.units, start, stop)
+            for number in range(max(block.start, start), min(block.end, stop)):
+                if block.kind == "heading" and number != block.start:
+                    continue
+                line = fixed.get(number, lines[number]).strip()
+                if block.kind == "heading" and (atx := _ATX.match(line)) is not None:
+                    line = _without_closing_hashes(line)[atx.end():]
+                bullet = _BULLET.match(line)
+                offset = bullet.end() if bullet else 0
+                items.append(Item(line[offset:], number + 1, _indent(lines[number]) + offset + 1))
+        else:
+            problems.append(_problem(path, (block.start + 1, _indent(lines[block.start]) + 1),
+                                     f"the '{_name(key)}' section holds a {block.kind.replace('_', ' ')} outside its list: put it inside a list item"))
+    return items
+
+
+def _finish(path: str, problems: list[Problem], preamble: list[Item], headings: dict[str, Position],
+            meta: dict[str, Any], bodies: Mapping[str, Item | list[Item] | None]) -> Page | list[Problem]:
+    """The Page from what either reader found: the question and role, every section, or every problem."""
     if not headings:
         names = ", ".join(f"'{SECTION_HEADINGS[k].rstrip(':')}'" for k in REQUIRED_SECTIONS)
         return problems + [_problem(path, (1, 1), f"no section headings found: a question page has {names}")]
-    question, role = _preamble(preamble, path, min(pos[0] for pos in headings.values()), problems)
-    page = Page(path, question or Item("", 1, 1), role, headings=headings, meta=meta)
+    question, role, level = _preamble(preamble, path, min(pos[0] for pos in headings.values()), problems)
+    page = Page(path, question or Item("", 1, 1), role, headings=headings, meta=meta, level=level)
     for key in REQUIRED_SECTIONS:
         if key not in headings:
             what = "answers." + key if "." in key else key
             problems.append(_problem(path, (1, 1), f"missing {what}: no '{_name(key)}' heading found"))
-    for key, body in sections.items():
-        if key in LIST_SECTIONS:
-            items = _list_items(body)
+    for key, body in bodies.items():
+        if isinstance(body, list):
             if key == "related":
-                page.related = [entry for entry in map(_related_entry, items) if entry is not None]
-            elif not items:
+                page.related = [entry for entry in map(_related_entry, body) if entry is not None]
+            elif not body:
                 problems.append(_problem(path, headings[key], f"the '{_name(key)}' section lists nothing: add one item per line"))
             else:
-                page.lists[key] = items
+                page.lists[key] = body
+        elif body is None:
+            problems.append(_problem(path, headings[key], f"the '{_name(key)}' section is empty"))
         else:
-            joined = _paragraphs(body)
-            if joined is None:
-                problems.append(_problem(path, headings[key], f"the '{_name(key)}' section is empty"))
-            else:
-                page.texts[key] = joined
+            page.texts[key] = body
     return problems or page
 
 
-def _preamble(items: list[Item], path: str, first_heading: int, problems: list[Problem]) -> tuple[Item | None, Item | None]:
-    """The question and the role line: what comes before the first heading."""
-    cleaned = [_clean_title(item) for item in items]
+def _preamble(items: list[Item], path: str, first_heading: int, problems: list[Problem]) -> tuple[Item | None, Item | None, Item | None]:
+    """The question, the role line and the level line: what comes before the first heading.
+
+    The site's longer layout repeats itself (a ``/Role/ Interview Questions`` breadcrumb, a
+    level line, the question, the role line, the question again): repeats are dropped.
+    """
+    level: Item | None = None
+    cleaned: list[Item] = []
+    seen: set[str] = set()
+    for item in map(_clean_title, items):
+        if (match := _LEVEL_LINE.match(item.text)) is not None:
+            if level is not None and level.text != match.group(1).lower():
+                problems.append(_problem(path, (item.line, item.column), f"a second level line (the first is at line {level.line}): a page has one level"))
+            level = level or Item(match.group(1).lower(), item.line, item.column)
+            continue
+        folded = normalize_title(item.text)
+        if folded in seen:
+            continue  # the long layout says the question and the role twice
+        seen.add(folded)
+        cleaned.append(item)
     if not cleaned:
         problems.append(_problem(path, (first_heading, 1), "no question: the page must start with the question, before the first section heading"))
-        return None, None
+        return None, None, level
     if len(cleaned) > 2:
         extra = cleaned[2]
         problems.append(_problem(path, (extra.line, extra.column),
-                                 "unexpected text before the first section heading: expected only the question and the role line"))
-        return cleaned[0], None
+                                 "unexpected text before the first section heading: expected only the question, the role line and a level line"))
+        return cleaned[0], None, level
     if len(cleaned) == 1:
         only = cleaned[0]
         match = _ROLE_LINE.match(only.text)
         if match and not only.text.endswith("?"):
             problems.append(_problem(path, (only.line, only.column), "no question: the page must start with the question, then the role line"))
-            return None, Item(match.group(1), only.line, only.column)
-        return only, None
+            return None, _role(match, only), level
+        return only, None, level
     first, second = cleaned
     if (match := _ROLE_LINE.match(second.text)) is not None:
-        return first, Item(match.group(1), second.line, second.column)
+        return first, _role(match, second), level
     if (match := _ROLE_LINE.match(first.text)) is not None:
-        return second, Item(match.group(1), first.line, first.column)
+        return second, _role(match, first), level
     problems.append(_problem(path, (second.line, second.column),
                              f"unexpected text after the question: expected the role line, e.g. 'Marketing Specialist {ROLE_SUFFIX}'"))
-    return first, None
+    return first, None, level
+
+
+def _role(match: re.Match[str], item: Item) -> Item:
+    """The role from a role line; the breadcrumb form ``/Software Engineer/`` loses its slashes."""
+    role = match.group(1)
+    if len(role) > 2 and role.startswith("/") and role.endswith("/") and role[1:-1].strip():
+        return Item(role[1:-1].strip(), item.line, item.column + 1)
+    return Item(role, item.line, item.column)
 
 
 def _clean_title(item: Item) -> Item:
@@ -534,6 +713,8 @@ def _build(page: Page, ident: str, role: str | None, category: str | None, statu
     }
     if related:
         data["related"] = related
+    if page.level is not None:
+        data["level"] = page.level.text
     for key, value in meta.items():
         data.setdefault(key, value)
     data = {key: data[key] for key in sorted(data, key=_key_rank)}
@@ -562,6 +743,8 @@ def _schema_problems(page: Page, data: dict[str, Any], related_at: list[Position
             values[f"{key}[{index}]"] = (item.line, item.column)
     if "related" in page.headings:
         values["related"] = page.headings["related"]
+    if page.level is not None:
+        values["level"] = (page.level.line, page.level.column)
     for index, where in enumerate(related_at):
         values[f"related[{index}]"] = where
     return schema_problems(Question(page.path, data, values, {}, ""))

@@ -1,0 +1,201 @@
+"""Markdown question pages: where their sections are (by markdown-it tokens), and the one escape export needs.
+
+A Markdown page's section headings are top-level blocks only: a heading (``##``, or
+underlined) or a line of a top-level paragraph whose words name a section. Everything
+else (code blocks, quotes, lists, tables) is never a heading, and a section's text is the
+page's own lines, copied as written. Export writes texts verbatim and changes one thing:
+a top-level line of a text that would read as a section heading gets its first letter as a
+numeric character reference (``&#65; more solid answer``), which every CommonMark viewer
+shows as the letter and import turns back. A text's top-level fence left open is closed
+on the page (so it cannot swallow the next section) and the qtool comment says so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
+
+#: Key of the qtool comment listing the texts whose open fence the page closed.
+CLOSED_FENCES = "closed_fences"
+
+_REF = re.compile(r"&#([0-9]{1,7});")
+_MARKER = re.compile(r"( {0,3})([-*+]|[0-9]{1,9}[.)])")
+
+HeadingOf = Callable[[str], "str | None"]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A top-level line (or heading token) that could be a section heading: lines ``start``..``end``."""
+
+    start: int
+    end: int
+    text: str
+    token_heading: bool
+
+
+@dataclass
+class Block:
+    """One top-level block: its kind, its 0-based line range and, for lists, its items' ranges."""
+
+    kind: str
+    start: int
+    end: int
+    units: list[Unit] = field(default_factory=list)
+    #: For lists: (first line, end line, content indent) of each item.
+    items: list[tuple[int, int, int]] = field(default_factory=list)
+    #: For fences: whether the fence has its closing line.
+    closed: bool = True
+    #: For heading tokens: the heading's inline content (closing '#'s and underline gone).
+    content: str = ""
+
+
+def is_markdown(text: str) -> bool:
+    """Read as Markdown: the page holds a fenced code block or a section heading written as a Markdown heading.
+
+    Any other page (like the seed, whatever its file name) is plain text, read by its words.
+    """
+    from qtool.importer import heading_of
+
+    return any(block.kind == "fence" or any(u.token_heading and heading_of(u.text) for u in block.units)
+               for block in blocks(text))
+
+
+def blocks(text: str) -> list[Block]:
+    """The top-level blocks of ``text``, each with the lines it spans (0-based, end exclusive)."""
+    from qtool.markup import parser
+
+    lines = text.split("\n")
+    tokens = parser().parse(text)
+    out: list[Block] = []
+    for index, token in enumerate(tokens):
+        if token.level != 0 or token.map is None or token.type.endswith("_close"):
+            continue
+        start, end = token.map
+        if token.type == "heading_open":
+            content = tokens[index + 1].content
+            setext = token.markup in ("=", "-")
+            text_of = " ".join(line.strip() for line in lines[start:end - 1]) if setext else lines[start]
+            out.append(Block("heading", start, end, [Unit(start, end, text_of, True)], content=content))
+        elif token.type == "paragraph_open":
+            out.append(Block("paragraph", start, end, [Unit(n, n + 1, lines[n], False) for n in range(start, end)]))
+        elif token.type in ("bullet_list_open", "ordered_list_open"):
+            out.append(Block("list", start, end, items=_items(tokens, index, lines)))
+        elif token.type == "fence":
+            out.append(Block("fence", start, end, closed=_closed(token, lines[start:end])))
+        else:
+            out.append(Block(token.type.removesuffix("_open"), start, end))
+    return out
+
+
+def _items(tokens: list[Token], index: int, lines: list[str]) -> list[tuple[int, int, int]]:
+    """The direct items of the list opened at ``tokens[index]``, with each item's content indent."""
+    items = []
+    for token in tokens[index + 1:]:
+        if token.level == 0:
+            break
+        if token.type == "list_item_open" and token.level == 1 and token.map:
+            start, end = token.map
+            items.append((start, end, content_indent(lines[start])))
+    return items
+
+
+def content_indent(line: str) -> int:
+    """Where a list item's content starts on its first line (CommonMark's rule, spaces only)."""
+    match = _MARKER.match(line)
+    if match is None:
+        return len(line) - len(line.lstrip())
+    after = match.end()
+    spaces = len(line[after:]) - len(line[after:].lstrip(" "))
+    if not line[after:].strip() or spaces > 4:
+        return after + 1
+    return after + spaces
+
+
+def item_text(lines: list[str], start: int, end: int, indent: int) -> str:
+    """A list item's text: its lines as written, less the marker and the item's indentation."""
+    body = lines[start:end]
+    while body and not body[-1].strip():
+        body.pop()
+    out = [body[0][indent:]] if body else [""]
+    for line in body[1:]:
+        lead = len(line) - len(line.lstrip(" "))
+        out.append(line[min(lead, indent):])
+    return "\n".join(out)
+
+
+def _closed(token: Token, lines: list[str]) -> bool:
+    if len(lines) < 2:
+        return False
+    last = lines[-1]
+    fence = token.markup
+    stripped = last.lstrip(" ")
+    return len(last) - len(stripped) < 4 and re.fullmatch(re.escape(fence[0]) + "{%d,}[ \t]*" % len(fence), stripped) is not None
+
+
+# -- the escape ----------------------------------------------------------------------
+
+def _first(text: str) -> int:
+    """Index of the first letter, digit or '&' of ``text`` (where the escape goes), or -1."""
+    for index, char in enumerate(text):
+        if char.isalnum() or char == "&":
+            return index
+    return -1
+
+
+def _decoded(text: str) -> str | None:
+    """``text`` with the reference at its escape position turned back into its character, or None."""
+    at = _first(text)
+    match = _REF.match(text, at) if at >= 0 else None
+    if match is None:
+        return None
+    code = int(match.group(1))
+    if not 0 < code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return None
+    return text[:at] + chr(code) + text[match.end():]
+
+
+def needs_escape(text: str, heading_of: HeadingOf) -> bool:
+    """Whether a top-level line would be misread: it names a section, or it looks escaped already."""
+    if heading_of(text) is not None:
+        return True
+    decoded = _decoded(text)
+    return decoded is not None and needs_escape(decoded, heading_of)
+
+
+def escape_line(line: str) -> str:
+    """The line with its first letter (or '&') written as a numeric character reference."""
+    at = _first(line)
+    return line[:at] + f"&#{ord(line[at])};" + line[at + 1:]
+
+
+def unescape_line(line: str, unit_text: str, heading_of: HeadingOf) -> str:
+    """Undo ``escape_line`` on a line whose unit export escaped; any other line is returned as is."""
+    decoded = _decoded(unit_text)
+    if decoded is None or not needs_escape(decoded, heading_of):
+        return line
+    return _decoded(line) or line
+
+
+def escape_text(text: str) -> tuple[str, bool]:
+    """A text as a page writes it, and whether an open fence at its end was closed."""
+    from qtool.importer import heading_of
+
+    lines = text.split("\n")
+    found = blocks(text)
+    for block in found:
+        for unit in block.units:
+            if needs_escape(unit.text, heading_of):
+                lines[unit.start] = escape_line(lines[unit.start])
+    body = "\n".join(lines)
+    last = found[-1] if found else None
+    if last is not None and last.kind == "fence" and not last.closed:
+        opening = lines[last.start].lstrip(" ")
+        fence = opening[0] * (len(opening) - len(opening.lstrip(opening[0])))
+        return body.rstrip("\n") + "\n" + fence + ("\n" if text.endswith("\n") else ""), True
+    return body, False
