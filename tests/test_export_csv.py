@@ -39,7 +39,7 @@ def read_back(text: str) -> list[dict[str, Any]]:
 
 
 def test_columns_are_the_documented_order() -> None:
-    assert list(qcsv.COLUMNS) == ISSUE_ORDER + ["sample_critique"]
+    assert list(qcsv.COLUMNS) == ISSUE_ORDER + ["sample_critique", "level"]
     header = qcsv.dumps([]).split("\r\n")[0]
     assert header.split(",") == list(qcsv.COLUMNS)
 

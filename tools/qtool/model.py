@@ -16,6 +16,7 @@ KEY_ORDER = (
     "question",
     "category",
     "status",
+    "level",
     "answers",
     "prep_tips",
     "competencies",
@@ -25,6 +26,7 @@ KEY_ORDER = (
 TIERS = ("sample", "solid", "exceptional")
 CATEGORIES = ("behavioral", "situational", "technical", "role-specific", "general")
 STATUSES = ("draft", "reviewed")
+LEVELS = ("junior", "intermediate", "senior")
 
 #: The first line of every question file: editors use it to find the schema.
 MODELINE_PREFIX = "# yaml-language-server: $schema="

@@ -41,6 +41,7 @@ def run_import(
                 bank.append(loaded)
 
     problems: list[Problem] = []
+    printed = 0
     sources: list[tuple[str, bytes]] = []
     for name in files:
         data = _read(name, config.max_file_size)
@@ -67,7 +68,8 @@ def run_import(
             continue
         if dry_run:
             click.echo(f"would write {target}", err=True)
-            click.echo(text, nl=False)
+            click.echo(("---\n" if printed else "") + text, nl=False)  # one multi-document YAML stream
+            printed += 1
             continue
         try:
             atomic_write(target, text)

@@ -43,6 +43,7 @@ COLUMNS = (
     "related",
     "guid",
     "sample_critique",
+    "level",
 )
 LIST_COLUMNS = ("prep_tips", "competencies", "related")
 LIST_SEPARATOR = "\n"
@@ -92,6 +93,7 @@ def row(question: Question) -> dict[str, str]:
         "related": join_list(data.get("related", [])),
         "guid": effective_guid(question),
         "sample_critique": answers["sample"].get("critique", ""),
+        "level": data.get("level", ""),
     }
 
 
@@ -101,6 +103,7 @@ def record(cells: Mapping[str, str]) -> dict[str, Any]:
     sample = {"text": c["sample"]}
     if c["sample_critique"]:
         sample["critique"] = c["sample_critique"]
+    level = {"level": c["level"]} if c["level"] else {}
     return {
         "id": c["id"],
         "guid": c["guid"],
@@ -108,6 +111,7 @@ def record(cells: Mapping[str, str]) -> dict[str, Any]:
         "question": c["question"],
         "category": c["category"],
         "status": c["status"],
+        **level,
         "answers": {
             "sample": sample,
             "solid": {"text": c["solid"], "critique": c["solid_critique"]},

@@ -30,6 +30,8 @@ def question_record(question: Question) -> dict[str, Any]:
         answers[tier] = {key: given[key] for key in ("text", "critique") if key in given}
     record: dict[str, Any] = {}
     for key in KEY_ORDER:
+        if key == "level" and key not in data:
+            continue  # optional: present only when the file states it
         if key == "guid":
             record[key] = effective_guid(question)
         elif key == "answers":
