@@ -171,6 +171,8 @@ def needs_escape(text: str, heading_of: HeadingOf) -> bool:
 def escape_line(line: str) -> str:
     """The line with its first letter (or '&') written as a numeric character reference."""
     at = _first(line)
+    if at < 0:
+        return line
     return line[:at] + f"&#{ord(line[at])};" + line[at + 1:]
 
 

@@ -1,53 +1,85 @@
-"""Markdown pages: one per question, in the seed page's layout, that ``qtool import`` reads back exactly.
+"""Markdown pages: one per question, in the seed page's layout, that any CommonMark viewer renders and ``qtool import`` reads back exactly.
 
 A page is the prose a person reads (question as the title, the role line, the nine
 sections) plus one HTML comment at the top, ``<!-- qtool: {...} -->``, holding the keys
 prose does not show (id, guid, category, status, provenance): Markdown renderers hide it,
-and import restores them from it, so the guid (the Anki identity) survives a round trip.
-Text lines that Markdown or the importer would misread get a leading backslash (see
-``qtool.importer.PAGE_LAYOUT``); inline Markdown inside a line is left as written.
+and import restores them from it. The comment always carries the guid (derived from the id,
+as the Anki export derives it, when the file has none), so a re-imported page is the same
+Anki note. Texts are written as their Markdown, line for line (fences, tables and lists
+render); ``qtool.mdpage`` holds the one escape, for a line that would read as a section
+heading, and a title or role line starting with Markdown punctuation gets one backslash.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from qtool.export import Progress
+from qtool import mdpage
+from qtool.export import Progress, effective_guid
 from qtool.fsutil import atomic_write
-from qtool.importer import PROSE_KEYS, ROLE_SUFFIX, SECTION_HEADINGS, escape_line, slugify
+from qtool.importer import ESCAPE_START, PROSE_KEYS, ROLE_SUFFIX, SECTION_HEADINGS, heading_of, slugify
 from qtool.model import KEY_ORDER, TIERS, Question
 
 _ID_PARTS = 2
+#: An ATX heading's closing sequence: a title ending in one is written with one more ``#``.
+_CLOSING = re.compile(r"(?:^|[ \t])#+$")
+_DASH_RULE = re.compile(r"[ \t]*-[ \t]*-[- \t]*")
 
 
 def render_page(question_data: Mapping[str, Any], titles: Mapping[str, str] | None = None) -> str:
     """The page for one question's data; ``titles`` (id -> question) names related questions."""
     data = question_data
-    meta = {key: data[key] for key in sorted((k for k in data if k not in PROSE_KEYS), key=_rank)}
-    out: list[str] = []
-    if meta:
-        # '>' cannot appear outside JSON strings, so escaping it keeps '-->' out of the comment.
-        blob = json.dumps(meta, ensure_ascii=False).replace(">", "\\u003e")
-        out += [f"<!-- qtool: {blob} -->", ""]
-    out += [f"# {escape_line(_one_line(data.get('question')))}", ""]
-    out += [escape_line(f"{_one_line(data.get('role'))} {ROLE_SUFFIX}"), ""]
+    meta: dict[str, Any] = {key: data[key] for key in sorted((k for k in data if k not in PROSE_KEYS), key=_rank)}
+    meta["guid"] = effective_guid(Question("<page>", dict(data)))
+    meta = {key: meta[key] for key in sorted(meta, key=_rank)}
+    body: list[str] = []
+    closed: list[str] = []
     answers = data.get("answers") or {}
     for tier in TIERS:
         for part in ("text", "critique"):
             text = (answers.get(tier) or {}).get(part)
             if isinstance(text, str):
-                out += _section(f"{tier}.{part}", [escape_line(line.strip()) for line in text.strip().split("\n")])
+                written, was_open = mdpage.escape_text(text.rstrip("\n"))
+                if was_open:
+                    closed.append(f"answers.{tier}.{part}")
+                body += _section(f"{tier}.{part}", written.split("\n"))
     for key in ("prep_tips", "competencies"):
-        out += _section(key, [f"- {escape_line(item)}" for item in data.get(key) or []])
+        body += _section(key, [line for item in data.get(key) or [] for line in _item(str(item))])
     related = data.get("related") or []
     if related:
         names = titles or {}
-        out += _section("related", [f"- [{_link_text(names.get(ref, ref))}]({_page_link(ref)})" for ref in related])
-    return "\n".join(out).rstrip("\n") + "\n"
+        body += _section("related", [f"- [{_link_text(names.get(ref, ref))}]({_page_link(ref)})" for ref in related])
+    if closed:
+        meta[mdpage.CLOSED_FENCES] = closed
+    # '>' cannot appear outside JSON strings, so escaping it keeps '-->' out of the comment.
+    blob = json.dumps(meta, ensure_ascii=False).replace(">", "\\u003e")
+    question = _one_line(data.get("question"))
+    title = _title(question + (" #" if _CLOSING.search(question) else ""), "# ")
+    out = [f"<!-- qtool: {blob} -->", "", title, "", _title(f"{_one_line(data.get('role'))} {ROLE_SUFFIX}"), ""]
+    if isinstance(data.get("level"), str):
+        out += [f"{data['level'].capitalize()} level", ""]
+    return "\n".join(out + body).rstrip("\n") + "\n"
+
+
+def _title(rest: str, head: str = "") -> str:
+    """The question (``head`` ``# ``) or role line as written: a backslash before leading Markdown punctuation, or the heading escape."""
+    if rest[:1] in ESCAPE_START:
+        return head + "\\" + rest
+    if mdpage.needs_escape(head + rest, heading_of):
+        return mdpage.escape_line(head + rest)
+    return head + rest
+
+
+def _item(text: str) -> list[str]:
+    """A list item as written: ``- `` before its first line, two spaces before the others."""
+    lines = text.split("\n")
+    marker = "*" if _DASH_RULE.fullmatch(lines[0]) else "-"  # '- ---' would be a rule, not an item
+    return [f"{marker} {lines[0]}"] + [f"  {line}" if line else "" for line in lines[1:]]
 
 
 def page_path(question: Question, out_dir: str | os.PathLike[str]) -> Path:
@@ -83,6 +115,7 @@ def _one_line(value: Any) -> str:
 
 
 def _section(key: str, lines: list[str]) -> list[str]:
+    """A section heading, a blank line, the section's lines and a blank line."""
     return [f"## {SECTION_HEADINGS[key]}", "", *lines, ""]
 
 
