@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import html
 import os
-import re
 from pathlib import Path
 from typing import Any, Callable
 
@@ -12,12 +12,14 @@ from click.testing import Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from qtool.export import effective_guid
 from qtool.export.markdown import page_path, render_page, write_pages
+from qtool.markup import parser, render
 from qtool.importer import SECTION_HEADINGS, heading_of, import_pages
 from qtool.loader import LoadError, load_file
 from qtool.model import CATEGORIES, STATUSES, Question
 
-from conftest import BANK
+from conftest import BANK, FIXTURES
 
 
 def _bank() -> list[Question]:
@@ -130,14 +132,14 @@ def test_tricky_lines_survive_in_answers_lists_question_and_role(line: str) -> N
     assert _reimport(render_page(data)) == data
 
 
-def test_escaped_lines_stay_text_when_rendered_as_markdown() -> None:
-    markdown = pytest.importorskip("markdown")
+def test_tricky_lines_render_as_their_text_does() -> None:
+    """No stray backslash, no lost rule or list: each text shows on the page exactly as it shows alone."""
     text = "\n".join(TRICKY_LINES) + "\n"
     data = _question(text=text, item="# tip", question="#1 question?", role="# Role")
-    html = markdown.markdown(render_page(data))
-    assert html.count("<h1>") == 1 and "#1 question?" in html
-    assert html.count("<h2>") == 8
-    assert "<blockquote>" not in html and "<hr" not in html and "<pre>" not in html and "<table>" not in html
+    _assert_texts_render_as_written(data)
+    page_html = render(render_page(data))
+    assert page_html.split("\n")[1:3] == ["<h1>#1 question?</h1>", "<p># Role Interview Questions</p>"]
+    assert "\\A" not in page_html and "&amp;#65;" not in page_html
 
 
 def _question(text: str = "Text.\n", item: str = "Tip", question: str = "Why?", role: str = "Analyst") -> dict[str, Any]:
@@ -211,8 +213,201 @@ def test_generated_questions_round_trip(data: dict[str, Any], titles: bool) -> N
 
 @settings(max_examples=200, deadline=None)
 @given(line=_line())
-def test_every_rendered_text_line_reads_back_as_text(line: str) -> None:
-    rendered = render_page(_question(text=line + "\n"))
-    body = rendered.split("## Sample answer to the question\n\n")[1].split("\n")[0]
-    assert heading_of(body) is None
-    assert not re.match(r"^[-*+>#<=_`~|]", body)  # "•" needs no escape: Markdown reads it as text
+def test_every_text_line_reads_back_and_renders_as_written(line: str) -> None:
+    data = _question(text=line + "\n")
+    assert _reimport(render_page(data)) == data
+    _assert_texts_render_as_written(data)
+
+
+def _assert_texts_render_as_written(data: dict[str, Any]) -> None:
+    """Between its heading and the next one, the page's HTML is each answer text's own HTML."""
+    page_html = render(render_page(data))
+    sections = [(f"{tier}.{part}", data["answers"][tier][part]) for tier in ("sample", "solid", "exceptional")
+                for part in ("text", "critique") if part in data["answers"][tier]]
+    for index, (key, text) in enumerate(sections):
+        following = SECTION_HEADINGS[sections[index + 1][0]] if index + 1 < len(sections) else SECTION_HEADINGS["prep_tips"]
+        expected = f"<h2>{html.escape(SECTION_HEADINGS[key], quote=False)}</h2>\n{render(text)}<h2>{html.escape(following, quote=False)}</h2>"
+        assert expected in page_html, (key, text)
+
+
+# -- issue 12, item 5: pages render in any CommonMark viewer, and still import back ------------------
+
+TECHNICAL = FIXTURES / "export" / "markdown" / "technical.yaml"
+NO_GUID = FIXTURES / "export" / "markdown" / "no-guid.yaml"
+
+
+def _load(path: Path) -> Question:
+    loaded = load_file(path)
+    assert isinstance(loaded, Question)
+    return loaded
+
+
+def test_technical_page_imports_back_exactly() -> None:
+    question = _load(TECHNICAL)
+    assert _reimport(render_page(question.data)) == question.data
+
+
+def test_technical_page_renders_fences_tables_and_lists_as_real_tokens() -> None:
+    question = _load(TECHNICAL)
+    page = render_page(question.data)
+    tokens = parser().parse(page)
+    fences = [(t.info, t.content) for t in tokens if t.type == "fence"]
+    python = 'def errors(path):\n    with open(path, encoding="utf-8") as handle:\n        for line in handle:\n            if " ERROR " in line:\n                yield line.rstrip("\\n")\n'
+    assert fences == [("js", "const errors = lines.filter((line) => /\\bERROR\\b/.test(line));\n"), ("python", python), ("python", "yield line\n")]
+    assert [t.type for t in tokens].count("table_open") == 1
+    cells = [t.content for t in tokens if t.type == "inline" and t.map and "always" in t.content]
+    assert cells == ["`ERROR` | yes \\| always"] or any("always" in c for c in cells)
+    assert "<td>yes | always</td>" in render(page)
+    quote = next(t for t in tokens if t.type == "blockquote_open")
+    assert quote.level > 0  # the quote is inside its list item
+    # the section headings are the page's h2s, and the texts' own heading-like lines are not
+    h2 = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h2"]
+    assert h2[:3] == ["Sample answer to the question", "A more solid answer", "Why this is a more solid answer:"]
+    assert "&#87;hy this is an exceptional answer:" in h2  # the critique's own heading, escaped invisibly
+
+
+def test_technical_page_shows_no_backslash_the_author_did_not_write() -> None:
+    question = _load(TECHNICAL)
+    page_html = render(render_page(question.data))
+    shown = "".join(t.content for t in parser().parse(render_page(question.data)) if t.type in ("text",))
+    assert "\\```" not in render_page(question.data) and "\\|" not in render_page(question.data).split("| `ERROR`")[0]
+    assert page_html.count("\\") == sum(render(text).count("\\") for tier in question.data["answers"].values() for text in tier.values()) + sum(
+        render(f"- {tip}").count("\\") for tip in question.data["prep_tips"])
+    assert "<p>A more solid answer\nstarts with the format" in page_html  # shown as the author wrote it
+    assert "<h2>Why this is an exceptional answer:</h2>\n<p>It is not" in page_html
+    assert "<strong>How to prepare for this question</strong>" in page_html
+    assert "<h2>An exceptional answer</h2>\n<p>Then I would test" in page_html  # the setext heading in the text
+    assert not shown.startswith("\\")
+    _assert_texts_render_as_written(question.data)
+
+
+# -- issue 12, item 6: the page always carries the guid Anki gets -------------------------------------
+
+def test_page_of_a_file_without_guid_carries_the_derived_guid() -> None:
+    question = _load(NO_GUID)
+    assert "guid" not in question.data
+    page = render_page(question.data)
+    first = page.split("\n", 1)[0]
+    assert f'"guid": "{effective_guid(question)}"' in first.replace("\\u003e", ">")
+    assert _reimport(page)["guid"] == effective_guid(question)
+
+
+def test_reimported_page_keeps_the_note_of_the_real_anki_deck(bank: Path, tmp_path: Path, run: Callable[..., Result]) -> None:
+    """The guid genanki writes into the deck for a file without one is the guid the re-imported file holds."""
+    import sqlite3
+    import zipfile
+
+    target = bank / "questions" / "software-engineer" / "no-guid.yaml"
+    target.write_bytes(NO_GUID.read_bytes().replace(b"../../../../schema", b"../../schema"))
+    assert run("export", "--format", "anki", "--out", str(tmp_path / "deck.apkg")).exit_code == 0
+    with zipfile.ZipFile(tmp_path / "deck.apkg") as package:
+        (tmp_path / "col.anki2").write_bytes(package.read("collection.anki2"))
+    with sqlite3.connect(tmp_path / "col.anki2") as db:
+        deck_guids = {row[0] for row in db.execute("SELECT guid FROM notes")}
+    assert run("export", "--format", "markdown", "--out", str(tmp_path / "pages")).exit_code == 0
+    page = tmp_path / "pages" / "software-engineer" / "no-guid.md"
+    target.unlink()
+    assert run("import", str(page)).exit_code == 0
+    reimported = load_file(target)
+    assert isinstance(reimported, Question) and reimported.guid in deck_guids
+    assert reimported.guid == effective_guid(_load(NO_GUID))
+
+
+# -- any Markdown text survives a page and renders as written -------------------------------------------
+
+_WORDS = st.text(st.characters(whitelist_categories=("Lu", "Ll", "Lo", "Nd", "Po", "Sm", "Zs")), min_size=1, max_size=12).filter(str.strip)
+_SCRIPTS = st.sampled_from(["缓存击穿", "テスト", "데이터", "Привет мир", "مرحبا", "Ελληνικά", "naïve café", "x"])
+_INLINE = st.one_of(_WORDS, _SCRIPTS, st.sampled_from([
+    "`code`", "**bold**", "_em_", "\\A", "\\\\", "\\-", "C:\\Users\\me", "&#65;", "&#065;", "&amp;", "List<String>",
+    "[link](https://example.com)", "<https://example.com>", "a | b", "x  ", "#", "1.", "\\`", "~~~",
+]))
+_HEADINGISH = st.sampled_from([*SECTION_HEADINGS.values(), "**A more solid answer**", "## An exceptional answer", "an EXCEPTIONAL answer:",
+                               "&#65; more solid answer", "&#065; more solid answer", "# Related Interview Questions #", "Sample answer"])
+
+
+@st.composite
+def _paragraph_line(draw: Any) -> str:
+    prefix = draw(st.sampled_from(["", "", "", "- ", "* ", "1. ", "> ", "# ", "### ", "    ", "  ", "\\", "| ", "---", "==="]))
+    words = draw(st.lists(st.one_of(_INLINE, _HEADINGISH), min_size=1, max_size=4))
+    return (prefix + " ".join(words)).rstrip("\n") or "x"
+
+
+_CODE_LINE = st.one_of(st.sampled_from([
+    "---", "=======", "<<<<<<< HEAD", ">>>>>>> main", "    return x", "\tindented with a tab", "## A more solid answer",
+    "An exceptional answer", "- item", "  - name: web", "```", "~~~", "", "  ", "\\d+", "<script>alert(1)</script>",
+]), _WORDS)
+
+
+@st.composite
+def _fence(draw: Any) -> str:
+    mark = draw(st.sampled_from(["```", "~~~", "````"]))
+    info = draw(st.sampled_from(["", "python", "yaml", "js", "jsx", "sql", "sh", "text"]))
+    body = [line for line in draw(st.lists(_CODE_LINE, max_size=6)) if not line.lstrip().startswith(mark[0] * 3)]
+    closed = draw(st.booleans()) or draw(st.booleans())
+    return "\n".join([mark + info, *body] + ([mark] if closed else []))
+
+
+@st.composite
+def _table(draw: Any) -> str:
+    cells = draw(st.lists(st.one_of(_WORDS, st.sampled_from(["`a|b`", "a \\| b", "**x**", "1"])), min_size=2, max_size=2))
+    return f"| {cells[0]} | h |\n|---|:-:|\n| {cells[1]} | 2 |"
+
+
+@st.composite
+def _list(draw: Any) -> str:
+    items = []
+    for _ in range(draw(st.integers(1, 3))):
+        item = "- " + draw(_paragraph_line()).lstrip()
+        extra = draw(st.sampled_from(["", "\n  continued line", "\n  > a quote under the item", "\n\n      indented code", "\n  ```sh\n  ls -la\n  ```"]))
+        items.append(item + extra)
+    return "\n".join(items)
+
+
+_BLOCK = st.one_of(_paragraph_line(), _paragraph_line(), _HEADINGISH, _fence(), _table(), _list(),
+                   st.builds(lambda line: f"> {line}\n> second", _paragraph_line()),
+                   st.builds(lambda line: f"{line}\n---", _WORDS), st.just("***"), st.just("    indented = code"))
+
+
+@st.composite
+def _markdown(draw: Any) -> str:
+    """A Markdown text as a file holds it: blocks in any order, first and last line not blank, a final newline."""
+    blocks = draw(st.lists(_BLOCK, min_size=1, max_size=5))
+    separators = draw(st.lists(st.sampled_from(["\n", "\n\n", "\n\n\n"]), min_size=len(blocks), max_size=len(blocks)))
+    text = "".join(block + sep for block, sep in zip(blocks, separators))
+    lines = text.split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    return "\n".join(lines) + "\n" if lines else "x\n"
+
+
+@st.composite
+def _item(draw: Any) -> str:
+    """A list item's text: a first line starting with a non-space, then any Markdown lines."""
+    first = draw(_paragraph_line()).lstrip() or "x"
+    rest = draw(st.one_of(st.just(""), _markdown().map(lambda t: "\n" + t.rstrip("\n"))))
+    return first + rest
+
+
+@st.composite
+def _markdown_questions(draw: Any) -> dict[str, Any]:
+    data = draw(_questions())
+    for tier in data["answers"].values():
+        for part in tier:
+            tier[part] = draw(_markdown())
+    data["prep_tips"] = draw(st.lists(_item(), min_size=1, max_size=3, unique=True))
+    data["competencies"] = draw(st.lists(_item(), min_size=1, max_size=3, unique=True))
+    return data
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(data=_markdown_questions())
+def test_any_markdown_survives_a_page_byte_for_byte(data: dict[str, Any]) -> None:
+    assert _reimport(render_page(data)) == data
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(data=_markdown_questions())
+def test_any_markdown_text_renders_on_the_page_as_it_renders_alone(data: dict[str, Any]) -> None:
+    _assert_texts_render_as_written(data)

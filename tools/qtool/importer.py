@@ -226,8 +226,9 @@ def parse_page(data: bytes | str, path: str = "<page>") -> Page | list[Problem]:
 
     from qtool import mdpage
 
-    if mdpage.is_markdown(text):
-        return _parse_markdown(text, path)
+    found = mdpage.blocks(text)
+    if mdpage.is_markdown(found):
+        return _parse_markdown(text, found, path)
     problems: list[Problem] = []
     preamble: list[Item] = []
     sections: dict[str, list[Item]] = {}
@@ -269,12 +270,11 @@ def parse_page(data: bytes | str, path: str = "<page>") -> Page | list[Problem]:
     return _finish(path, problems, preamble, headings, meta, bodies)
 
 
-def _parse_markdown(text: str, path: str) -> Page | list[Problem]:
+def _parse_markdown(text: str, found: list[Any], path: str) -> Page | list[Problem]:
     """A Markdown page: headings are top-level heading tokens or paragraph lines; texts are the page's own lines."""
     from qtool import mdpage
 
     lines = text.split("\n")
-    found = mdpage.blocks(text)
     problems: list[Problem] = []
     # (key, first line, end line, column) of each section heading, in page order (0-based lines)
     cuts: list[tuple[str, int, int, int]] = []

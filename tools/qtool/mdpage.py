@@ -6,7 +6,8 @@ else (code blocks, quotes, lists, tables) is never a heading, and a section's te
 page's own lines, copied as written. Export writes texts verbatim and changes one thing:
 a top-level line of a text that would read as a section heading gets its first letter as a
 numeric character reference (``&#65; more solid answer``), which every CommonMark viewer
-shows as the letter and import turns back. A text's top-level fence left open is closed
+shows as the letter and import turns back (a line that already starts so gets one more
+leading zero, ``&#065;``, so every text reads back exactly). A text's top-level fence left open is closed
 on the page (so it cannot swallow the next section) and the qtool comment says so.
 """
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 #: Key of the qtool comment listing the texts whose open fence the page closed.
 CLOSED_FENCES = "closed_fences"
 
-_REF = re.compile(r"&#([0-9]{1,7});")
+_REF = re.compile(r"&#([0-9]+);")
 _MARKER = re.compile(r"( {0,3})([-*+]|[0-9]{1,9}[.)])")
 
 HeadingOf = Callable[[str], "str | None"]
@@ -55,23 +56,21 @@ class Block:
     content: str = ""
 
 
-def is_markdown(text: str) -> bool:
-    """Read as Markdown: the page holds a fenced code block or a section heading written as a Markdown heading.
+def is_markdown(found: list[Block]) -> bool:
+    """Read as Markdown: the page's blocks hold a fenced code block or a section heading written as a Markdown heading.
 
     Any other page (like the seed, whatever its file name) is plain text, read by its words.
     """
     from qtool.importer import heading_of
 
     return any(block.kind == "fence" or any(u.token_heading and heading_of(u.text) for u in block.units)
-               for block in blocks(text))
+               for block in found)
 
 
 def blocks(text: str) -> list[Block]:
     """The top-level blocks of ``text``, each with the lines it spans (0-based, end exclusive)."""
-    from qtool.markup import parser
-
     lines = text.split("\n")
-    tokens = parser().parse(text)
+    tokens = _block_tokens(text)
     out: list[Block] = []
     for index, token in enumerate(tokens):
         if token.level != 0 or token.map is None or token.type.endswith("_close"):
@@ -91,6 +90,18 @@ def blocks(text: str) -> list[Block]:
         else:
             out.append(Block(token.type.removesuffix("_open"), start, end))
     return out
+
+
+def _block_tokens(text: str) -> list[Token]:
+    """The block tokens of ``text`` from qtool's one parser, without the inline pass (headings keep their content)."""
+    from markdown_it.rules_core import StateCore, block, normalize
+
+    from qtool.markup import parser
+
+    state = StateCore(text, parser(), {})
+    normalize(state)
+    block(state)
+    return state.tokens
 
 
 def _items(tokens: list[Token], index: int, lines: list[str]) -> list[tuple[int, int, int]]:
@@ -149,19 +160,26 @@ def _first(text: str) -> int:
 
 
 def _decoded(text: str) -> str | None:
-    """``text`` with the reference at its escape position turned back into its character, or None."""
+    """``text`` one escape level down, or None when its escape position holds no decimal reference.
+
+    ``&#065;`` loses one leading zero (``&#65;``); ``&#65;`` becomes ``A``. Both spellings show
+    the same character in any CommonMark viewer (up to 7 digits).
+    """
     at = _first(text)
     match = _REF.match(text, at) if at >= 0 else None
     if match is None:
         return None
-    code = int(match.group(1))
+    digits = match.group(1)
+    if len(digits) > 1 and digits.startswith("0"):
+        return text[:at] + f"&#{digits[1:]};" + text[match.end():]
+    code = int(digits)
     if not 0 < code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
         return None
     return text[:at] + chr(code) + text[match.end():]
 
 
 def needs_escape(text: str, heading_of: HeadingOf) -> bool:
-    """Whether a top-level line would be misread: it names a section, or it looks escaped already."""
+    """Whether a top-level line would be misread: it names a section, or it reads as an escaped line."""
     if heading_of(text) is not None:
         return True
     decoded = _decoded(text)
@@ -169,10 +187,13 @@ def needs_escape(text: str, heading_of: HeadingOf) -> bool:
 
 
 def escape_line(line: str) -> str:
-    """The line with its first letter (or '&') written as a numeric character reference."""
+    """One escape level up: the first letter becomes ``&#NN;``, or a reference there gets one more leading zero."""
     at = _first(line)
     if at < 0:
         return line
+    match = _REF.match(line, at)
+    if match is not None:
+        return line[:at] + f"&#0{match.group(1)};" + line[match.end():]
     return line[:at] + f"&#{ord(line[at])};" + line[at + 1:]
 
 
@@ -189,6 +210,8 @@ def escape_text(text: str) -> tuple[str, bool]:
     from qtool.importer import heading_of
 
     lines = text.split("\n")
+    if not _may_need_escape(lines, heading_of):
+        return text, False
     found = blocks(text)
     for block in found:
         for unit in block.units:
@@ -201,3 +224,13 @@ def escape_text(text: str) -> tuple[str, bool]:
         fence = opening[0] * (len(opening) - len(opening.lstrip(opening[0])))
         return body.rstrip("\n") + "\n" + fence + ("\n" if text.endswith("\n") else ""), True
     return body, False
+
+
+_UNDERLINE = re.compile(r" {0,3}(?:=+|-+)[ \t]*")
+_FENCE_START = re.compile(r" {0,3}(?:```|~~~)")
+
+
+def _may_need_escape(lines: list[str], heading_of: HeadingOf) -> bool:
+    """False for most texts, cheaply: no line names a section or holds a reference, no fence, no setext underline."""
+    return any("&#" in line or _UNDERLINE.fullmatch(line) or _FENCE_START.match(line) or heading_of(line) is not None
+               for line in lines)
