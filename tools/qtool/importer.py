@@ -226,9 +226,9 @@ def parse_page(data: bytes | str, path: str = "<page>") -> Page | list[Problem]:
 
     from qtool import mdpage
 
-    found = mdpage.blocks(text)
-    if mdpage.is_markdown(found):
-        return _parse_markdown(text, found, path)
+    page_blocks = mdpage.blocks(text)
+    if mdpage.is_markdown(page_blocks):
+        return _parse_markdown(text, page_blocks, path)
     problems: list[Problem] = []
     preamble: list[Item] = []
     sections: dict[str, list[Item]] = {}

@@ -146,7 +146,7 @@ def _closed(token: Token, lines: list[str]) -> bool:
     last = lines[-1]
     fence = token.markup
     stripped = last.lstrip(" ")
-    return len(last) - len(stripped) < 4 and re.fullmatch(re.escape(fence[0]) + "{%d,}[ \t]*" % len(fence), stripped) is not None
+    return len(last) - len(stripped) < 4 and re.fullmatch(re.escape(fence[0]) + f"{{{len(fence)},}}[ \t]*", stripped) is not None
 
 
 # -- the escape ----------------------------------------------------------------------
@@ -227,10 +227,26 @@ def escape_text(text: str) -> tuple[str, bool]:
 
 
 _UNDERLINE = re.compile(r" {0,3}(?:=+|-+)[ \t]*")
-_FENCE_START = re.compile(r" {0,3}(?:```|~~~)")
+_FENCE_START = re.compile(r"(?:```|~~~)")
 
 
 def _may_need_escape(lines: list[str], heading_of: HeadingOf) -> bool:
     """False for most texts, cheaply: no line names a section or holds a reference, no fence, no setext underline."""
-    return any("&#" in line or _UNDERLINE.fullmatch(line) or _FENCE_START.match(line) or heading_of(line) is not None
+    return any("&#" in line or _UNDERLINE.fullmatch(line) or _FENCE_START.search(line) or heading_of(line) is not None
                for line in lines)
+
+
+def ends_in_nested_open_fence(text: str) -> bool:
+    """True when the text ends inside a fence left open in a list item or quote.
+
+    A blank line after such a text would become part of that code block on the page, so
+    export writes the next heading right after it (a heading ends the item, as it would the text).
+    """
+    if not any(_FENCE_START.search(line) for line in text.split("\n")):
+        return False
+    lines = text.rstrip("\n").split("\n")
+    for token in _block_tokens(text):
+        if token.type == "fence" and token.level > 0 and token.map and token.map[1] >= len(lines):
+            if not _closed(token, [line.lstrip(" >") for line in lines[token.map[0]:token.map[1]]]):
+                return True
+    return False

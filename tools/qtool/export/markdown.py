@@ -47,7 +47,8 @@ def render_page(question_data: Mapping[str, Any], titles: Mapping[str, str] | No
                 written, was_open = mdpage.escape_text(text.rstrip("\n"))
                 if was_open:
                     closed.append(f"answers.{tier}.{part}")
-                body += _section(f"{tier}.{part}", written.split("\n"))
+                section = _section(f"{tier}.{part}", written.split("\n"))
+                body += section[:-1] if mdpage.ends_in_nested_open_fence(written) else section
     for key in ("prep_tips", "competencies"):
         body += _section(key, [line for item in data.get(key) or [] for line in _item(str(item))])
     related = data.get("related") or []
