@@ -1,8 +1,8 @@
 """Question pages (plain text or Markdown in the seed page's layout) -> plain question data, or problems.
 
-Pure functions: the caller reads the files and writes the results. The layout, what is
-tolerated and how Markdown export escapes lines so that pages round-trip, is documented
-in ``PAGE_LAYOUT`` below (and in the README).
+Pure functions: the caller reads the files and writes the results. The layout and what is
+tolerated is documented in ``PAGE_LAYOUT`` below (and in the README); where a Markdown
+page's sections are, and the escape export uses, is ``qtool.mdpage``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ A page is UTF-8 text (a BOM and Windows line endings are fine):
     <!-- qtool: {"id": ..., "guid": ..., "category": ..., "status": ...} -->   (optional)
     The question, on the first line
     Marketing Specialist Interview Questions                (the role line; or --role)
+    Junior level                                            (optional: junior, intermediate, senior)
     Sample answer to the question
     ...paragraphs...
     Why this is only a sample answer:                       (optional)
@@ -40,11 +41,16 @@ A page is UTF-8 text (a BOM and Windows line endings are fine):
     Related Interview Questions                             (optional)
     - a question title from the bank, or a [title](../role/slug.md) link
 
-Headings are found by their words, in any case, with or without '#', '**', or a final ':';
-sections may come in any order. Bullets may be '-', '*', '+', '•' or '1.'. Blank lines
-separate paragraphs. A line starting with a backslash is text, never a heading, bullet or
-rule, and loses that one backslash: that is how export escapes lines that would otherwise be
-misread (lines starting with \\ # * - + _ = > < ` ~ | or that read as a heading).
+The site's longer layout (a '/Role/ Interview Questions' breadcrumb, a level line, the
+question, the role line, the question again) is read too: repeats are dropped.
+
+A page holding a fenced code block or a section heading written as a Markdown heading
+('## A more solid answer', or underlined) is Markdown (qtool.mdpage): headings are top-level
+headings or top-level paragraph lines naming a section; each text is the page's own lines
+as written (code, quotes, lists, tables); each list item is its lines less the marker and the
+item's indentation. Any other page is plain text, read by words: headings in any case, with
+or without '#', '**' or a final ':'; bullets '-', '*', '+', '•' or '1.'; blank lines separate
+paragraphs; a line starting with a backslash is text and loses that one backslash.
 """
 
 #: Section key -> the heading export writes (the seed page's own words).
@@ -75,7 +81,7 @@ LIST_SECTIONS = ("prep_tips", "competencies", "related")
 #: Keys the page's prose carries; every other key travels in the ``<!-- qtool: ... -->`` comment.
 PROSE_KEYS = frozenset({"role", "question", "level", "answers", "prep_tips", "competencies", "related"})
 ROLE_SUFFIX = "Interview Questions"
-#: Characters that start a Markdown construct (or a bullet/rule the importer reads) at a line's start.
+#: Characters that start a Markdown construct at a line's start: export puts a backslash before one that starts a title line.
 ESCAPE_START = frozenset("\\#*-+_=><`~|")
 SLUG_LENGTH = 60
 
@@ -133,16 +139,6 @@ def heading_of(line: str) -> str | None:
         return None
     s = _unwrap_emphasis(s.rstrip(":").strip()).rstrip(":").strip()
     return _HEADING_WORDS.get(" ".join(s.lower().split()))
-
-
-def needs_escape(line: str) -> bool:
-    """Whether a stripped text line must be written with a leading backslash to read back as text."""
-    return bool(line) and (line[0] in ESCAPE_START or heading_of(line) is not None)
-
-
-def escape_line(line: str) -> str:
-    """The line as a page writes it: a leading backslash when it would otherwise be misread."""
-    return "\\" + line if needs_escape(line) else line
 
 
 def _unescape(s: str) -> tuple[str, bool]:
