@@ -411,3 +411,12 @@ def test_any_markdown_survives_a_page_byte_for_byte(data: dict[str, Any]) -> Non
 @given(data=_markdown_questions())
 def test_any_markdown_text_renders_on_the_page_as_it_renders_alone(data: dict[str, Any]) -> None:
     _assert_texts_render_as_written(data)
+
+
+@pytest.mark.parametrize("text", ["```python\ndef f():\n    return 1\n", "Intro.\n\n- item\n- ~~~\n", "> ```sh\n> ls\n", "1. one\n2. ```\n   code\n"])
+def test_a_fence_left_open_cannot_swallow_the_next_section(text: str) -> None:
+    data = _question(text=text)
+    page = render_page(data)
+    assert _reimport(page) == data
+    _assert_texts_render_as_written(data)
+    assert page.split("\n", 1)[0].count("answers.") == (6 if text.startswith("```") else 0)  # closed_fences lists the texts
