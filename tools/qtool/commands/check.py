@@ -7,10 +7,11 @@ from typing import Any
 
 import click
 
-from qtool.commands._common import config_or_exit, format_option, paths_argument, usage_errors_as_status
+from qtool.commands._common import config_or_exit, format_option, paths_argument
+from qtool.errors import returns_status
 
 
-@usage_errors_as_status
+@returns_status
 def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False,
               select: Iterable[str] = (), ignore: Iterable[str] = (), *, lint_only: bool = False,
               cache: bool = True) -> int:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import click
 
 from qtool.commands._common import config_or_exit, format_option, paths_argument
+from qtool.errors import returns_status
 from qtool.model import Problem, Severity
 
 
@@ -60,6 +61,7 @@ def _ended(line: str) -> str:
     return line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
 
 
+@returns_status
 def run_fmt(paths: Sequence[str], check: bool = False, diff: bool = False, fmt: str | None = None) -> int:
     """Format the given files (default: the bank); returns the exit status.
 

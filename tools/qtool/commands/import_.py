@@ -10,9 +10,11 @@ from pathlib import Path
 import click
 
 from qtool.commands._common import config_or_exit, format_option
+from qtool.errors import returns_status
 from qtool.model import CATEGORIES, STATUSES, Problem, Severity
 
 
+@returns_status
 def run_import(
     files: Sequence[str],
     *,

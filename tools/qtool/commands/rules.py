@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
-from qtool.commands._common import config_or_exit, usage_errors_as_status
+from qtool.commands._common import config_or_exit
+from qtool.errors import returns_status
 
 
-@usage_errors_as_status
+@returns_status
 def run_rules(verbose: bool = False) -> int:
     """Print the rules table (and, verbose, each rule's options); returns the exit status."""
     from qtool.lint.config import rule_settings

@@ -7,8 +7,10 @@ from collections.abc import Sequence
 import click
 
 from qtool.commands._common import config_or_exit, format_option, paths_argument
+from qtool.errors import returns_status
 
 
+@returns_status
 def run_validate(paths: Sequence[str], fmt: str | None = None) -> int:
     """Validate the given files (default: the bank) and report; returns the exit status."""
     from qtool.bank import load_and_validate

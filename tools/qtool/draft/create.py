@@ -8,15 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from qtool.draft.naming import SLUG_RE, question_slug, slugify, unsafe
+from qtool.errors import QtoolError
 from qtool.files import QUESTIONS_DIR, SUFFIX
 from qtool.model import CATEGORIES
 
 
-class NewError(Exception):
+class NewError(QtoolError):
     """A value ``qtool new`` refuses: one line; ``usage`` marks bad input (exit 2) over bad state (exit 1)."""
 
     def __init__(self, message: str, usage: bool = True) -> None:
-        super().__init__(message)
+        super().__init__(message, exit_status=2 if usage else 1)
         self.usage = usage
 
 
