@@ -18,7 +18,7 @@ import pytest
 import qtool
 from qtool.cache import CACHE_DIR, context_key
 from qtool.config import Config, load_config
-from qtool.lint.engine import check_files
+from qtool.pipeline import check_files
 
 from conftest import REPO
 
@@ -197,4 +197,4 @@ def test_ctrl_c_stops_the_workers_without_tracebacks(in_big_bank: Path) -> None:
         os.kill(pid, signal.SIGCONT)
     _, err = process.communicate(timeout=60)
     assert "Traceback" not in err and "ForkPoolWorker" not in err, err
-    assert process.returncode == 1 and "Aborted!" in err
+    assert process.returncode == 130 and "Aborted!" in err

@@ -1,14 +1,31 @@
-"""Which files a command works on: the bank's question files, or the paths it was given."""
+"""Files: which ones a command works on, and what the caches know of each (its digest and stat signature)."""
 
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 QUESTIONS_DIR = "questions"
 SUFFIX = ".yaml"
+#: Where qtool keeps what it can recompute (check results, drafts, batches), under the bank's root.
+CACHE_DIR = ".qtool-cache"
+
+
+def digest(data: bytes) -> str:
+    """A file's content digest, as the caches key it."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def stat_signature(name: str) -> tuple[int, ...]:
+    """What git's index compares to tell that a file is unchanged without reading it; (-1,) when it is gone."""
+    try:
+        st = os.stat(name)
+    except OSError:
+        return (-1,)
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 def question_files(paths: Sequence[str], root: str | os.PathLike[str] = ".", exclude: Iterable[str] = ()) -> list[str]:

@@ -17,7 +17,7 @@ def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False
               cache: bool = True) -> int:
     """Check the given files (default: the bank) and report; returns the exit status (0, 1, or 2 for usage errors)."""
     from qtool.files import question_files
-    from qtool.lint.engine import check_files, lint_view
+    from qtool.pipeline import check_files, lint_view
     from qtool.report import exit_code, report
 
     config = config_or_exit()

@@ -13,8 +13,8 @@ from qtool.errors import returns_status
 @returns_status
 def run_validate(paths: Sequence[str], fmt: str | None = None) -> int:
     """Validate the given files (default: the bank) and report; returns the exit status."""
-    from qtool.bank import load_and_validate
     from qtool.files import question_files
+    from qtool.pipeline import load_and_validate
     from qtool.report import exit_code, report
 
     config = config_or_exit()
