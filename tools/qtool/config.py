@@ -109,7 +109,19 @@ def config_problems(table: Any, text: str, path: str, table_path: tuple[str, ...
     values, keys = toml_positions(text, table_path)
     view = Question(path, table if isinstance(table, dict) else {}, values, keys, text)
     found = [p for error in validator(CONFIG_SCHEMA).iter_errors(table) for p in error_problems(view, error)]
-    return sorted({Problem(p.path, p.line, p.column, p.severity, p.message, "config") for p in found})
+    return sorted({Problem(p.path, p.line, p.column, p.severity, _hinted(p.message), "config") for p in found})
+
+
+#: What to add to a message about a key that people often put in the wrong place.
+_HINTS = {"unknown key 'api_key' in llm": " (put the key in the OPENAI_API_KEY environment variable, never in a file)"}
+
+
+def _hinted(message: str) -> str:
+    for start, hint in _HINTS.items():
+        if message.startswith(start):
+            head, _, rest = message.partition(";")
+            return f"{head}{hint};{rest}"
+    return message
 
 
 _HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]")

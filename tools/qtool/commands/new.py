@@ -17,7 +17,7 @@ NO_ENDPOINT = ("no LLM endpoint configured (set OPENAI_API_KEY, or OPENAI_BASE_U
 
 @returns_status
 def run_new(role: str, question: str, category: str, *, slug: str | None = None, force: bool = False,
-            no_llm: bool = False, no_cache: bool = False) -> int:
+            no_llm: bool = False, no_cache: bool = False, role_slug: str | None = None) -> int:
     """Write questions/<role>/<slug>.yaml (drafted, or a skeleton), then check it; returns the exit status."""
     from qtool.draft.create import plan_target, question_text
     from qtool.draft.settings import llm_source, resolve_settings
@@ -25,7 +25,7 @@ def run_new(role: str, question: str, category: str, *, slug: str | None = None,
 
     config = config_or_exit()
     settings = resolve_settings(config.llm, source=llm_source(config.source))
-    target = plan_target(config.root, role, question, category, slug, force)
+    target = plan_target(config.root, role, question, category, slug, force, role_slug)
 
     if no_llm or not settings.configured:
         from qtool.skeleton import skeleton_fields
@@ -72,16 +72,19 @@ def _check(path: str) -> None:
 @click.command("new")
 @click.option("--role", prompt="Role (job title)", help="The job title, e.g. 'Data Analyst'.")
 @click.option("--question", prompt="Question", help="The interview question, ending with '?'.")
-@click.option("--category", prompt="Category", type=click.Choice(CATEGORIES), help="The kind of question.")
+@click.option("--category", prompt="Category", type=click.Choice(CATEGORIES, case_sensitive=False), help="The kind of question.")
 @click.option("--slug", default=None, help="File name under questions/<role>/ (default: from the question's words).")
+@click.option("--role-slug", default=None, help="Folder name under questions/ (default: from the role's words).")
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 @click.option("--no-llm", is_flag=True, help="Write a skeleton to fill by hand, even with an endpoint configured.")
 @click.option("--no-cache", is_flag=True, help="Ask the server even for a draft already cached.")
-def command(role: str, question: str, category: str, slug: str | None, force: bool, no_llm: bool, no_cache: bool) -> None:
+def command(role: str, question: str, category: str, slug: str | None, role_slug: str | None, force: bool, no_llm: bool,
+            no_cache: bool) -> None:
     """Start a question: questions/<role>/<slug>.yaml with a fresh guid and status: draft.
 
     With an endpoint (OPENAI_API_KEY, OPENAI_BASE_URL or [tool.qtool.llm] base_url) an LLM
     drafts the answers, critiques, prep tips and competencies; without one (or with --no-llm)
     you get a skeleton to fill in. Then the file is checked and its problems shown.
     """
-    raise SystemExit(run_new(role, question, category, slug=slug, force=force, no_llm=no_llm, no_cache=no_cache))
+    raise SystemExit(run_new(role, question, category, slug=slug, force=force, no_llm=no_llm, no_cache=no_cache,
+                             role_slug=role_slug))
