@@ -6,8 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
-
+from click.testing import CliRunner
 from tests.conftest import FIXTURES
+
+from qtool.cli import cli
 
 #: Every command, with arguments that would otherwise let it run far enough to read the configuration.
 COMMANDS = {
@@ -37,3 +39,26 @@ def test_bad_configuration_is_exit_2_in_every_command(bank: Path, run, command: 
     assert result.exit_code == 2, (result.stdout, result.stderr)
     assert re.fullmatch(r"pyproject\.toml:[2-3]:\d+: error: .* \[config\]\n", result.stderr), result.stderr
     assert not (bank / "questions" / "data-analyst").exists()
+
+
+def test_a_mistyped_command_gets_a_suggestion(run) -> None:
+    result = CliRunner().invoke(cli, ["chek"])
+    assert result.exit_code == 2 and "No such command 'chek'. Did you mean 'check'?" in result.output
+
+
+def test_version_has_a_short_flag() -> None:
+    from qtool import __version__
+
+    assert CliRunner().invoke(cli, ["-V"]).output == f"qtool, version {__version__}\n"
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_one_line_help_has_one_home(command: str) -> None:
+    """`qtool --help` and `qtool CMD --help` show the same line: the command table's."""
+    from qtool.cli import COMMANDS as TABLE
+
+    summary = TABLE[command][1]
+    listing = CliRunner().invoke(cli, ["--help"], terminal_width=400).output
+    assert any(line.split(None, 1) == [command, summary] for line in listing.splitlines())
+    own = CliRunner().invoke(cli, [command, "--help"], terminal_width=400).output
+    assert own.splitlines()[2].strip() == summary

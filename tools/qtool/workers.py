@@ -60,16 +60,16 @@ def parallel_map(func: Callable[[T], R], items: Sequence[T], jobs: int | None = 
 def worker_pool(workers: int) -> Any:
     """A pool of fork()ed workers that leave Ctrl-C to the parent, which stops them without tracebacks.
 
-    The workers are forked while SIGINT is ignored, so they inherit ignoring it from their first
-    instruction (an initializer would leave a window right after the fork).
+    SIGINT is blocked while the workers are forked: they inherit it blocked from their first
+    instruction, and a Ctrl-C pressed meanwhile waits for the parent instead of being lost.
     """
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
     if threading.current_thread() is not threading.main_thread():
         return context.Pool(workers)
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         return context.Pool(workers)
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -46,9 +46,7 @@ def rule_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @rule_options
 def command(paths: tuple[str, ...], fmt: str | None, strict: bool, no_cache: bool, select: tuple[str, ...],
             ignore: tuple[str, ...]) -> None:
-    """Validate and lint question files in one pass: what pre-commit and CI run.
-
-    With no PATH, every *.yaml under questions/. Rules that compare files (related ids,
+    """With no PATH, every *.yaml under questions/. Rules that compare files (related ids,
     duplicates, guids) read the whole bank but report only on the files given.
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage or configuration errors.
     """

@@ -72,9 +72,7 @@ def run_draft(paths: Sequence[str], *, only: Sequence[str] = (), overwrite: bool
 @click.option("--no-cache", is_flag=True, help="Ask the server even for drafts already cached.")
 def command(paths: tuple[str, ...], only: tuple[str, ...], overwrite: bool, concurrency: int | None,
             budget: int | None, no_cache: bool) -> None:
-    """Fill what is missing in question files with an LLM (default: every file in the bank).
-
-    Missing means absent, empty or still a `qtool new` skeleton text. Every value and comment a
+    """Missing means absent, empty or still a `qtool new` skeleton text. Every value and comment a
     person wrote stays unless --overwrite; provenance is updated and status set to draft.
     """
     status = run_draft(paths, only=only, overwrite=overwrite, concurrency=concurrency, budget=budget, no_cache=no_cache)

@@ -128,9 +128,7 @@ class _progress:
 @click.option("--include-drafts", is_flag=True, help="Export questions with status: draft too (left out by default).")
 @click.option("--force", is_flag=True, help="Export even if some files have errors: skip those files, naming them on stderr.")
 def command(paths: tuple[str, ...], fmt: str, out: str | None, include_drafts: bool, force: bool) -> None:
-    """Export the bank as JSON, CSV, an Anki deck (.apkg) or Markdown pages.
-
-    Refuses a bank with errors (prints them, exit 1) unless --force. Output is byte-identical
+    """Refuses a bank with errors (prints them, exit 1) unless --force. Output is byte-identical
     for the same bank: questions sorted by id, Anki note times taken from git (or file times).
     With no PATH, every *.yaml under questions/.
     """

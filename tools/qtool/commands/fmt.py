@@ -107,8 +107,7 @@ def _summary(changed: int, unchanged: int, failed: int, write: bool) -> str:
 @click.option("--diff", is_flag=True, help="Change nothing; print a unified diff of what would change (implies --check).")
 @format_option
 def command(paths: tuple[str, ...], check: bool, diff: bool, fmt: str | None) -> None:
-    """Rewrite question files into canonical form (keys in the contract's order, literal
-    blocks for answers, two-space indentation, comments kept).
+    """Keys go in the contract's order, answers in literal blocks, two-space indentation; comments are kept.
 
     With no PATH, every *.yaml under questions/; a folder means every *.yaml below it.
     A file that does not load is reported and left untouched. Exit status: 0 done (or

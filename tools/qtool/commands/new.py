@@ -80,7 +80,7 @@ def _check(path: str) -> None:
 @click.option("--no-cache", is_flag=True, help="Ask the server even for a draft already cached.")
 def command(role: str, question: str, category: str, slug: str | None, role_slug: str | None, force: bool, no_llm: bool,
             no_cache: bool) -> None:
-    """Start a question: questions/<role>/<slug>.yaml with a fresh guid and status: draft.
+    """The file gets a fresh guid and status: draft.
 
     With an endpoint (OPENAI_API_KEY, OPENAI_BASE_URL or [tool.qtool.llm] base_url) an LLM
     drafts the answers, critiques, prep tips and competencies; without one (or with --no-llm)

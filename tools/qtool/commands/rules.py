@@ -36,8 +36,5 @@ def _toml(value: object) -> str:
 @click.command("rules")
 @click.option("-v", "--verbose", is_flag=True, help="Also list each rule's options with their values.")
 def command(verbose: bool) -> None:
-    """List the lint rules: name, severity in this bank (off when disabled), scope, description.
-
-    Configure them in pyproject.toml under [tool.qtool.rules.<name>] (enabled, severity, options).
-    """
+    """Configure them in pyproject.toml under [tool.qtool.rules.<name>] (enabled, severity, options)."""
     raise SystemExit(run_rules(verbose))

@@ -28,7 +28,7 @@ def run_validate(paths: Sequence[str], fmt: str | None = None) -> int:
 @paths_argument
 @format_option
 def command(paths: tuple[str, ...], fmt: str | None) -> None:
-    """Check question files against schema/question.schema.json.
+    """The schema is schema/question.schema.json (shipped in the package).
 
     With no PATH, every *.yaml under questions/; a folder means every *.yaml below it.
     """
