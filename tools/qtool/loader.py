@@ -213,6 +213,9 @@ class _Builder:
                 end = event.end_mark
                 # Lines strictly inside are text; so is the last one when the file ends without a newline.
                 self.block_lines.append((mark.line, end.line + 1 if end.column else end.line))
+            elif event.style in ('"', "'") and event.end_mark.line > mark.line:
+                # A quoted scalar's continuation lines may start with tabs: they are separation, not indentation.
+                self.block_lines.append((mark.line, event.end_mark.line + 1))
             return _scalar(event)
         if depth >= MAX_DEPTH:
             raise _Fail(f"nested more than {MAX_DEPTH} levels deep", *_pos(event))
@@ -222,6 +225,7 @@ class _Builder:
             while True:
                 item = nxt()
                 if type(item) is ev.SequenceEndEvent:
+                    self._flow_lines(event, item)
                     return items
                 items.append(self._node(item, nxt, f"{path}[{len(items)}]", depth + 1))
         if kind is ev.MappingStartEvent:
@@ -231,6 +235,7 @@ class _Builder:
                 key_event = nxt()
                 key_kind = type(key_event)
                 if key_kind is ev.MappingEndEvent:
+                    self._flow_lines(event, key_event)
                     return mapping
                 if key_kind is not ev.ScalarEvent or key_event.anchor is not None:
                     if key_kind is ev.AliasEvent or getattr(key_event, "anchor", None) is not None:
@@ -246,8 +251,13 @@ class _Builder:
                 mapping[key] = self._node(nxt(), nxt, child, depth + 1)
         raise _Fail("invalid YAML structure", *_pos(event))  # pragma: no cover - parser guarantees
 
+    def _flow_lines(self, start: Any, end: Any) -> None:
+        """Lines inside a flow collection ({...}, [...]) may start with tabs: in flow context they are separation."""
+        if start.flow_style and end.start_mark.line > start.start_mark.line:
+            self.block_lines.append((start.start_mark.line, end.start_mark.line + 1))
+
     def _check_tabs(self) -> None:
-        """Tabs in indentation are refused, except inside block scalars where they are text."""
+        """Tabs in indentation are refused, except inside block scalars (text), quoted scalars and flow collections."""
         if "\t" not in self.text:
             return
         inside: set[int] = set()
