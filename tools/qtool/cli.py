@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "draft": ("qtool.commands.draft", "Fill what is missing in question files with an LLM."),
     "export": ("qtool.commands.export", "Export the bank as JSON, CSV, an Anki deck or Markdown pages."),
     "import": ("qtool.commands.import_", "Import question pages (plain text or Markdown) into the bank."),
+    "init": ("qtool.commands.init", "Start a question bank: questions/, schema/, configuration, pre-commit, .gitignore."),
 }
 
 

@@ -72,11 +72,14 @@ def read_file(name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes | LoadErro
 def read_bytes(name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """The file's bytes, refusing missing paths, folders, unreadable and oversized files."""
     try:
-        fd = os.open(name, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        # Non-blocking: opening a FIFO named *.yaml must not wait for a writer that never comes.
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0))
         try:
             st = os.fstat(fd)
             if stat.S_ISDIR(st.st_mode):
                 raise IsADirectoryError
+            if not stat.S_ISREG(st.st_mode):
+                raise _Fail("not a regular file (a FIFO, device or socket): a question is a plain file")
             if st.st_size > max_bytes:
                 raise _Fail(f"file is larger than the {_size(max_bytes)} limit")
             # Ask for what the file holds (plus one byte, to notice growth), not for the limit:
@@ -97,6 +100,8 @@ def read_bytes(name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     except IsADirectoryError:
         raise _Fail("is a directory, not a question file") from None
     except PermissionError:
+        if os.path.isdir(name):
+            raise _Fail("permission denied: cannot read this folder, so its question files are not checked") from None
         raise _Fail("permission denied: cannot read the file") from None
     except OSError as exc:
         raise _Fail(f"cannot read the file: {exc.strerror or exc}") from None
