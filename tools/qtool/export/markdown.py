@@ -21,9 +21,10 @@ from typing import Any
 
 from qtool import mdpage
 from qtool.export import Progress, effective_guid
+from qtool.files import slug
 from qtool.fsutil import atomic_write
-from qtool.importer import ESCAPE_START, PROSE_KEYS, ROLE_SUFFIX, SECTION_HEADINGS, heading_of, slugify
-from qtool.model import KEY_ORDER, TIERS, Question
+from qtool.importer import ESCAPE_START, PROSE_KEYS, ROLE_SUFFIX, SECTION_HEADINGS, heading_of
+from qtool.model import TIERS, Question, ordered_keys
 
 _ID_PARTS = 2
 #: An ATX heading's closing sequence: a title ending in one is written with one more ``#``.
@@ -34,9 +35,8 @@ _DASH_RULE = re.compile(r"[ \t]*-[ \t]*-[- \t]*")
 def render_page(question_data: Mapping[str, Any], titles: Mapping[str, str] | None = None) -> str:
     """The page for one question's data; ``titles`` (id -> question) names related questions."""
     data = question_data
-    meta: dict[str, Any] = {key: data[key] for key in sorted((k for k in data if k not in PROSE_KEYS), key=_rank)}
+    meta: dict[str, Any] = {key: data[key] for key in data if key not in PROSE_KEYS}
     meta["guid"] = effective_guid(Question("<page>", dict(data)))
-    meta = {key: meta[key] for key in sorted(meta, key=_rank)}
     body: list[str] = []
     closed: list[str] = []
     answers = data.get("answers") or {}
@@ -57,6 +57,7 @@ def render_page(question_data: Mapping[str, Any], titles: Mapping[str, str] | No
         body += _section("related", [f"- [{_link_text(names.get(ref, ref))}]({_page_link(ref)})" for ref in related])
     if closed:
         meta[mdpage.CLOSED_FENCES] = closed
+    meta = {key: meta[key] for key in ordered_keys(meta)}
     # '>' cannot appear outside JSON strings, so escaping it keeps '-->' out of the comment.
     blob = json.dumps(meta, ensure_ascii=False).replace(">", "\\u003e")
     question = _one_line(data.get("question"))
@@ -87,8 +88,8 @@ def page_path(question: Question, out_dir: str | os.PathLike[str]) -> Path:
     """Where a question's page goes: ``OUT/<role-slug>/<slug>.md``, mirroring its id."""
     ident = question.id or ""
     parts = ident.split("/")
-    if len(parts) != _ID_PARTS or not all(part and slugify(part) == part for part in parts):
-        parts = [slugify(question.role or "") or "role", slugify(question.question or "") or "question"]
+    if len(parts) != _ID_PARTS or not all(part and slug(part) == part for part in parts):
+        parts = [slug(question.role or "") or "role", slug(question.question or "") or "question"]
     return Path(out_dir, *parts[:-1], parts[-1] + ".md")
 
 
@@ -127,7 +128,3 @@ def _page_link(ref: str) -> str:
 
 def _link_text(title: str) -> str:
     return title.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
-
-
-def _rank(key: str) -> tuple[int, str]:
-    return (KEY_ORDER.index(key) if key in KEY_ORDER else len(KEY_ORDER), key)
