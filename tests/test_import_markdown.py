@@ -225,3 +225,10 @@ def test_parse_page_gives_the_positions_of_markdown_sections() -> None:
     assert page.headings["solid.text"] == (9, 1)
     assert (page.texts["solid.text"].line, page.texts["solid.text"].column) == (11, 1)
     assert (page.lists["prep_tips"][1].line, page.lists["prep_tips"][1].column) == (60, 3)
+
+
+def test_a_chinese_question_gets_a_readable_slug() -> None:
+    """A page whose file name says nothing gets its slug from the question, transliterated (files.slug)."""
+    data, problems = _import(Path("page.md"), (HERE / "markdown" / "software-engineer-cache-chinese.md").read_text(encoding="utf-8"))
+    assert problems == [] and data is not None
+    assert data["id"] == "software-engineer/ni-hui-ru-he-wei-yi-ge-du-duo-xie-shao-de-fu-wu-she-ji-huan"
