@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
+from qtool import mdpage
 from qtool.files import SLUG_LENGTH, slug
 from qtool.model import Position, Problem, Question, Severity, new_guid, ordered_keys
 
@@ -203,8 +204,6 @@ def parse_page(data: bytes | str, path: str = "<page>") -> Page | list[Problem]:
     if not any(line.strip() for line in lines):
         return [_problem(path, (1, 1), "empty page: expected the question on the first line, then the role line and the sections")]
 
-    from qtool import mdpage
-
     page_blocks = mdpage.blocks(text)
     if mdpage.is_markdown(page_blocks):
         return _parse_markdown(text, page_blocks, path)
@@ -249,10 +248,8 @@ def parse_page(data: bytes | str, path: str = "<page>") -> Page | list[Problem]:
     return _finish(path, problems, preamble, headings, meta, bodies)
 
 
-def _parse_markdown(text: str, found: list[Any], path: str) -> Page | list[Problem]:
+def _parse_markdown(text: str, found: list[mdpage.Block], path: str) -> Page | list[Problem]:
     """A Markdown page: headings are top-level heading tokens or paragraph lines; texts are the page's own lines."""
-    from qtool import mdpage
-
     lines = text.split("\n")
     problems: list[Problem] = []
     # (key, first line, end line, column) of each section heading, in page order (0-based lines)
@@ -263,11 +260,8 @@ def _parse_markdown(text: str, found: list[Any], path: str) -> Page | list[Probl
             if key is not None:
                 cuts.append((key, unit.start, unit.end, _indent(lines[unit.start]) + 1))
     headings: dict[str, Position] = {}
-    meta: dict[str, Any] = {}
     bodies: dict[str, Item | list[Item] | None] = {}
-    preamble = _md_preamble(found, lines, cuts[0][1] if cuts else len(lines), path, problems)
-    if preamble and isinstance(preamble[0], dict):
-        meta = preamble.pop(0)  # type: ignore[assignment]
+    meta, preamble = _md_preamble(found, lines, cuts[0][1] if cuts else len(lines), path, problems)
     closed = meta.pop(mdpage.CLOSED_FENCES, [])
     for index, (key, start, end, column) in enumerate(cuts):
         stop = cuts[index + 1][1] if index + 1 < len(cuts) else len(lines)
@@ -281,7 +275,7 @@ def _parse_markdown(text: str, found: list[Any], path: str) -> Page | list[Probl
         else:
             drop_fence = isinstance(closed, list) and _text_path(key) in closed
             bodies[key] = _md_text(found, lines, end, stop, drop_fence)
-    return _finish(path, problems, preamble, headings, meta, bodies)  # type: ignore[arg-type]
+    return _finish(path, problems, preamble, headings, meta, bodies)
 
 
 def _text_path(key: str) -> str:
@@ -292,10 +286,8 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
-def _unescaped(lines: list[str], units: Iterable[Any], start: int, stop: int) -> dict[int, str]:
+def _unescaped(lines: list[str], units: Iterable[mdpage.Unit], start: int, stop: int) -> dict[int, str]:
     """Lines of the range ``start``..``stop`` that export escaped, turned back."""
-    from qtool import mdpage
-
     out: dict[int, str] = {}
     for unit in units:
         if start <= unit.start < stop:
@@ -305,9 +297,10 @@ def _unescaped(lines: list[str], units: Iterable[Any], start: int, stop: int) ->
     return out
 
 
-def _md_preamble(found: list[Any], lines: list[str], stop: int, path: str, problems: list[Problem]) -> list[Any]:
-    """The lines before the first section heading, as Items (a leading dict: the qtool comment's keys)."""
-    items: list[Any] = []
+def _md_preamble(found: list[mdpage.Block], lines: list[str], stop: int, path: str,
+                 problems: list[Problem]) -> tuple[dict[str, Any], list[Item]]:
+    """The qtool comment's keys and the lines before the first section heading, as Items."""
+    items: list[Item] = []
     meta: dict[str, Any] | None = None
     for block in found:
         if block.start >= stop:
@@ -333,7 +326,7 @@ def _md_preamble(found: list[Any], lines: list[str], stop: int, path: str, probl
                     meta = parsed
             elif not _COMMENT.match(stripped):
                 items.append(item)
-    return ([meta] if meta is not None else []) + items
+    return meta or {}, items
 
 
 def _without_closing_hashes(line: str) -> str:
@@ -344,7 +337,7 @@ def _without_closing_hashes(line: str) -> str:
     return line[:atx.end()] + _ATX_CLOSE.sub("", line[atx.end():])
 
 
-def _md_text(found: list[Any], lines: list[str], start: int, stop: int, drop_fence: bool) -> Item | None:
+def _md_text(found: list[mdpage.Block], lines: list[str], start: int, stop: int, drop_fence: bool) -> Item | None:
     """A text section: the page's lines as written (blank lines around it dropped), escapes undone."""
     fixed: dict[int, str] = {}
     for block in found:
@@ -362,10 +355,9 @@ def _md_text(found: list[Any], lines: list[str], start: int, stop: int, drop_fen
     return Item("\n".join(body) + "\n", start + first + 1, _indent(body[0]) + 1)
 
 
-def _md_list(found: list[Any], lines: list[str], start: int, stop: int, key: str, path: str, problems: list[Problem]) -> list[Item]:
+def _md_list(found: list[mdpage.Block], lines: list[str], start: int, stop: int, key: str, path: str,
+             problems: list[Problem]) -> list[Item]:
     """A list section: each top-level list item as written (marker and indentation gone); a bare line is an item."""
-    from qtool import mdpage
-
     items: list[Item] = []
     for block in found:
         if block.end <= start or block.start >= stop or block.kind == "hr":
