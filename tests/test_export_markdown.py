@@ -199,6 +199,8 @@ def _questions(draw: Any) -> dict[str, Any]:
     if draw(st.booleans()):
         data["related"] = draw(st.lists(_ID, min_size=1, max_size=3))
     if draw(st.booleans()):
+        data["level"] = draw(st.sampled_from(["junior", "intermediate", "senior"]))
+    if draw(st.booleans()):
         data["provenance"] = draw(st.fixed_dictionaries({}, optional={
             "drafted_by": st.text(max_size=20), "drafted_at": st.text(max_size=20), "prompt_version": st.text(max_size=5)}))
     return data
@@ -420,3 +422,15 @@ def test_a_fence_left_open_cannot_swallow_the_next_section(text: str) -> None:
     assert _reimport(page) == data
     _assert_texts_render_as_written(data)
     assert page.split("\n", 1)[0].count("answers.") == (6 if text.startswith("```") else 0)  # closed_fences lists the texts
+
+
+def test_cli_technical_question_export_then_import_gives_the_same_file(bank: Path, tmp_path: Path, run: Callable[..., Result]) -> None:
+    target = bank / "questions" / "software-engineer" / "parse-log-lines.yaml"
+    lines = TECHNICAL.read_text(encoding="utf-8").replace("../../../../schema", "../../schema").splitlines(keepends=True)
+    target.write_text("".join(line for line in lines if not line.startswith("# Issue 12") and not line.startswith("# (fences")), encoding="utf-8")
+    assert run("fmt", str(target)).exit_code == 0
+    assert run("export", "--format", "markdown", "--out", str(tmp_path / "pages")).exit_code == 0
+    page = tmp_path / "pages" / "software-engineer" / "parse-log-lines.md"
+    result = run("import", str(page), "--out", str(tmp_path / "again"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "again" / "software-engineer" / "parse-log-lines.yaml").read_bytes() == target.read_bytes()
