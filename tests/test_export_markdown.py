@@ -434,3 +434,17 @@ def test_cli_technical_question_export_then_import_gives_the_same_file(bank: Pat
     result = run("import", str(page), "--out", str(tmp_path / "again"))
     assert result.exit_code == 0, result.output
     assert (tmp_path / "again" / "software-engineer" / "parse-log-lines.yaml").read_bytes() == target.read_bytes()
+
+
+@pytest.mark.parametrize(("question", "html_title"), [
+    ("`git rebase` or `git merge`: which do you use?", "<h1><code>git rebase</code> or <code>git merge</code>: which do you use?</h1>"),
+    ("- What is a `List<String>`?", "<h1>- What is a <code>List&lt;String&gt;</code>?</h1>"),
+    ("Is C# better than C #", "<h1>Is C# better than C #</h1>"),
+    ("**Why** does it fail?", "<h1><strong>Why</strong> does it fail?</h1>"),
+    ("A more solid answer", "<h1>A more solid answer</h1>"),
+])
+def test_the_title_renders_as_the_question_and_reads_back(question: str, html_title: str) -> None:
+    data = _question(question=question)
+    page = render_page(data)
+    assert render(page).split("\n")[1] == html_title
+    assert _reimport(page) == data

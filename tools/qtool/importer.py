@@ -463,6 +463,11 @@ def _role(match: re.Match[str], item: Item) -> Item:
     return Item(role, item.line, item.column)
 
 
+def title_of(line: str) -> str:
+    """What a question or role line reads as: heading marks, surrounding bold or one leading backslash gone."""
+    return _clean_title(Item(line, 1, 1)).text
+
+
 def _clean_title(item: Item) -> Item:
     """A preamble line without Markdown heading marks or bold, or unescaped."""
     s, column = item.text, item.column

@@ -23,7 +23,7 @@ from qtool import mdpage
 from qtool.export import Progress, effective_guid
 from qtool.files import slug
 from qtool.fsutil import atomic_write
-from qtool.importer import ESCAPE_START, PROSE_KEYS, ROLE_SUFFIX, SECTION_HEADINGS, heading_of
+from qtool.importer import ESCAPE_START, PROSE_KEYS, ROLE_SUFFIX, SECTION_HEADINGS, heading_of, title_of
 from qtool.model import TIERS, Question, ordered_keys
 
 _ID_PARTS = 2
@@ -69,8 +69,14 @@ def render_page(question_data: Mapping[str, Any], titles: Mapping[str, str] | No
 
 
 def _title(rest: str, head: str = "") -> str:
-    """The question (``head`` ``# ``) or role line as written: a backslash before leading Markdown punctuation, or the heading escape."""
-    if rest[:1] in ESCAPE_START:
+    """The question (``head`` ``# ``) or role line as written, so that import reads ``rest`` back.
+
+    A backslash goes first where import would otherwise drop marks from the text (surrounding
+    bold, a leading backslash) and, on the role line (plain text, not Markdown), before any
+    leading Markdown punctuation; CommonMark hides a backslash before ASCII punctuation.
+    Otherwise only the heading escape applies.
+    """
+    if title_of(head + rest) != rest or (not head and rest[:1] in ESCAPE_START):
         return head + "\\" + rest
     if mdpage.needs_escape(head + rest, heading_of):
         return mdpage.escape_line(head + rest)
