@@ -232,3 +232,17 @@ def test_a_chinese_question_gets_a_readable_slug() -> None:
     data, problems = _import(Path("page.md"), (HERE / "markdown" / "software-engineer-cache-chinese.md").read_text(encoding="utf-8"))
     assert problems == [] and data is not None
     assert data["id"] == "software-engineer/ni-hui-ru-he-wei-yi-ge-du-duo-xie-shao-de-fu-wu-she-ji-huan"
+
+
+def test_bold_headings_with_code_only_inside_a_list_item_are_still_markdown() -> None:
+    """No '##' heading and no top-level fence: the fence and quote under a list item make the page Markdown."""
+    page = (HERE / "markdown" / "software-engineer-merge-conflict.md").read_text(encoding="utf-8")
+    page = re.sub(r"^## (.*)$", r"**\1**", page, flags=re.MULTILINE)
+    head, rest = page.split("**A more solid answer**\n", 1)
+    solid, rest = rest.split("**Why this is a more solid answer:**\n", 1)
+    page = head + "**A more solid answer**\n\nI read both sides before choosing.\n\n**Why this is a more solid answer:**\n" + rest
+    data, problems = _import(Path("software-engineer-merge-conflict.md"), page)
+    assert problems == [] and data is not None
+    expected = _expected(HERE / "markdown" / "software-engineer-merge-conflict.md")
+    assert data["answers"]["exceptional"] == expected["answers"]["exceptional"]
+    assert data["prep_tips"] == expected["prep_tips"]

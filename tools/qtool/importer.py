@@ -46,7 +46,7 @@ A page is UTF-8 text (a BOM and Windows line endings are fine):
 The site's longer layout (a '/Role/ Interview Questions' breadcrumb, a level line, the
 question, the role line, the question again) is read too: repeats are dropped.
 
-A page holding a fenced code block or a section heading written as a Markdown heading
+A page holding a fenced code block or a quote (at any depth), or a section heading written as a Markdown heading
 ('## A more solid answer', or underlined) is Markdown (qtool.mdpage): headings are top-level
 headings or top-level paragraph lines naming a section; each text is the page's own lines
 as written (code, quotes, lists, tables); each list item is its lines less the marker and the

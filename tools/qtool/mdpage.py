@@ -54,17 +54,19 @@ class Block:
     closed: bool = True
     #: For heading tokens: the heading's inline content (closing '#'s and underline gone).
     content: str = ""
+    #: A fence or a quote inside this block (a list item's code or quote).
+    nested_code_or_quote: bool = False
 
 
 def is_markdown(found: list[Block]) -> bool:
-    """Read as Markdown: the page's blocks hold a fenced code block or a section heading written as a Markdown heading.
+    """Read as Markdown: the page holds a fenced code block or a quote (at any depth), or a section heading written as a Markdown heading.
 
     Any other page (like the seed, whatever its file name) is plain text, read by its words.
     """
     from qtool.importer import heading_of
 
-    return any(block.kind == "fence" or any(u.token_heading and heading_of(u.text) for u in block.units)
-               for block in found)
+    return any(block.kind in ("fence", "blockquote") or block.nested_code_or_quote
+               or any(u.token_heading and heading_of(u.text) for u in block.units) for block in found)
 
 
 def blocks(text: str) -> list[Block]:
@@ -73,6 +75,8 @@ def blocks(text: str) -> list[Block]:
     tokens = _block_tokens(text)
     out: list[Block] = []
     for index, token in enumerate(tokens):
+        if token.level > 0 and out and token.type in ("fence", "blockquote_open"):
+            out[-1].nested_code_or_quote = True
         if token.level != 0 or token.map is None or token.type.endswith("_close"):
             continue
         start, end = token.map
