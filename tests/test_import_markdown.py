@@ -246,3 +246,11 @@ def test_bold_headings_with_code_only_inside_a_list_item_are_still_markdown() ->
     expected = _expected(HERE / "markdown" / "software-engineer-merge-conflict.md")
     assert data["answers"]["exceptional"] == expected["answers"]["exceptional"]
     assert data["prep_tips"] == expected["prep_tips"]
+
+
+def test_repeats_are_dropped_only_in_the_long_layout() -> None:
+    """A question that reads like its role line is still the question on an ordinary page."""
+    page = LONG.read_text(encoding="utf-8").split("Sample answer to the question", 1)[1]
+    data, problems = _import(LONG, "Software Engineer Interview Questions?\nSoftware Engineer Interview Questions\nSample answer to the question" + page)
+    assert problems == [] and data is not None
+    assert (data["question"], data["role"]) == ("Software Engineer Interview Questions?", "Software Engineer")

@@ -418,18 +418,18 @@ def _preamble(items: list[Item], path: str, first_heading: int, problems: list[P
     """
     level: Item | None = None
     cleaned: list[Item] = []
-    seen: set[str] = set()
     for item in map(_clean_title, items):
         if (match := _LEVEL_LINE.match(item.text)) is not None:
             if level is not None and level.text != match.group(1).lower():
                 problems.append(_problem(path, (item.line, item.column), f"a second level line (the first is at line {level.line}): a page has one level"))
             level = level or Item(match.group(1).lower(), item.line, item.column)
             continue
-        folded = normalize_title(item.text)
-        if folded in seen:
-            continue  # the long layout says the question and the role twice
-        seen.add(folded)
         cleaned.append(item)
+    if len(cleaned) > 2:  # the long layout says the question and the role twice: keep the first of each
+        kept: dict[str, Item] = {}
+        for item in cleaned:
+            kept.setdefault(normalize_title(item.text), item)
+        cleaned = list(kept.values())
     if not cleaned:
         problems.append(_problem(path, (first_heading, 1), "no question: the page must start with the question, before the first section heading"))
         return None, None, level
