@@ -69,6 +69,14 @@ def is_markdown(found: list[Block]) -> bool:
                or any(u.token_heading and heading_of(u.text) for u in block.units) for block in found)
 
 
+_MARKDOWN_LINE = re.compile(r"^[ \t]*(?:```|~~~|>|#{1,6}(?:[ \t]|$)|=+[ \t]*$|-+[ \t]*$)", re.MULTILINE)
+
+
+def may_be_markdown(text: str) -> bool:
+    """False, cheaply, for a page with no line that could start a fence, a quote or a heading (like the seed)."""
+    return _MARKDOWN_LINE.search(text) is not None
+
+
 def blocks(text: str) -> list[Block]:
     """The top-level blocks of ``text``, each with the lines it spans (0-based, end exclusive)."""
     lines = text.split("\n")
