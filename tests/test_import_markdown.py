@@ -254,3 +254,11 @@ def test_repeats_are_dropped_only_in_the_long_layout() -> None:
     data, problems = _import(LONG, "Software Engineer Interview Questions?\nSoftware Engineer Interview Questions\nSample answer to the question" + page)
     assert problems == [] and data is not None
     assert (data["question"], data["role"]) == ("Software Engineer Interview Questions?", "Software Engineer")
+
+
+def test_list_items_after_a_tab_or_wide_marker_lose_only_the_marker() -> None:
+    page = (HERE / "markdown" / "front-end-developer-controlled-input.md").read_text(encoding="utf-8")
+    page = page.replace("- Build a form with `useState` and with `useReducer`.", "-\tBuild a form\n\twith a tab.\n*   Four spaces\n10. Ten")
+    data, problems = _import(Path("front-end-developer-controlled-input.md"), page)
+    assert problems == [] and data is not None
+    assert data["prep_tips"] == ["Build a form\nwith a tab.", "Four spaces", "Ten"]

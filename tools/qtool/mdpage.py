@@ -134,8 +134,8 @@ def content_indent(line: str) -> int:
     if match is None:
         return len(line) - len(line.lstrip())
     after = match.end()
-    spaces = len(line[after:]) - len(line[after:].lstrip(" "))
-    if not line[after:].strip() or spaces > 4:
+    spaces = len(line[after:]) - len(line[after:].lstrip(" \t"))
+    if not line[after:].strip() or (spaces > 4 and "\t" not in line[after:after + spaces]):
         return after + 1
     return after + spaces
 
@@ -148,6 +148,10 @@ def item_text(lines: list[str], start: int, end: int, indent: int) -> str:
     out = [body[0][indent:]] if body else [""]
     for line in body[1:]:
         lead = len(line) - len(line.lstrip(" "))
+        if lead < indent and line[lead:lead + 1] == "\t" and indent - lead <= 4:
+            lead += 1  # a tab reaches the item's content column
+            out.append(line[lead:])
+            continue
         out.append(line[min(lead, indent):])
     return "\n".join(out)
 
