@@ -7,8 +7,9 @@ page's own lines, copied as written. Export writes texts verbatim and changes on
 a top-level line of a text that would read as a section heading gets its first letter as a
 numeric character reference (``&#65; more solid answer``), which every CommonMark viewer
 shows as the letter and import turns back (a line that already starts so gets one more
-leading zero, ``&#065;``, so every text reads back exactly). A text's top-level fence left open is closed
-on the page (so it cannot swallow the next section) and the qtool comment says so.
+leading zero, ``&#065;``, so every text reads back exactly). A text's top-level fence left
+open is closed on the page (so it cannot swallow the next section) and the qtool comment
+says so.
 """
 
 from __future__ import annotations
@@ -52,8 +53,6 @@ class Block:
     items: list[tuple[int, int, int]] = field(default_factory=list)
     #: For fences: whether the fence has its closing line.
     closed: bool = True
-    #: For heading tokens: the heading's inline content (closing '#'s and underline gone).
-    content: str = ""
     #: A fence or a quote inside this block (a list item's code or quote).
     nested_code_or_quote: bool = False
 
@@ -89,10 +88,9 @@ def blocks(text: str) -> list[Block]:
             continue
         start, end = token.map
         if token.type == "heading_open":
-            content = tokens[index + 1].content
             setext = token.markup in ("=", "-")
             text_of = " ".join(line.strip() for line in lines[start:end - 1]) if setext else lines[start]
-            out.append(Block("heading", start, end, [Unit(start, end, text_of, True)], content=content))
+            out.append(Block("heading", start, end, [Unit(start, end, text_of, True)]))
         elif token.type == "paragraph_open":
             out.append(Block("paragraph", start, end, [Unit(n, n + 1, lines[n], False) for n in range(start, end)]))
         elif token.type in ("bullet_list_open", "ordered_list_open"):
@@ -105,7 +103,7 @@ def blocks(text: str) -> list[Block]:
 
 
 def _block_tokens(text: str) -> list[Token]:
-    """The block tokens of ``text`` from qtool's one parser, without the inline pass (headings keep their content)."""
+    """The block tokens of ``text`` from qtool's one parser, without the inline pass (not needed to find blocks)."""
     from markdown_it.rules_core import StateCore, block, normalize
 
     from qtool.markup import parser
@@ -129,7 +127,7 @@ def _items(tokens: list[Token], index: int, lines: list[str]) -> list[tuple[int,
 
 
 def content_indent(line: str) -> int:
-    """Where a list item's content starts on its first line (CommonMark's rule, spaces only)."""
+    """Where a list item's content starts on its first line (CommonMark's rule; a tab counts as reaching it)."""
     match = _MARKER.match(line)
     if match is None:
         return len(line) - len(line.lstrip())
