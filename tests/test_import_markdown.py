@@ -262,3 +262,18 @@ def test_list_items_after_a_tab_or_wide_marker_lose_only_the_marker() -> None:
     data, problems = _import(Path("front-end-developer-controlled-input.md"), page)
     assert problems == [] and data is not None
     assert data["prep_tips"] == ["Build a form\nwith a tab.", "Four spaces", "Ten"]
+
+
+@pytest.mark.parametrize(("edit", "where", "word"), [
+    (lambda p: p.replace("## Why this is an exceptional answer:\n", "## An exceptional answer\n"), "second", "second 'An exceptional answer' section"),
+    (lambda p: p.replace("It shows the code, and says who owns the value.\n", ""), "## Why this is a more solid answer:", "is empty"),
+])
+def test_malformed_markdown_page_is_an_error_at_its_heading(edit: Callable[[str], str], where: str, word: str) -> None:
+    page = edit((HERE / "markdown" / "front-end-developer-controlled-input.md").read_text(encoding="utf-8"))
+    lines = page.splitlines()
+    line = [n for n, text in enumerate(lines, 1) if text == "## An exceptional answer"][1] if where == "second" else lines.index(where) + 1
+    data, problems = _import(Path("front-end-developer-controlled-input.md"), page)
+    assert data is None
+    expected = [(line, 1, "import")] + ([(1, 1, "import")] if where == "second" else [])  # and the critique is missing
+    assert sorted((p.line, p.column, p.code) for p in problems) == sorted(expected)
+    assert any(word in p.message for p in problems if p.line == line)
