@@ -10,7 +10,7 @@ import gc
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qtool.bank import PARALLEL_FROM, Checked, FileResult, collect, scan, summarize, worker_pool
 from qtool.config import Config
@@ -20,6 +20,9 @@ from qtool.loader import LoadError, load_bytes
 from qtool.model import Problem, Question, Severity
 from qtool.schema import validate_question
 
+if TYPE_CHECKING:
+    from qtool.gitbase import Base
+
 UNUSED = "unused-suppression"
 
 # The rules and their prepared options for the current run; fork()ed workers inherit them.
@@ -28,14 +31,18 @@ _CONTEXT: tuple[dict[str, RuleSetting], dict[str, dict[str, Any]]] = ({}, {})
 
 def check_files(files: Sequence[str] | None, config: Config, *, select: Iterable[str] | None = None,
                 ignore: Iterable[str] | None = None, strict: bool = False, cache: bool = False,
-                jobs: int | None = None) -> Checked:
+                jobs: int | None = None, base: Base | None = None) -> Checked:
     """Load, validate and lint ``files`` (None: the whole bank); ConfigError for a bad rules table or rule name.
 
     The result's problems hold everything: parse, schema, id-path, lint, unused suppressions.
     With ``cache``, unchanged files and an unchanged bank are answered from ``.qtool-cache/``.
+    ``base`` (``qtool check --against``) is the git base the guid-stable rule compares with.
     """
     settings = active_rules(config, select or (), ignore or ())
     prepared = {name: s.rule.prepare(dict(s.options), config.root) for name, s in settings.items()}
+    # --- issue 14: the git base reaches guid-stable as one of its options (the cache keys on its repr) ---
+    if base is not None and "guid-stable" in prepared:
+        prepared["guid-stable"] = {**prepared["guid-stable"], "base": base}
     gc.disable()  # a short run that frees by reference counting; the collector's passes over the cache cost more than they find
     try:
         return _check(files, config, settings, prepared, strict, cache, jobs)
@@ -103,6 +110,7 @@ def _bank_problems(results: Sequence[FileResult], given: Sequence[FileResult], b
                    prepared: dict[str, dict[str, Any]], store: Any) -> dict[str, list[Problem]]:
     """Bank-wide rules over every file's summary, reporting on the given valid files only."""
     report_on = [r.path for r in given if not r.broken and r.summary is not None]
+    report_on += [path for s in bank_wide for path in s.rule.outside_paths(prepared[s.rule.name])]  # issue 14: deleted files
     found: dict[str, list[Problem]] = {}
     if not bank_wide or not report_on:
         return found
@@ -164,9 +172,23 @@ def _finish(given: Sequence[FileResult], found: dict[str, list[Problem]], settin
             ran = _ran(settings, result.broken)
             problems += [Problem(result.path, line, column, severity[UNUSED], message, UNUSED)
                          for line, column, message in unused(result.summary, suppressions, ran, _known())]
-        out.extend(p if p.code not in severity or p.severity is severity[p.code] else replace(p, severity=severity[p.code])
-                   for p in problems)
+        out.extend(_with_severity(p, settings, severity, strict) for p in problems)
+    # --- issue 14: bank-wide problems at paths no longer in the bank (guid-stable: files deleted since the base) ---
+    for path in sorted(set(found) - {r.path for r in given}):
+        out.extend(_with_severity(p, settings, severity, strict) for p in found[path])
     return out
+
+
+def _with_severity(p: Problem, settings: dict[str, RuleSetting], severity: dict[str, Severity], strict: bool) -> Problem:
+    """The configured severity; a rule's deliberately milder problem keeps its own unless configuration or --strict says otherwise."""
+    setting = settings.get(p.code)
+    if setting is None or p.severity is severity[p.code]:
+        return p
+    rule = setting.rule
+    if p.severity is not rule.default_severity and severity[p.code] is rule.default_severity \
+            and not (strict and rule.strict_severity is not None):
+        return p
+    return replace(p, severity=severity[p.code])
 
 
 def _encode_suppressions(suppressions: list[Suppression] | None) -> list[Any]:
