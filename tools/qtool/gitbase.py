@@ -117,19 +117,20 @@ def read_base(ref: str, *, source: str | None = None, exclude: Iterable[str] = (
     candidates = [ref] if ref.startswith("origin/") or source == "PRE_COMMIT_FROM_REF" else [ref, f"origin/{ref}"]
     if source in _CI_BRANCH_VARS:
         candidates.reverse()
-    sha = next((found for found in map(_commit, candidates) if found), None)
-    if sha is None:
+    resolved = next(((name, found) for name in candidates if (found := _commit(name))), None)
+    if resolved is None:
         tried = " or ".join(candidates)
         if shallow:
             raise GitBaseError(f"{label}: {tried} is not in this shallow clone; {FETCH_FIX}")
         raise GitBaseError(f"{label}: no branch, tag or commit named {tried} (fetch it first, e.g. `git fetch origin {ref}`)")
+    name, sha = resolved
     done = _run(["merge-base", sha, "HEAD"])
     if done.returncode != 0 or not done.stdout.strip():
         if shallow:
             raise GitBaseError(f"{label}: this shallow clone lacks the merge base of {ref} and HEAD; {FETCH_FIX}")
         raise GitBaseError(f"{label}: {ref} and HEAD have no common history")
     commit = done.stdout.strip()
-    return _read(ref, commit, list(exclude), max_bytes, label)
+    return _read(name, commit, list(exclude), max_bytes, label)
 
 
 def repo_prefix() -> str:
