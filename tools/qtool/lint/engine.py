@@ -64,9 +64,10 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
         from qtool.cache import CheckCache, context_key, run_cached, run_key, run_lookup, stat_signature
 
         described = sorted((name, s.severity.value, sorted(s.options.items())) for name, s in settings.items())
-        key = context_key(described, prepared, config.max_file_size, strict)
+        key = context_key(described, _without_base(prepared), config.max_file_size, strict)
+        whole = key + _base_tag(prepared)  # issue 14: per-file results do not depend on the git base; whole runs do
         if run_cached(config.root):
-            previous = run_lookup(config.root, run_key(key, files, ((name, stat_signature(name)) for name in universe)))
+            previous = run_lookup(config.root, run_key(whole, files, ((name, stat_signature(name)) for name in universe)))
             if previous is not None:
                 return Checked(list(files), previous["problems"], set(previous["broken"]), statuses=previous["statuses"])
         store = CheckCache(config.root, key, _encode_suppressions, _decode_suppressions)
@@ -81,9 +82,18 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
 
         store.save(keep=universe)
         # The signatures were taken before each file was read: a file changed since looks changed next time.
-        last_run = run_key(store.key, files, ((r.path, r.signature) for r in results))
+        last_run = run_key(whole, files, ((r.path, r.signature) for r in results))
         run_store(config.root, last_run, checked.problems, checked.broken, checked.statuses)
     return checked
+
+
+# --- issue 14: the git base (guid-stable's "base" option) keys bank-wide and whole-run results only ---
+def _without_base(prepared: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {name: {k: v for k, v in options.items() if k != "base"} for name, options in prepared.items()}
+
+
+def _base_tag(prepared: dict[str, dict[str, Any]]) -> str:
+    return "".join(repr(options["base"]) for options in prepared.values() if "base" in options)
 
 
 def analyse(path: str, data: bytes) -> FileResult:
@@ -114,7 +124,7 @@ def _bank_problems(results: Sequence[FileResult], given: Sequence[FileResult], b
     found: dict[str, list[Problem]] = {}
     if not bank_wide or not report_on:
         return found
-    key = store.bank_key(results, report_on) if store is not None else ""
+    key = store.bank_key(results, report_on) + _base_tag(prepared) if store is not None else ""
     problems = store.bank_lookup(key) if store is not None else None
     if problems is None:
         summaries = [r.summary for r in results if r.summary is not None]
