@@ -233,6 +233,7 @@ def test_base_ref_from_the_ci_environment_tries_origin(tmp_path: Path, repo: Pat
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", "--branch", "feature", str(repo), str(clone))
     assert "main" not in git(clone, "branch", "--list").split()  # only origin/main, as in a CI checkout
+    git(clone, "branch", "main", "HEAD")  # a stale local main (a reused runner): CI's branch name means origin/main
     monkeypatch.chdir(clone)
     monkeypatch.setenv("GITHUB_BASE_REF", "main")
 
@@ -290,3 +291,16 @@ def test_bank_in_a_subfolder_of_its_repository(tmp_path: Path, run, monkeypatch:
     [line] = guid_lines(run("check", "--against", "main", "--select", "guid-stable").stdout)
 
     assert line.startswith(f"{FAILED}:3:1: error: guid changed from '{old}'")
+
+
+def test_cached_results_follow_the_base(repo: Path, run) -> None:
+    """Per-file results are shared with plain checks; bank-wide and whole-run results are tied to the base commit."""
+    set_guid(repo, FAILED, "Zz9Yy8Xx7W")
+    commit(repo)
+
+    assert run("check", "--against", "main").exit_code == 1
+    assert run("check").exit_code == 0
+    assert run("check", "--against", "main").exit_code == 1
+    git(repo, "branch", "-f", "main", "HEAD")  # the change is now part of the base
+    assert run("check", "--against", "main").exit_code == 0
+    assert (repo / ".qtool-cache" / "run.bin").is_file()  # the cache was in use
