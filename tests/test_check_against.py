@@ -304,3 +304,16 @@ def test_cached_results_follow_the_base(repo: Path, run) -> None:
     git(repo, "branch", "-f", "main", "HEAD")  # the change is now part of the base
     assert run("check", "--against", "main").exit_code == 0
     assert (repo / ".qtool-cache" / "run.bin").is_file()  # the cache was in use
+
+
+def test_a_suppression_of_guid_stable_is_judged_only_against_a_base(repo: Path, run) -> None:
+    path = repo / FAILED
+    path.write_text(GUID_RE.sub('guid: "Zz9Yy8Xx7W"  # qtool: disable=guid-stable\n', path.read_text(encoding="utf-8")),
+                    encoding="utf-8")
+    commit(repo)
+
+    assert run("check", "--against", "main").stdout == ""  # suppressed
+    assert run("check").stdout == ""  # without a base the rule does not run, so its suppression is not "unused"
+    git(repo, "branch", "-f", "main", "HEAD")
+    unused = run("check", "--against", "main").stdout
+    assert unused.startswith(f"{FAILED}:3:") and unused.rstrip().endswith("[unused-suppression]")

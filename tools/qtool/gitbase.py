@@ -16,7 +16,7 @@ import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from qtool.config import ConfigError
+from qtool.errors import UsageError
 from qtool.files import QUESTIONS_DIR, SUFFIX, _excluded
 from qtool.loader import DEFAULT_MAX_BYTES, LoadError, load_bytes
 
@@ -27,7 +27,7 @@ _CI_BRANCH_VARS = ("GITHUB_BASE_REF", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
 FETCH_FIX = "fetch the full history (actions/checkout: `fetch-depth: 0`; GitLab CI: `GIT_DEPTH: 0`; by hand: `git fetch --unshallow`)"
 
 
-class GitBaseError(ConfigError):
+class GitBaseError(UsageError):
     """The base cannot be read (no git, unknown ref, shallow clone): one line, exit status 2."""
 
 

@@ -7,20 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from qtool.commands._common import (
-    ConfigUsageError,
-    config_or_exit,
-    format_option,
-    paths_argument,
-    usage_errors_as_status,
-)
+from qtool.commands._common import config_or_exit, format_option, paths_argument
+from qtool.errors import UsageError, returns_status
 
 if TYPE_CHECKING:
     from qtool.config import Config
     from qtool.gitbase import Base
 
 
-@usage_errors_as_status
+@returns_status
 def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False,
               select: Iterable[str] = (), ignore: Iterable[str] = (), *, lint_only: bool = False,
               cache: bool = True, against: str | None = None, changed_only: bool = False) -> int:
@@ -29,7 +24,7 @@ def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False
     ``against`` is the git ref to compare with (``""``: none; None: none unless pre-commit or CI names one).
     """
     from qtool.files import question_files
-    from qtool.lint.engine import check_files, lint_view
+    from qtool.pipeline import check_files, lint_view
     from qtool.report import default_format, exit_code, report, report_context, write_step_summary
 
     config = config_or_exit()
@@ -37,7 +32,7 @@ def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False
     base = _base(against, config)
     if changed_only:
         if base is None:
-            raise ConfigUsageError("--changed-only needs a base: --against REF (or PRE_COMMIT_FROM_REF, GITHUB_BASE_REF, "
+            raise UsageError("--changed-only needs a base: --against REF (or PRE_COMMIT_FROM_REF, GITHUB_BASE_REF, "
                                    "CI_MERGE_REQUEST_TARGET_BRANCH_NAME in the environment)")
         files = base.only_changed(files if files is not None else question_files((), config.root, config.exclude))
     checked = check_files(files, config, select=select, ignore=ignore, strict=strict, cache=cache, base=base)
@@ -86,9 +81,7 @@ def rule_options(func: Callable[..., Any]) -> Callable[..., Any]:
               help="Report only files new or changed since the base (rules that compare files still read the whole bank).")
 def command(paths: tuple[str, ...], fmt: str | None, strict: bool, no_cache: bool, select: tuple[str, ...],
             ignore: tuple[str, ...], against: str | None, changed_only: bool) -> None:
-    """Validate and lint question files in one pass: what pre-commit and CI run.
-
-    With no PATH, every *.yaml under questions/. Rules that compare files (related ids,
+    """With no PATH, every *.yaml under questions/. Rules that compare files (related ids,
     duplicates, guids) read the whole bank but report only on the files given.
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage or configuration errors.
     """

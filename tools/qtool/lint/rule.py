@@ -49,6 +49,10 @@ class Rule:
         """Problems that need the whole bank, for the files whose path is in ``report_on`` only."""
         return ()
 
+    def idle(self, options: Mapping[str, Any]) -> bool:
+        """True when the rule has nothing to compare in this run (guid-stable without a git base): it is skipped."""
+        return False
+
     def outside_paths(self, options: Mapping[str, Any]) -> Collection[str]:
         """Paths no longer in the bank that ``check_bank`` may also report on (files deleted since a git base)."""
         return ()

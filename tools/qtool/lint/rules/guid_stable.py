@@ -32,6 +32,9 @@ class GuidStable(Rule):
         blank = [guid for guid in options[OPTION] if not guid.strip()]
         return f"'{OPTION}' lists an empty guid" if blank else None
 
+    def idle(self, options: Mapping[str, Any]) -> bool:
+        return options.get("base") is None
+
     def outside_paths(self, options: Mapping[str, Any]) -> Collection[str]:
         base: Base | None = options.get("base")
         return base.deleted if base is not None else ()
