@@ -17,7 +17,7 @@ def config_or_exit(root: str = ".") -> Config:
 
 
 def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``--format text|json|github``; github is picked automatically under GitHub Actions."""
+    """``--format text|json|github|sarif|gitlab``; github is picked automatically under GitHub Actions."""
     return click.option(
         "--format",
         "fmt",
