@@ -151,7 +151,7 @@ def _read(ref: str, commit: str, exclude: list[str], max_bytes: int, label: str)
         if path and meta.split(" ")[1:2] == ["blob"] and wanted(path):
             blobs[path] = meta.split(" ")[2]
     fields = _git(["-c", "core.quotepath=off", "diff", "--find-renames", "-z", "--name-status", "--relative",
-                   "--no-ext-diff", "--no-textconv", commit, "--", QUESTIONS_DIR], label).split("\0")
+                   "--no-ext-diff", "--no-textconv", "--no-color", commit, "--", QUESTIONS_DIR], label).split("\0")
     renames: dict[str, str] = {}
     touched: set[str] = set()
     deleted: set[str] = set()
