@@ -27,7 +27,7 @@ def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False
     from qtool.pipeline import check_files, lint_view
     from qtool.report import default_format, exit_code, report, report_context, write_step_summary
 
-    config = config_or_exit()
+    config = config_or_exit(paths)
     files = question_files(paths, config.root, config.exclude) if paths else None
     base = _base(against, config)
     if changed_only:
