@@ -317,3 +317,22 @@ def test_a_suppression_of_guid_stable_is_judged_only_against_a_base(repo: Path, 
     git(repo, "branch", "-f", "main", "HEAD")
     unused = run("check", "--against", "main").stdout
     assert unused.startswith(f"{FAILED}:3:") and unused.rstrip().endswith("[unused-suppression]")
+
+
+def test_run_from_a_folder_inside_the_bank(repo: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bank's root is found upward: git runs there, and paths are shown relative to where qtool runs."""
+    import json
+
+    set_guid(repo, FAILED, "Zz9Yy8Xx7W")
+    git(repo, "rm", "-q", WHAT_NOT)
+    commit(repo)
+    monkeypatch.chdir(repo / PM)
+
+    lines = guid_lines(run("check", "--against", "main", "--select", "guid-stable", "--changed-only").stdout)
+    sarif = json.loads(run("check", "--against", "main", "--select", "guid-stable", "--format", "sarif").stdout)
+
+    found = sorted(((repo / PM / line.split(":")[0]).resolve(), line.split(": ")[1]) for line in lines)
+    assert found == [((repo / FAILED).resolve(), "error"), ((repo / WHAT_NOT).resolve(), "warning")]
+    assert all(line.split(":")[1:3] == ["3", "1"] for line in lines)
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]]
+    assert uris == [FAILED, WHAT_NOT]

@@ -63,6 +63,8 @@ class Base:
     deleted: frozenset[str] = frozenset()
     #: Current question files that are new or changed since the base (untracked ones included).
     changed: frozenset[str] = frozenset()
+    #: The bank root, as the bank's configuration names it (relative to the working folder).
+    root: str = "."
 
     @property
     def name(self) -> str:
@@ -80,15 +82,20 @@ class Base:
 
     def only_changed(self, files: Sequence[str]) -> list[str]:
         """The given files that are new or changed since the base."""
-        return [name for name in files if bank_path(name) in self.changed]
+        return [name for name in files if self.key(name) in self.changed]
 
+    def key(self, name: str) -> str:
+        """A file name (as given, relative to the working folder) as the base spells it: relative to the bank root, with ``/``."""
+        if self.root not in (".", ""):
+            name = os.path.relpath(name, self.root)
+        elif os.path.isabs(name):
+            name = os.path.relpath(name)
+        normal = os.path.normpath(name)
+        return normal.replace(os.sep, "/") if os.sep != "/" else normal
 
-def bank_path(name: str) -> str:
-    """A file name as the base spells it: relative to the bank root (the working directory), with ``/``."""
-    if os.path.isabs(name):
-        name = os.path.relpath(name)
-    normal = os.path.normpath(name)
-    return normal.replace(os.sep, "/") if os.sep != "/" else normal
+    def shown(self, path: str) -> str:
+        """A bank-relative path as problem lines show paths: relative to the working folder."""
+        return path if self.root in (".", "") else os.path.relpath(os.path.join(self.root, path))
 
 
 def ref_from_env(environ: Mapping[str, str] | None = None) -> tuple[str, str] | None:
@@ -101,7 +108,7 @@ def ref_from_env(environ: Mapping[str, str] | None = None) -> tuple[str, str] | 
     return None
 
 
-def read_base(ref: str, *, source: str | None = None, exclude: Iterable[str] = (),
+def read_base(ref: str, *, source: str | None = None, root: str | os.PathLike[str] = ".", exclude: Iterable[str] = (),
               max_bytes: int = DEFAULT_MAX_BYTES) -> Base:
     """The merge base of ``ref`` and HEAD, read from git; GitBaseError (one line) when it cannot be.
 
@@ -109,8 +116,9 @@ def read_base(ref: str, *, source: str | None = None, exclude: Iterable[str] = (
     for CI branch names); an explicit ref is tried as given, then as ``origin/<ref>``.
     """
     label = f"--against {ref}" + (f" (from {source})" if source else "")
+    where = os.fspath(root)
     try:
-        state = _git(["rev-parse", "--is-shallow-repository"], label).strip()
+        state = _git(["rev-parse", "--is-shallow-repository"], label, where).strip()
     except GitBaseError:
         raise GitBaseError(f"{label}: not inside a git repository (run qtool from the bank's git checkout)") from None
     shallow = state == "true"
@@ -130,28 +138,29 @@ def read_base(ref: str, *, source: str | None = None, exclude: Iterable[str] = (
             raise GitBaseError(f"{label}: this shallow clone lacks the merge base of {ref} and HEAD; {FETCH_FIX}")
         raise GitBaseError(f"{label}: {ref} and HEAD have no common history")
     commit = done.stdout.strip()
-    return _read(name, commit, list(exclude), max_bytes, label)
+    return _read(name, commit, list(exclude), max_bytes, label, where)
 
 
 def repo_prefix() -> str:
-    """The bank root's path inside its git repository (``""`` at the top, or outside git), ending in ``/``."""
+    """The working folder's path inside its git repository (``""`` at the top, or outside git), ending in ``/``."""
     done = _run(["rev-parse", "--show-prefix"])
     return done.stdout.strip() if done.returncode == 0 else ""
 
 
-def _read(ref: str, commit: str, exclude: list[str], max_bytes: int, label: str) -> Base:
+def _read(ref: str, commit: str, exclude: list[str], max_bytes: int, label: str, root: str) -> Base:
+    """The base as seen from the bank root: git runs there, so every path is relative to it."""
     def wanted(path: str) -> bool:
         parts = path.split("/")
         return (path.endswith(SUFFIX) and parts[0] == QUESTIONS_DIR and not any(part.startswith(".") for part in parts[1:])
                 and not (exclude and _excluded(path, exclude)))
 
     blobs: dict[str, str] = {}
-    for record in _git(["ls-tree", "-r", "-z", commit, "--", QUESTIONS_DIR], label).split("\0"):
+    for record in _git(["ls-tree", "-r", "-z", commit, "--", QUESTIONS_DIR], label, root).split("\0"):
         meta, _, path = record.partition("\t")
         if path and meta.split(" ")[1:2] == ["blob"] and wanted(path):
             blobs[path] = meta.split(" ")[2]
     fields = _git(["-c", "core.quotepath=off", "diff", "--find-renames", "-z", "--name-status", "--relative",
-                   "--no-ext-diff", "--no-textconv", "--no-color", commit, "--", QUESTIONS_DIR], label).split("\0")
+                   "--no-ext-diff", "--no-textconv", "--no-color", commit, "--", QUESTIONS_DIR], label, root).split("\0")
     renames: dict[str, str] = {}
     touched: set[str] = set()
     deleted: set[str] = set()
@@ -178,11 +187,11 @@ def _read(ref: str, commit: str, exclude: list[str], max_bytes: int, label: str)
             deleted.add(path)
         elif wanted(path):
             changed.add(path)
-    untracked = _git(["ls-files", "-z", "--others", "--exclude-standard", "--", QUESTIONS_DIR], label)
+    untracked = _git(["ls-files", "-z", "--others", "--exclude-standard", "--", QUESTIONS_DIR], label, root)
     changed.update(path for path in untracked.split("\0") if path and wanted(path))
     differing = sorted(path for path in touched if path in blobs)
     return Base(ref, commit, _load(differing, blobs, max_bytes, label), frozenset(set(blobs) - touched), renames,
-                frozenset(path for path in deleted if path in blobs), frozenset(changed))
+                frozenset(path for path in deleted if path in blobs), frozenset(changed), root)
 
 
 def _load(paths: Sequence[str], blobs: Mapping[str, str], max_bytes: int, label: str) -> dict[str, BaseFile]:
@@ -224,16 +233,16 @@ def _commit(name: str) -> str | None:
     return done.stdout.strip() or None
 
 
-def _git(args: list[str], label: str) -> str:
-    done = _run(args)
+def _git(args: list[str], label: str, cwd: str = ".") -> str:
+    done = _run(args, cwd)
     if done.returncode != 0:
         raise GitBaseError(f"{label}: git {args[0]} failed: {_first_line(done.stderr.encode())}")
     return done.stdout
 
 
-def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
+def _run(args: list[str], cwd: str = ".") -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(["git", *args], capture_output=True, text=True, encoding="utf-8", errors="surrogateescape")
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8", errors="surrogateescape")
     except OSError as exc:
         raise GitBaseError(f"--against needs git on PATH: {exc.strerror}") from None
 

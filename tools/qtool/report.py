@@ -63,17 +63,19 @@ class ReportContext:
     """What the SARIF and GitLab reporters need besides the problems."""
 
     rules: tuple[RuleInfo, ...] = ()
-    #: The bank root (absolute): problem paths are made relative to it.
+    #: The working folder (absolute): problem paths are relative to it.
     root: str = field(default_factory=os.getcwd)
-    #: The bank root's path inside its git repository ("" at the top, else ending in "/").
+    #: The working folder's path inside its git repository ("" at the top, else ending in "/").
     prefix: str = ""
 
     def repo_path(self, path: str) -> str | None:
-        """``path`` relative to the repository root, with ``/``; None for a file outside the bank root."""
-        relative = os.path.relpath(os.path.join(self.root, path), self.root)
-        if relative == ".." or relative.startswith(".." + os.sep) or os.path.isabs(relative):
+        """``path`` (relative to ``root``, the working folder) relative to the repository root, with ``/``; None outside it."""
+        if os.path.isabs(path):
+            path = os.path.relpath(path, self.root)
+        joined = os.path.normpath(os.path.join(self.prefix, path)).replace(os.sep, "/")
+        if joined == ".." or joined.startswith("../") or os.path.isabs(joined):
             return None
-        return self.prefix + relative.replace(os.sep, "/")
+        return joined
 
 
 class TextReporter:

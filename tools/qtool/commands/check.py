@@ -55,7 +55,7 @@ def _base(against: str | None, config: Config) -> Base | None:
     found = (against, None) if against is not None else ref_from_env()
     if found is None:
         return None
-    return read_base(found[0], source=found[1], exclude=config.exclude, max_bytes=config.max_file_size)
+    return read_base(found[0], source=found[1], root=config.root, exclude=config.exclude, max_bytes=config.max_file_size)
 
 
 def rule_options(func: Callable[..., Any]) -> Callable[..., Any]:

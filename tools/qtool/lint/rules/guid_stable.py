@@ -37,17 +37,15 @@ class GuidStable(Rule):
 
     def outside_paths(self, options: Mapping[str, Any]) -> Collection[str]:
         base: Base | None = options.get("base")
-        return base.deleted if base is not None else ()
+        return [base.shown(path) for path in base.deleted] if base is not None else ()
 
     def check_bank(self, questions: Sequence[Question], options: Mapping[str, Any], report_on: set[str]) -> Iterator[Problem]:
         from qtool.export import effective_guid
-        from qtool.gitbase import bank_path
-
         base: Base | None = options.get("base")
         if base is None:
             return
         retired = set(options[OPTION])
-        now = {bank_path(q.path): q for q in questions if q.id or q.guid}
+        now = {base.key(q.path): q for q in questions if q.id or q.guid}
         guids_now = {effective_guid(q) for q in now.values()}
         ids_now = {q.id for q in now.values() if q.id}
         # Who carried each guid at the base: files git reports unchanged say now what they said then.
@@ -78,7 +76,7 @@ class GuidStable(Rule):
             if entry is None or entry.effective in guids_now or entry.effective in retired:
                 continue
             where = {"guid": "its guid key", "id": "its id (it had no guid key)"}.get(entry.at, "its first line")
-            yield Problem(path, entry.line, entry.column, Severity.WARNING,
+            yield Problem(base.shown(path), entry.line, entry.column, Severity.WARNING,
                           f"deleted since {base.name} (reported at {where} in the base version): learners who imported "
                           f"its note '{entry.effective}' keep a copy that no longer updates; if the question moved, add "
                           f"`guid: \"{entry.effective}\"` to its new file; if it was removed on purpose, add "
