@@ -277,3 +277,28 @@ def test_malformed_markdown_page_is_an_error_at_its_heading(edit: Callable[[str]
     expected = [(line, 1, "import")] + ([(1, 1, "import")] if where == "second" else [])  # and the critique is missing
     assert sorted((p.line, p.column, p.code) for p in problems) == sorted(expected)
     assert any(word in p.message for p in problems if p.line == line)
+
+
+def test_level_travels_through_json_and_csv_exports(bank: Path, run: Callable[..., Result]) -> None:
+    """The long layout's level reaches the JSON export (valid against export.schema.json) and the CSV's last column."""
+    import csv
+    import json
+
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    from conftest import REPO
+
+    question_schema = Resource.from_contents(json.loads((REPO / "schema" / "question.schema.json").read_text(encoding="utf-8")))
+    registry = Registry().with_resources([("question.schema.json", question_schema)])
+    validator = Draft202012Validator(json.loads((REPO / "schema" / "export.schema.json").read_text(encoding="utf-8")), registry=registry)
+    assert run("import", str(LONG), "--status", "reviewed").exit_code == 0
+    assert run("export", "--format", "json").exit_code == 0
+    document = json.loads((bank / "exports" / "questions.json").read_text(encoding="utf-8"))
+    assert not list(validator.iter_errors(document))
+    levels = {q["id"]: q.get("level") for q in document["questions"]}
+    assert levels["software-engineer/process-vs-thread"] == "junior"
+    assert list(document["questions"][0]).count("level") == 0  # absent when the file has none
+    assert run("export", "--format", "csv").exit_code == 0
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO((bank / "exports" / "questions.csv").read_text(encoding="utf-8"), newline=""))}
+    assert rows["software-engineer/process-vs-thread"]["level"] == "junior" and rows["marketing-specialist/campaign-roi"]["level"] == ""
