@@ -172,3 +172,20 @@ def test_tab_indentation_is_refused_at_the_tab(text: str, where: tuple[int, int]
     loaded = load_text(text, "f.yaml")
     assert isinstance(loaded, LoadError)
     assert (loaded.line, loaded.column, loaded.message) == (*where, "tab character used for indentation: indent with spaces")
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_unicode_line_separators_are_text_and_positions_stay_true(separator: str) -> None:
+    """YAML 1.2 (and every editor) does not break lines at U+2028, U+2029 or U+0085; libyaml would."""
+    text = SEED.read_text(encoding="utf-8")
+    text = text.replace("role: Marketing", f"role: Mar{separator}keting", 1)
+    answer_line = next(line for line in text.splitlines() if line.startswith("      ") and len(line) > 20)
+    text = text.replace(answer_line, answer_line + f" one{separator}two", 1)
+    loaded = load_text(text, "q.yaml")
+    assert isinstance(loaded, Question), loaded
+    assert loaded.data["role"].startswith(f"Mar{separator}keting")
+    assert f"one{separator}two" in loaded.data["answers"]["sample"]["text"] + loaded.data["answers"]["solid"]["text"] + \
+        loaded.data["answers"]["exceptional"]["text"] + loaded.data["answers"]["solid"].get("critique", "")
+    assert loaded.text == text
+    lines = text.split("\n")
+    assert loaded.pos("category") == (next(n for n, line in enumerate(lines, 1) if line.startswith("category:")), 11)

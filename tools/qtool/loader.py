@@ -133,9 +133,15 @@ def decode(data: bytes) -> str:
         raise _Fail(f"file is not valid UTF-8: byte 0x{data[exc.start]:02x} cannot start a character{hint}", line, column) from None
 
 
+#: Characters libyaml (a YAML 1.1 parser) takes for line breaks but YAML 1.2 and editors do not.
+_NOT_BREAKS = "\x85\u2028\u2029"
+
+
 def load_text(text: str, path: str = "<text>") -> Question | LoadError:
     """Load already-decoded text; never raises for any input."""
     try:
+        if any(char in text for char in _NOT_BREAKS):
+            return _load_with_stand_ins(text, path)
         return _Builder(text, path).build()
     except _Fail as fail:
         return LoadError(path, fail.line, fail.column, fail.message)
@@ -155,6 +161,31 @@ def load_text(text: str, path: str = "<text>") -> Question | LoadError:
             return LoadError(path, *_offset_to_pos(text, exc.position), f"invalid YAML: {exc}".splitlines()[0])
         where = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         return LoadError(path, where[0], where[1], f"invalid YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+
+
+def _load_with_stand_ins(text: str, path: str) -> Question:
+    """Load text holding U+0085, U+2028 or U+2029 as YAML 1.2 reads it: as text, not line breaks.
+
+    Each is swapped for a private-use character absent from the text (one character for one,
+    so every position stays exact), parsed, and swapped back in the loaded strings.
+    """
+    free = (chr(code) for code in range(0xE000, 0xF900) if chr(code) not in text)
+    stand_ins = {char: next(free) for char in _NOT_BREAKS}
+    back = {ord(stand_in): char for char, stand_in in stand_ins.items()}
+    loaded = _Builder(text.translate({ord(char): stand_in for char, stand_in in stand_ins.items()}), path).build()
+    loaded.data = _restore(loaded.data, back)
+    loaded.text = text
+    return loaded
+
+
+def _restore(value: Any, table: dict[int, str]) -> Any:
+    if isinstance(value, str):
+        return value.translate(table)
+    if isinstance(value, dict):
+        return {key.translate(table): _restore(item, table) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_restore(item, table) for item in value]
+    return value
 
 
 def _events(text: str) -> Callable[[], Any]:
