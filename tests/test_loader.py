@@ -189,3 +189,23 @@ def test_unicode_line_separators_are_text_and_positions_stay_true(separator: str
     assert loaded.text == text
     lines = text.split("\n")
     assert loaded.pos("category") == (next(n for n, line in enumerate(lines, 1) if line.startswith("category:")), 11)
+
+
+@pytest.mark.parametrize(("data", "hint"), [
+    ("id: café\n".encode("utf-16"), "it looks like UTF-16"),
+    ("id: café\n".encode("utf-16-le"), "it looks like UTF-16 without a BOM"),
+    ("id: café\n".encode("utf-16-be"), "it looks like UTF-16 without a BOM"),
+    ("id: café\n".encode("cp1252"), "it looks like Windows-1252 or Latin-1"),
+])
+def test_encodings_other_than_utf8_get_a_hint(data: bytes, hint: str) -> None:
+    loaded = load_bytes(data, "q.yaml")
+    assert isinstance(loaded, LoadError) and hint in loaded.message and "save it as UTF-8" in loaded.message
+
+
+@pytest.mark.parametrize(("text", "where", "words"), [
+    ("a:\n  b: 1\n c: 2\n", (3, 2), "bad indentation"),
+    ("role: x\nquestion: y\n  extra: z\n", (3, 8), "put the text in quotes"),
+])
+def test_yaml_mistakes_are_said_as_what_to_fix(text: str, where: tuple[int, int], words: str) -> None:
+    loaded = load_text(text, "q.yaml")
+    assert isinstance(loaded, LoadError) and (loaded.line, loaded.column) == where and words in loaded.message
