@@ -258,6 +258,11 @@ def test_technical_page_renders_fences_tables_and_lists_as_real_tokens() -> None
     assert fences == [("js", "const errors = lines.filter((line) => /\\bERROR\\b/.test(line));\n"), ("python", python), ("python", "yield line\n")]
     assert [t.type for t in tokens].count("table_open") == 1
     assert "<td>yes | always</td>" in render(page)
+    answer_lists = [t for t in tokens if t.type == "bullet_list_open" and t.level == 0]
+    assert len(answer_lists) == 3  # the exceptional answer's list, the tips, the competencies
+    first = tokens.index(answer_lists[0])
+    assert [t.level for t in tokens[first:] if t.type == "list_item_open"][:3] == [1, 1, 1]
+    assert sum(1 for t in tokens[first:] if t.type == "list_item_open" and t.level == 1) == 3 + 2 + 1
     quote = next(t for t in tokens if t.type == "blockquote_open")
     assert quote.level > 0  # the quote is inside its list item
     # the section headings are the page's h2s, and the texts' own heading-like lines are not
