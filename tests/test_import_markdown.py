@@ -9,6 +9,8 @@ from typing import Any, Callable
 
 import pytest
 from click.testing import Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from qtool.importer import import_pages, parse_page
@@ -302,3 +304,26 @@ def test_level_travels_through_json_and_csv_exports(bank: Path, run: Callable[..
     assert run("export", "--format", "csv").exit_code == 0
     rows = {row["id"]: row for row in csv.DictReader(io.StringIO((bank / "exports" / "questions.csv").read_text(encoding="utf-8"), newline=""))}
     assert rows["software-engineer/process-vs-thread"]["level"] == "junior" and rows["marketing-specialist/campaign-roi"]["level"] == ""
+
+
+_PAGE_LINES = st.one_of(
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r"), max_size=30),
+    st.sampled_from(["", "---", "===", "```", "```python", "~~~", "    code", "> quote", "- item", "  continued", "1. one",
+                     "| a | b |", "|---|---|", "JUNIOR LEVEL", "/X/ Interview Questions", "X Interview Questions", "Why?",
+                     '<!-- qtool: {"id": "x/y", "closed_fences": ["answers.solid.text"]} -->', "<!-- qtool: {bad -->",
+                     "&#65; more solid answer", "\\A more solid answer", "**How to prepare for this question**"]),
+    st.sampled_from([f"{mark}{title}" for title in ("Sample answer to the question", "A more solid answer", "Why this is a more solid answer:",
+                                                    "An exceptional answer", "Why this is an exceptional answer:", "How to prepare for this question",
+                                                    "What interviewers are evaluating", "Related Interview Questions") for mark in ("", "## ", "# ")]),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=st.lists(_PAGE_LINES, max_size=40))
+def test_any_page_gives_a_page_or_problems_never_a_traceback(lines: list[str]) -> None:
+    """Whatever a page holds, import answers with data or with problem lines at real positions."""
+    text = "\n".join(lines)
+    (result,) = import_pages([("page.md", text)])
+    count = len(text.split("\n"))
+    assert all(1 <= p.line <= max(count, 1) and p.column >= 1 and p.code in ("import", "schema") for p in result.problems)
+    assert (result.data is None) == any(p.severity.value == "error" for p in result.problems)
