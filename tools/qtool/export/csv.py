@@ -1,7 +1,7 @@
 """The CSV export: one row per question, a fixed column order, RFC 4180, UTF-8.
 
-- Columns: ``COLUMNS`` below, a header row first; ``sample_critique`` (optional in the
-  contract) comes last so the documented order stays a stable prefix. ``provenance`` is not
+- Columns: ``COLUMNS`` below, a header row first; ``sample_critique`` and ``level`` (optional
+  in the contract) come last so the documented order stays a stable prefix. ``provenance`` is not
   exported to CSV.
 - Quoting: RFC 4180 (fields with a comma, quote or line break are quoted, quotes doubled),
   rows end with CRLF; line breaks inside a text keep their ``\\n``.
