@@ -327,3 +327,18 @@ def test_any_page_gives_a_page_or_problems_never_a_traceback(lines: list[str]) -
     count = len(text.split("\n"))
     assert all(1 <= p.line <= max(count, 1) and p.column >= 1 and p.code in ("import", "schema") for p in result.problems)
     assert (result.data is None) == any(p.severity.value == "error" for p in result.problems)
+
+
+def test_a_closed_fences_note_never_drops_a_line_that_is_not_a_fence() -> None:
+    """An exported page edited by hand: the comment still lists the text, but its last line is now prose."""
+    from qtool.export.markdown import render_page
+
+    data = _expected(HERE / "markdown" / "front-end-developer-controlled-input.md")
+    data["guid"] = "g"
+    data["answers"]["sample"]["text"] = "```sh\nnpm test\n"
+    page = render_page(data)
+    assert '"closed_fences": ["answers.sample.text"]' in page
+    edited = page.replace("npm test\n```\n", "npm test\n```\n\nThen I read the output.\n")
+    result, problems = _import(Path("page.md"), edited)
+    assert problems == [] and result is not None
+    assert result["answers"]["sample"]["text"] == "```sh\nnpm test\n```\n\nThen I read the output.\n"

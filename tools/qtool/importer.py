@@ -96,6 +96,7 @@ _COMMENT = re.compile(r"^<!--.*-->$")
 _LINK = re.compile(r"^\[((?:\\.|[^\]\\])*)\]\(\s*<?([^)>\s]*)>?\s*\)$")
 _LINK_ID = re.compile(r"(?:^|/)([a-z0-9]+(?:-[a-z0-9]+)*)/([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*/[a-z0-9]+(?:-[a-z0-9]+)*$")
+_FENCE_CLOSE = re.compile(r" {0,3}(?:`{3,}|~{3,})[ \t]*")
 _LEVEL_LINE = re.compile(r"^(junior|intermediate|senior)\s+level:?$", re.IGNORECASE)
 _NOT_A_QUESTION = re.compile(r"^(?:more|see all|view all|browse)\b.*\bquestions\b", re.IGNORECASE)
 
@@ -349,8 +350,8 @@ def _md_text(found: list[mdpage.Block], lines: list[str], start: int, stop: int,
     while not body[-1].strip():
         body.pop()
     body = body[first:]
-    if drop_fence and len(body) > 1:
-        body.pop()
+    if drop_fence and len(body) > 1 and _FENCE_CLOSE.fullmatch(body[-1]):
+        body.pop()  # the fence export closed for the page; an edited page keeps its last line
     return Item("\n".join(body) + "\n", start + first + 1, _indent(body[0]) + 1)
 
 
