@@ -158,7 +158,8 @@ def collect(results: Sequence[FileResult], files: Sequence[str]) -> Checked:
 def _bank_stage(results: Sequence[FileResult], given: Sequence[FileResult], bank_wide: list[RuleSetting],
                 prepared: dict[str, dict[str, Any]], store: CheckCache | None) -> dict[str, list[Problem]]:
     """Bank-wide problems by path: every file's summary is read, the given valid files are reported on."""
-    report_on = [r.path for r in given if not r.broken and r.summary is not None]
+    # Files that fail the schema or carry a wrong id are reported on too: a broken file must not hide a clash.
+    report_on = [r.path for r in given if r.summary is not None]
     report_on += [path for s in bank_wide for path in s.rule.outside_paths(prepared[s.rule.name])]  # issue 14: deleted files
     found: dict[str, list[Problem]] = {}
     if not bank_wide or not report_on:
@@ -235,7 +236,7 @@ def _severity(setting: RuleSetting, strict: bool) -> Severity:
 
 
 def _ran(settings: dict[str, RuleSetting], broken: bool) -> set[str]:
-    return {name for name, s in settings.items() if not (broken and (s.rule.needs_valid or s.rule.bank_wide))}
+    return {name for name, s in settings.items() if not (broken and s.rule.needs_valid)}
 
 
 def _bank(config: Config) -> list[str]:
@@ -265,5 +266,5 @@ def lint_view(checked: Checked) -> list[Problem]:
         count = len(problems)
         out.append(Problem(path, first.line, first.column, Severity.ERROR,
                            f"the file does not match the schema ({count} problem{'s' if count != 1 else ''}): run `qtool check` "
-                           "to see them; rules that need a valid file skipped it", "schema"))
+                           "to see them", "schema"))
     return out
