@@ -189,9 +189,8 @@ def _finish(given: Sequence[FileResult], found: dict[str, list[Problem]], settin
             extra = apply(result.summary, extra, suppressions)
         problems += extra
         if suppressions and UNUSED in settings and result.summary is not None:
-            ran = _ran(settings, result.broken)
             problems += [Problem(result.path, line, column, severity[UNUSED], message, UNUSED)
-                         for line, column, message in unused(result.summary, suppressions, ran, RULES)]
+                         for line, column, message in unused(result.summary, suppressions, set(settings), RULES)]
         out.extend(_with_severity(p, settings, severity, strict) for p in problems)
     # --- issue 14: bank-wide problems at paths no longer in the bank (guid-stable: files deleted since the base) ---
     for path in sorted(set(found) - {r.path for r in given}):
@@ -233,10 +232,6 @@ def _severity(setting: RuleSetting, strict: bool) -> Severity:
     if strict and setting.rule.strict_severity is not None:
         return setting.rule.strict_severity
     return setting.severity
-
-
-def _ran(settings: dict[str, RuleSetting], broken: bool) -> set[str]:
-    return {name for name, s in settings.items() if not (broken and s.rule.needs_valid)}
 
 
 def _bank(config: Config) -> list[str]:
