@@ -25,6 +25,8 @@ class FmtResult:
 
     files: int = 0
     changed: list[str] = field(default_factory=list)
+    #: Path -> why it changes, when the reason is invisible in a diff (line endings, a BOM).
+    notes: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -42,9 +44,12 @@ def format_files(files: Sequence[str], *, write: bool, max_bytes: int, diff: boo
             continue
         try:
             canonical = format_text(loaded.text, name)
-            if raw == canonical.encode("utf-8"):
+            encoded = canonical.encode("utf-8")
+            if raw == encoded:
                 continue
-            if diff:
+            if raw.replace(b"\r\n", b"\n").removeprefix(b"\xef\xbb\xbf") == encoded:
+                result.notes[name] = "line endings: CRLF to LF" if b"\r\n" in raw else "byte-order mark removed"
+            elif diff:
                 lines = difflib.unified_diff(
                     loaded.text.splitlines(keepends=True), canonical.splitlines(keepends=True), name, name
                 )
@@ -83,7 +88,8 @@ def run_fmt(paths: Sequence[str], check: bool = False, diff: bool = False, fmt: 
     result = format_files(files, write=write, max_bytes=config.max_file_size, diff=diff)
     verb = "reformatted" if write else "would reformat"
     for name in result.changed:
-        click.echo(f"{verb} {name}", err=True)
+        note = f" ({result.notes[name]})" if name in result.notes else ""
+        click.echo(f"{verb} {name}{note}", err=True)
     if result.problems or fmt == "json":
         report(result.problems, len(files), fmt)
     unchanged = len(files) - len(result.changed) - len({p.path for p in result.problems})
