@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +38,7 @@ def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False
         if list(paths) != [STDIN]:
             raise UsageError("'-' (standard input) cannot be mixed with other paths")
         name = stdin_filename or "<stdin>.yaml"
-        contents = {name: bytes(click.get_binary_stream("stdin").read())}
+        contents = {name: sys.stdin.buffer.read()}
         paths = [name]
     files = question_files(paths, config.root, config.exclude) if paths and contents is None else (list(paths) or None)
     base = _base(against, config)
