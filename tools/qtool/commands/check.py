@@ -30,7 +30,7 @@ def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False
     """
     from qtool.files import question_files
     from qtool.pipeline import check_files, lint_view
-    from qtool.report import default_format, exit_code, report, report_context, write_step_summary
+    from qtool.report import default_format, exit_code, note, report, report_context, write_step_summary
 
     config = config_or_exit(paths)
     contents = None
@@ -58,7 +58,7 @@ def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False
         write_step_summary(problems, files_seen)
     drafts = sum(status == "draft" for status in checked.statuses.values())
     if drafts:
-        click.echo(f"{drafts} question{'s' if drafts != 1 else ''} at status: draft, waiting for a person to review", err=True)
+        note(f"{drafts} question{'s' if drafts != 1 else ''} at status: draft, waiting for a person to review")
     return exit_code(problems, strict)
 
 
