@@ -46,6 +46,16 @@ def _remember(field: str) -> Any:
     return callback
 
 
+def _flag(key: str) -> Any:
+    """A callback that records a flag in click's context meta for the run."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        if value:
+            ctx.meta[key] = True
+
+    return callback
+
+
 #: Options every command takes (added where a command has no option of the same name).
 OUTPUT_OPTIONS = (
     lambda: click.Option(["--color"], type=click.Choice(["auto", "always", "never"]), default=None, expose_value=False,
@@ -73,6 +83,10 @@ class LazyGroup(click.Group):
             command.help = f"{summary}\n\n{inspect.cleandoc(command.help)}" if command.help else summary
             taken = {opt for param in command.params for opt in param.opts}
             command.params += [option() for option in OUTPUT_OPTIONS if not taken & set(option().opts)]
+            if any(param.name == "paths" for param in command.params):
+                command.params.append(click.Option(
+                    ["--force-exclude"], is_flag=True, expose_value=False, callback=_flag("qtool.force_exclude"),
+                    help="Apply the configuration's exclude to files named on the command line too (pre-commit's hooks pass it)."))
         return command
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:

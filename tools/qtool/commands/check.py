@@ -40,7 +40,7 @@ def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False
         name = stdin_filename or "<stdin>.yaml"
         contents = {name: sys.stdin.buffer.read()}
         paths = [name]
-    files = question_files(paths, config.root, config.exclude) if paths and contents is None else (list(paths) or None)
+    files = question_files(paths, config.root, config.exclude, config.force_exclude) if paths and contents is None else (list(paths) or None)
     base = _base(against, config)
     if changed_only:
         if base is None:

@@ -40,7 +40,7 @@ def run_export(
     if out == STDOUT and fmt in ("all", "markdown"):
         raise click.UsageError(f"--out - (standard output) needs a single file format, not {fmt}")
     config = config_or_exit(paths)
-    files = question_files(paths, config.root, config.exclude)
+    files = question_files(paths, config.root, config.exclude, config.force_exclude)
     selection = select(files, config, include_drafts=include_drafts)
     if selection.refused and not force:
         report(selection.problems, len(files))

@@ -82,7 +82,7 @@ def run_fmt(paths: Sequence[str], check: bool = False, diff: bool = False, fmt: 
     could not be loaded or formatted (it is left byte-for-byte as it was).
     """
     config = config_or_exit(paths)
-    files = question_files(paths, config.root, config.exclude)
+    files = question_files(paths, config.root, config.exclude, config.force_exclude)
     write = not (check or diff)
     if write:
         remove_stale_temps(os.path.join(config.root, QUESTIONS_DIR))
