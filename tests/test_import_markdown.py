@@ -197,6 +197,7 @@ def test_long_layout_level_is_valid_and_checks(empty_bank: Path, run: Callable[.
     assert run("import", str(LONG)).exit_code == 0
     target = empty_bank / "questions" / "software-engineer" / "process-vs-thread.yaml"
     assert "\nstatus: draft\nlevel: junior\nanswers:\n" in target.read_text(encoding="utf-8")
+    assert run("fmt", "--check", str(target)).exit_code == 0  # fmt's order puts level after status too
     result = run("validate")
     assert result.exit_code == 0, result.output
     target.write_text(target.read_text(encoding="utf-8").replace("level: junior", "level: principal"), encoding="utf-8")
