@@ -116,3 +116,21 @@ def test_quiet_prints_problems_only_and_verbose_names_the_bank(bank: Path, run) 
     assert run("export", "--format", "json", "-q").stderr == ""
     verbose = run("check", "-v")
     assert f"bank: {bank.resolve()} (configuration: none, the defaults)" in verbose.stderr
+
+
+def test_an_unwritable_bank_is_one_line_not_a_traceback(empty_bank: Path, run) -> None:
+    (empty_bank / "questions" / "data-analyst").write_text("a file where the role's folder should be")
+    result = run("new", "--role", "Data Analyst", "--question", "What is a join?", "--category", "technical", "--no-llm")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_a_full_standard_output_is_one_line_not_a_traceback(bank: Path) -> None:
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "qtool", "check", "--format", "json"], cwd=bank, stdout=full,
+                              stderr=subprocess.PIPE, text=True)
+    assert done.returncode == 1
+    assert done.stderr == "Error: cannot write to standard output: No space left on device\n", done.stderr
