@@ -1,4 +1,8 @@
-"""No placeholder text left in: skeleton markers, TODO/TBD/FIXME, lorem ipsum, <...> and [...] stand-ins."""
+"""No placeholder text left in: skeleton markers, TODO/TBD/FIXME, lorem ipsum, <...> and [...] stand-ins.
+
+Markdown texts are judged as prose only: code spans and blocks, raw HTML, autolinks and link
+destinations (``List<String>``, ``<script defer>``, ``[x for x in items]`` in code) are not placeholders.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from qtool.lint.rule import Rule, quote
+from qtool.lint.rules._markdown import masked_file
 from qtool.model import Problem, Question, Severity
 from qtool.skeleton import SKELETON_MARKER
 
@@ -51,9 +56,10 @@ class Placeholder(Rule):
         return {**options, "compiled": [re.compile(p) for p in options["extra-patterns"]]}
 
     def check(self, q: Question, options: Mapping[str, Any]) -> Iterator[Problem]:
-        text = q.text
         extra = options.get("compiled", ())
         found: dict[int, Problem] = {}
+        # Non-prose characters become NUL: no pattern matches them, and positions stay exact.
+        text = masked_file(q, "\0") if extra or _has_hint(q.text) else q.text
         if _has_hint(text):
             for match in PATTERN.finditer(text):
                 kind = match.lastgroup or "marker"
