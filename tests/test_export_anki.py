@@ -288,7 +288,7 @@ def test_real_anki_stores_markdown_rendered_as_html(tmp_path: Path, col: Any) ->
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in sample and "<script" not in sample
     solid = note["Solid"]
     assert "<table>" in solid and "<td><code>List&lt;String&gt;</code></td>" in solid
-    assert '<a href="mailto:team@example.com">team@example.com</a>' in solid and "<strong>the spec</strong>" in solid
+    assert '<a href="mailto:team@example.com">mailto:team@example.com</a>' in solid and "<strong>the spec</strong>" in solid
     assert "<a" not in note["SolidCritique"] and "<em>table</em>" in note["SolidCritique"]
     assert note["PrepTips"] == "<ul><li>Know what <code>? extends T</code> means.</li></ul>"
     # Tags keep letters of any script; the sort field stays the plain text.
