@@ -293,7 +293,7 @@ def test_real_anki_stores_markdown_rendered_as_html(tmp_path: Path, col: Any) ->
     assert note["PrepTips"] == "<ul><li>Know what <code>? extends T</code> means.</li></ul>"
     # Tags keep letters of any script; the sort field stays the plain text.
     assert "competency::性能优化" in note.tags
-    assert col.db.scalar("select sfld from notes where id = ?", note.id) == question.question
+    assert col.db.scalar("select sfld from notes where id = ?", note.id) == "What does List<String> guarantee that a raw List does not?"
     # The note type carries light and night-mode code styles, and no script.
     notetype = note.note_type()
     assert ".highlight .k {" in notetype["css"] and ".nightMode .highlight .k {" in notetype["css"]
