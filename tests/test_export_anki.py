@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sqlite3
 import subprocess
 import zipfile
@@ -313,3 +314,35 @@ def test_tags_keep_letters_of_any_script() -> None:
     assert anki.slug("データ分析") == "データ分析"  # dakuten are part of the letter, not accents
     assert anki.slug("Crème brûlée") == "creme-brulee"
     assert anki.slug("한국어 능력") == "한국어-능력"
+
+
+def test_bank_technical_questions_import_into_real_anki_as_rendered_html(tmp_path: Path, col: Any) -> None:
+    from conftest import BANK
+
+    technical = [q for q in (load_file(p) for p in sorted(BANK.rglob("*.yaml")))
+                 if isinstance(q, Question) and q.category == "technical" and "```" in q.text]
+    assert len(technical) >= 6 and len({q.role for q in technical}) >= 3
+    apkg = tmp_path / "technical.apkg"
+    anki.write_anki(technical, apkg, {q.path: T0 for q in technical})
+    import_apkg(col, apkg)
+    assert col.note_count() == len(technical)
+    stored = {note["Id"]: note for note in notes(col).values()}
+    for question in technical:
+        note = stored[question.id]
+        answers = note["Sample"] + note["Solid"] + note["Exceptional"]
+        # Every technical answer carries code, highlighted into <pre> with classes; no raw tag from the text survives.
+        assert '<pre class="highlight"><code class="language-' in answers, question.id
+        assert not re.search(r"<(input|form|label|button|script|String|T)\b", answers), question.id
+        assert "```" not in answers and "<br>" not in answers
+    deploy = stored["devops-engineer/zero-downtime-deployment"]
+    # The YAML manifest keeps its indentation inside <pre>.
+    assert ('\n<span class="w">    </span><span class="nt">rollingUpdate</span><span class="p">:</span>\n'
+            '<span class="w">      </span><span class="nt">maxUnavailable</span>') in deploy["Solid"]
+    assert '<a href="https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination">terminates a pod</a>' in deploy["PrepTips"]
+    form = stored["frontend-developer/controlled-form-inputs"]
+    assert "&lt;input value={name}" in re.sub(r"<[^>]+>", "", form["Sample"])  # JSX shown as code, escaped
+    generics = stored["software-engineer/java-generics-type-erasure"]
+    assert generics["Question"].startswith("What problem do generics such as <code>List&lt;String&gt;</code> solve")
+    chinese = stored["data-analyst/monthly-retention-cohorts"]
+    assert {"competency::技术专长", "competency::数据驱动决策", "competency::问题解决"} <= set(chinese.tags)
+    assert col.decks.name(chinese.cards()[0].did) == "Interview Questions::数据分析师"
