@@ -143,7 +143,7 @@ def render_inline(text: str | None) -> str:
 
 # -- prose and code: what lint judges -------------------------------------------------
 #: A text without any of these (and without indented lines) has no code, raw HTML or link destination.
-_NON_PROSE_HINTS = frozenset("`~<[")
+_NON_PROSE_HINT = re.compile(r"[`~<\[]")
 #: Inline rules whose whole match is not prose; links and images keep their label as prose.
 _CODE_INLINE = ("backticks", "autolink", "html_inline")
 _LINK_INLINE = ("link", "image")
@@ -217,7 +217,7 @@ def non_prose(text: str) -> list[tuple[int, int]]:
     Found by markdown-it-py itself (block token line maps; inline rule positions mapped back
     from each inline token's content to the text), so the ranges are exact in ``text``.
     """
-    if _NON_PROSE_HINTS.isdisjoint(text) and not _INDENTED.search(text):
+    if not _NON_PROSE_HINT.search(text) and not _INDENTED.search(text):
         return []
     source = text.replace("\r\n", " \n").replace("\r", "\n").replace("\0", "\ufffd")
     env: dict[str, Any] = {}

@@ -17,6 +17,10 @@ class MarkdownRender(Rule):
     default_severity = Severity.WARNING
 
     def check(self, q: Question, options: Mapping[str, Any]) -> Iterator[Problem]:
+        text = q.text
+        # No fence anywhere in the file, the common case (one-character tests are memchr scans).
+        if ("`" not in text or "```" not in text) and ("~" not in text or "~~~" not in text):
+            return
         starts: list[int] | None = None
         for path, text in markdown_texts(q):
             found = markup.fences(text)

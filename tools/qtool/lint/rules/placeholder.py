@@ -58,8 +58,12 @@ class Placeholder(Rule):
     def check(self, q: Question, options: Mapping[str, Any]) -> Iterator[Problem]:
         extra = options.get("compiled", ())
         found: dict[int, Problem] = {}
-        # Non-prose characters become NUL: no pattern matches them, and positions stay exact.
-        text = masked_file(q, "\0") if extra or _has_hint(q.text) else q.text
+        text = q.text
+        if not (_has_hint(text) and PATTERN.search(text)) and not any(p.search(text) for p in extra):
+            return iter(())
+        # Something matched: judge prose only. Non-prose characters of the Markdown texts become
+        # NUL, which no pattern matches, so positions stay exact.
+        text = masked_file(q, "\0")
         if _has_hint(text):
             for match in PATTERN.finditer(text):
                 kind = match.lastgroup or "marker"
