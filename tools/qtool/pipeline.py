@@ -17,7 +17,7 @@ from typing import Any
 
 from qtool.cache import CheckCache, context_key, run_cached, run_key, run_lookup, run_store
 from qtool.config import Config
-from qtool.files import digest, question_files, stat_signature
+from qtool.files import MISNAMED_SUFFIX, SUFFIX, digest, question_files, stat_signature
 from qtool.lint.config import RuleSetting, active_rules
 from qtool.lint.engine import UNUSED, analyse, bank_problems
 from qtool.lint.rules import RULES
@@ -116,6 +116,9 @@ def scan(files: Sequence[str], analyser: Analyser = validate_only, *, max_bytes:
 
 def _work(path: str) -> FileResult:
     analyser, max_bytes, hashing = shared()
+    if path.endswith(MISNAMED_SUFFIX):
+        stem = os.path.basename(path)[: -len(MISNAMED_SUFFIX)]
+        return FileResult(path, [Problem(path, 1, 1, Severity.ERROR, f"question files end in {SUFFIX}: rename it to {stem}{SUFFIX}", "parse")], True, None)
     # The signature is taken before reading: a file changed meanwhile then looks changed next time.
     signature = stat_signature(path) if hashing else None
     data = read_file(path, max_bytes)

@@ -20,7 +20,7 @@ def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False
     from qtool.pipeline import check_files, lint_view
     from qtool.report import exit_code, report
 
-    config = config_or_exit()
+    config = config_or_exit(paths)
     files = question_files(paths, config.root, config.exclude) if paths else None
     checked = check_files(files, config, select=select, ignore=ignore, strict=strict, cache=cache)
     problems = lint_view(checked) if lint_only else checked.problems

@@ -38,7 +38,7 @@ def run_export(
 
     if out == STDOUT and fmt in ("all", "markdown"):
         raise click.UsageError(f"--out - (standard output) needs a single file format, not {fmt}")
-    config = config_or_exit()
+    config = config_or_exit(paths)
     files = question_files(paths, config.root, config.exclude)
     selection = select(files, config, include_drafts=include_drafts)
     if selection.refused and not force:

@@ -71,7 +71,7 @@ def run_fmt(paths: Sequence[str], check: bool = False, diff: bool = False, fmt: 
     from qtool.files import question_files
     from qtool.report import report
 
-    config = config_or_exit()
+    config = config_or_exit(paths)
     files = question_files(paths, config.root, config.exclude)
     write = not (check or diff)
     result = format_files(files, write=write, max_bytes=config.max_file_size, diff=diff)
