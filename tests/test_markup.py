@@ -26,6 +26,12 @@ def test_fast_path_equals_the_parser_whenever_it_is_taken(text: str) -> None:
     assert markup.render_fast(text) == markup.render(text)
 
 
+@settings(max_examples=2000, suppress_health_check=[HealthCheck.too_slow])
+@given(texts)
+def test_inline_fast_path_equals_the_parser(text: str) -> None:
+    assert markup.render_inline(text) == (markup.parser().renderInline(text) if text else "")
+
+
 @given(st.lists(st.from_regex(r"[A-Za-z][A-Za-z ,.?'()0-9]{0,40}[A-Za-z.?]", fullmatch=True), min_size=1, max_size=4))
 def test_plain_prose_takes_the_fast_path(lines: list[str]) -> None:
     text = "\n\n".join(lines)
