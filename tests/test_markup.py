@@ -144,3 +144,9 @@ def test_highlight_css_has_light_and_dark_scoped_rules() -> None:
     assert all(line.startswith((".highlight", ".nightMode .highlight")) for line in css.splitlines())
     site = markup.highlight_css(".highlight", "[data-theme=dark] .highlight")
     assert "[data-theme=dark] .highlight .k {" in site
+
+
+def test_link_labels_stay_prose() -> None:
+    text = "read [TODO docs](https://x.example/a) and ![lorem ipsum](https://x.example/i.png)"
+    mask = markup.prose_mask(text, "#")
+    assert "[TODO docs" in mask and "![lorem ipsum" in mask and "https" not in mask
