@@ -150,3 +150,13 @@ def test_link_labels_stay_prose() -> None:
     text = "read [TODO docs](https://x.example/a) and ![lorem ipsum](https://x.example/i.png)"
     mask = markup.prose_mask(text, "#")
     assert "[TODO docs" in mask and "![lorem ipsum" in mask and "https" not in mask
+
+
+@pytest.mark.parametrize(("text", "html_out"), [
+    ("[]()", "<p></p>\n"),  # found by the property test: markdown-it links an empty destination
+    ("[x]()", "<p>x</p>\n"),
+    ("[x](javascript:alert(1))", "<p>[x](javascript:alert(1))</p>\n"),
+    ("[x](https://example.com)", '<p><a href="https://example.com">x</a></p>\n'),
+])
+def test_only_http_and_mailto_destinations_become_links(text: str, html_out: str) -> None:
+    assert markup.render(text) == html_out

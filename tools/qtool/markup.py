@@ -35,7 +35,28 @@ def parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "highlight": highlight}).enable("table")
     md.validateLink = safe_link  # type: ignore[method-assign]
     md.add_render_rule("image", _image_as_link)
+    md.core.ruler.after("inline", "qtool_safe_links", _unlink_unsafe)
     return md
+
+
+def _unlink_unsafe(state: Any) -> None:
+    """Drop the link markup (keep the label) of any link whose destination is not http(s)/mailto.
+
+    ``validateLink`` refuses such destinations, but markdown-it still makes ``[x]()`` a link to ``""``.
+    """
+    for token in state.tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        kept, unsafe = [], []
+        for child in token.children:
+            if child.type == "link_open":
+                unsafe.append(not safe_link(str(child.attrGet("href") or "")))
+                if unsafe[-1]:
+                    continue
+            elif child.type == "link_close" and unsafe and unsafe.pop():
+                continue
+            kept.append(child)
+        token.children = kept
 
 
 def render(text: str | None) -> str:
