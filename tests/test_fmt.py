@@ -381,3 +381,13 @@ def test_an_emitter_bug_is_caught_and_the_file_left_as_it_was(empty_bank: Path, 
     result = run("fmt", str(target))
     assert result.exit_code == 1 and message in result.stdout + result.stderr
     assert target.read_bytes() == before
+
+
+def test_check_says_line_endings_instead_of_a_whole_file_diff(empty_bank: Path, run) -> None:
+    canonical = (FMT / "canonical" / "reordered.yaml").read_text(encoding="utf-8")
+    target = empty_bank / "questions" / "x" / "crlf.yaml"
+    target.parent.mkdir()
+    target.write_bytes(canonical.replace("\n", "\r\n").encode())
+    result = run("fmt", "--diff", str(target))
+    assert result.exit_code == 1 and result.stdout == ""
+    assert f"would reformat {target} (line endings: CRLF to LF)" in result.stderr

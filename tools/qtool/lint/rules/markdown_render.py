@@ -1,4 +1,8 @@
-"""Markdown texts render as meant: every code fence is closed and names a language the highlighter knows."""
+"""Markdown texts render as meant: every code fence is closed and names a language the highlighter knows.
+
+An unclosed fence turns the rest of the text into code; a language Pygments does not know is shown
+unhighlighted. Both render without complaint, so this rule says so (a warning).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ from qtool.model import Problem, Question, Severity
 class MarkdownRender(Rule):
     name = "markdown-render"
     description = "Markdown texts render as meant: code fences are closed and name a known language"
+    examples = ('text: |\n  I fixed the query:\n\n  ```sql\n  SELECT 1;\n  ```',
+                'text: |\n  I fixed the query:\n\n  ```sequel\n  SELECT 1;')
     default_severity = Severity.WARNING
 
     def check(self, q: Question, options: Mapping[str, Any]) -> Iterator[Problem]:

@@ -26,6 +26,8 @@ _FIRST_WORD = re.compile(r"[\W_]*([^\W\d_]+)")
 class QuestionForm(Rule):
     name = "question-form"
     description = "the question ends with a question mark ('?', '？', '؟' ...) or opens with an imperative such as 'Tell us about' or 'Describe'"
+    examples = ('question: 你如何评审代码？',
+                'question: Code reviews.')
     default_severity = Severity.WARNING
     #: ``imperatives``: the first words that make a question without '?' read as one (English by default);
     #: ``extra-imperatives``: more of them, e.g. in the bank's other languages ("beschreiben", "请").
