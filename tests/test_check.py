@@ -165,3 +165,15 @@ def test_check_does_not_import_heavy_modules(bank: Path) -> None:
             "print(sorted(m for m in ('openai', 'genanki', 'anki', 'httpx', 'numpy') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], cwd=bank, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_check_reads_an_editors_buffer_from_stdin(bank: Path, run) -> None:
+    """`qtool check - --stdin-filename PATH`: the buffer replaces the file on disk, also for bank-wide rules."""
+    path = bank / SEED
+    buffer = path.read_text().replace("status: reviewed", "status: draft")
+    result = run("check", "-", "--stdin-filename", SEED, input=buffer)
+    assert result.exit_code == 0
+    assert [(p, code) for p, _, _, _, code in parsed(result.stdout)] == [(SEED, "draft-status")]
+    assert "status: reviewed" in path.read_text(), "the file on disk is untouched"
+    mixed = run("check", "-", SEED, input=buffer)
+    assert mixed.exit_code == 2

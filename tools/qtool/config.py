@@ -59,6 +59,8 @@ class Config:
     #: The configuration file and where the table sits in it (None: no configuration file).
     file: str | None = None
     table_path: tuple[str, ...] = ()
+    #: Apply ``exclude`` to files named on the command line too (``--force-exclude``, for pre-commit).
+    force_exclude: bool = False
 
     def error(self, path: str, message: str) -> ConfigError:
         """A ConfigError at the line of ``path`` (a JSON path in the table, e.g. ``rules.near-duplicate``)."""

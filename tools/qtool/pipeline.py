@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import gc
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -35,12 +35,14 @@ Analyser = Callable[[str, bytes], FileResult]
 
 def check_files(files: Sequence[str] | None, config: Config, *, select: Iterable[str] | None = None,
                 ignore: Iterable[str] | None = None, strict: bool = False, cache: bool = False,
-                jobs: int | None = None, base: Base | None = None) -> Checked:
+                jobs: int | None = None, base: Base | None = None, contents: Mapping[str, bytes] | None = None) -> Checked:
     """Load, validate and lint ``files`` (None: the whole bank); ConfigError for a bad rules table or rule name.
 
     The result's problems hold everything: parse, schema, id-path, lint, unused suppressions.
     With ``cache``, unchanged files and an unchanged bank are answered from ``.qtool-cache/``.
     ``base`` (``qtool check --against``) is the git base the guid-stable rule compares with.
+    ``contents`` gives files' bytes from elsewhere than the disk (an editor's buffer piped to
+    ``qtool check -``): those replace the files on disk, and nothing is cached.
     """
     settings = active_rules(config, select or (), ignore or ())
     prepared = {name: s.rule.prepare(dict(s.options), config.root) for name, s in settings.items()}
@@ -49,13 +51,14 @@ def check_files(files: Sequence[str] | None, config: Config, *, select: Iterable
         prepared["guid-stable"] = {**prepared["guid-stable"], "base": base}
     gc.disable()  # a short run that frees by reference counting; the collector's passes over the cache cost more than they find
     try:
-        return _check(files, config, settings, prepared, strict, cache, jobs)
+        return _check(files, config, settings, prepared, strict, cache and not contents, jobs, contents or {})
     finally:
         gc.enable()
 
 
 def _check(files: Sequence[str] | None, config: Config, settings: dict[str, RuleSetting],
-           prepared: dict[str, dict[str, Any]], strict: bool, cache: bool, jobs: int | None) -> Checked:
+           prepared: dict[str, dict[str, Any]], strict: bool, cache: bool, jobs: int | None,
+           contents: Mapping[str, bytes]) -> Checked:
     # issue 14: a bank-wide rule with nothing to compare (guid-stable without a git base) neither reads the bank nor judges suppressions
     idle = {name for name, s in settings.items() if s.rule.idle(prepared[name])}
     bank_wide = [s for s in settings.values() if s.rule.bank_wide and s.rule.name not in idle]
@@ -75,7 +78,7 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
                 return Checked(list(files), previous["problems"], set(previous["broken"]), statuses=previous["statuses"])
         store = CheckCache(config.root, key, _encode_suppressions, _decode_suppressions)
     analyser = functools.partial(analyse, settings, prepared)
-    results = scan(universe, analyser, max_bytes=config.max_file_size, cache=store, jobs=jobs)
+    results = scan(universe, analyser, max_bytes=config.max_file_size, cache=store, jobs=jobs, contents=contents)
     given = results[: len(files)]
     found = _bank_stage(results, given, bank_wide, prepared, store)
     checked = collect(given, files)
@@ -104,7 +107,7 @@ def load_and_validate(files: Sequence[str], max_bytes: int = DEFAULT_MAX_BYTES) 
 
 
 def scan(files: Sequence[str], analyser: Analyser = validate_only, *, max_bytes: int = DEFAULT_MAX_BYTES,
-         cache: CheckCache | None = None, jobs: int | None = None) -> list[FileResult]:
+         cache: CheckCache | None = None, jobs: int | None = None, contents: Mapping[str, bytes] | None = None) -> list[FileResult]:
     """Analyse every file (in order), using the cache where a file is unchanged and all cores for many files."""
     results: list[FileResult | None] = [None] * len(files)
     todo: list[int] = []
@@ -115,7 +118,7 @@ def scan(files: Sequence[str], analyser: Analyser = validate_only, *, max_bytes:
         else:
             results[index] = hit
     names = [files[i] for i in todo]
-    with sharing((analyser, max_bytes, cache is not None)):
+    with sharing((analyser, max_bytes, cache is not None, contents or {})):
         fresh = parallel_map(_work, names, jobs)
     for index, result in zip(todo, fresh):
         results[index] = result
@@ -125,13 +128,13 @@ def scan(files: Sequence[str], analyser: Analyser = validate_only, *, max_bytes:
 
 
 def _work(path: str) -> FileResult:
-    analyser, max_bytes, hashing = shared()
+    analyser, max_bytes, hashing, contents = shared()
     if path.endswith(MISNAMED_SUFFIX):
         stem = os.path.basename(path)[: -len(MISNAMED_SUFFIX)]
         return FileResult(path, [Problem(path, 1, 1, Severity.ERROR, f"question files end in {SUFFIX}: rename it to {stem}{SUFFIX}", "parse")], True, None)
     # The signature is taken before reading: a file changed meanwhile then looks changed next time.
     signature = stat_signature(path) if hashing else None
-    data = read_file(path, max_bytes)
+    data = contents[path] if path in contents else read_file(path, max_bytes)
     if isinstance(data, LoadError):
         return FileResult(path, [data.problem()], True, None, signature=signature)
     result: FileResult = analyser(path, data)

@@ -13,6 +13,7 @@ import click
 from qtool.commands._common import config_or_exit, paths_argument
 from qtool.errors import UsageError, returns_status
 from qtool.files import QUESTIONS_DIR
+from qtool.report import note
 
 FORMATS = ("json", "csv", "anki", "markdown", "all")
 #: What ``--format all`` writes.
@@ -40,7 +41,7 @@ def run_export(
     if out == STDOUT and fmt in ("all", "markdown"):
         raise click.UsageError(f"--out - (standard output) needs a single file format, not {fmt}")
     config = config_or_exit(paths)
-    files = question_files(paths, config.root, config.exclude)
+    files = question_files(paths, config.root, config.exclude, config.force_exclude)
     selection = select(files, config, include_drafts=include_drafts)
     if selection.refused and not force:
         report(selection.problems, len(files))
@@ -50,7 +51,7 @@ def run_export(
     for path, errors in selection.broken.items():
         click.echo(f"qtool export: skipped {path} ({_plural(errors, 'error')})", err=True)
     if selection.drafts:
-        click.echo(f"qtool export: {_plural(selection.drafts, 'draft')} left out (pass --include-drafts)", err=True)
+        note(f"qtool export: {_plural(selection.drafts, 'draft')} left out (pass --include-drafts)")
     questions = selection.questions  # already in export order
 
     if out is not None and out != STDOUT:
@@ -60,7 +61,7 @@ def run_export(
         with _progress(len(questions), name) as progress:
             message = _write(name, questions, target, progress, config.root, html)
         if target != STDOUT:
-            click.echo(message, err=True)
+            note(message)
     return 0
 
 

@@ -16,6 +16,7 @@ from qtool.fmt import FormatError, format_text
 from qtool.fsutil import ChangedOnDisk, atomic_write, remove_stale_temps
 from qtool.loader import LoadError, load_bytes, read_file
 from qtool.model import Problem, Severity
+from qtool.report import note as inform
 from qtool.report import report
 
 
@@ -81,7 +82,7 @@ def run_fmt(paths: Sequence[str], check: bool = False, diff: bool = False, fmt: 
     could not be loaded or formatted (it is left byte-for-byte as it was).
     """
     config = config_or_exit(paths)
-    files = question_files(paths, config.root, config.exclude)
+    files = question_files(paths, config.root, config.exclude, config.force_exclude)
     write = not (check or diff)
     if write:
         remove_stale_temps(os.path.join(config.root, QUESTIONS_DIR))
@@ -89,11 +90,11 @@ def run_fmt(paths: Sequence[str], check: bool = False, diff: bool = False, fmt: 
     verb = "reformatted" if write else "would reformat"
     for name in result.changed:
         note = f" ({result.notes[name]})" if name in result.notes else ""
-        click.echo(f"{verb} {name}{note}", err=True)
+        inform(f"{verb} {name}{note}")
     if result.problems or fmt == "json":
         report(result.problems, len(files), fmt)
     unchanged = len(files) - len(result.changed) - len({p.path for p in result.problems})
-    click.echo(_summary(len(result.changed), unchanged, len({p.path for p in result.problems}), write), err=True)
+    inform(_summary(len(result.changed), unchanged, len({p.path for p in result.problems}), write))
     if result.problems or (not write and result.changed):
         return 1
     return 0

@@ -10,6 +10,7 @@ import click
 from qtool.commands._common import config_or_exit
 from qtool.errors import QtoolError, returns_status
 from qtool.model import CATEGORIES
+from qtool.report import note as inform
 
 NO_ENDPOINT = ("no LLM endpoint configured (set OPENAI_API_KEY, or OPENAI_BASE_URL or base_url in "
                "[tool.qtool.llm] for a local server)")
@@ -57,7 +58,7 @@ def run_new(role: str, question: str, category: str, *, slug: str | None = None,
     if target.path.exists() and not force:  # made by someone else while the model was drafting
         raise QtoolError(f"{target.path} appeared while drafting: pick another --slug, or pass --force to replace it")
     atomic_write(target.path, text)
-    click.echo(note, err=True)
+    inform(note)
     _check(os.fspath(target.path))
     return 0
 
