@@ -35,14 +35,16 @@ Analyser = Callable[[str, bytes], FileResult]
 
 def check_files(files: Sequence[str] | None, config: Config, *, select: Iterable[str] | None = None,
                 ignore: Iterable[str] | None = None, strict: bool = False, cache: bool = False,
-                jobs: int | None = None, base: Base | None = None, contents: Mapping[str, bytes] | None = None) -> Checked:
+                jobs: int | None = None, base: Base | None = None, contents: Mapping[str, bytes] | None = None,
+                progress: Callable[[int], None] | None = None) -> Checked:
     """Load, validate and lint ``files`` (None: the whole bank); ConfigError for a bad rules table or rule name.
 
     The result's problems hold everything: parse, schema, id-path, lint, unused suppressions.
     With ``cache``, unchanged files and an unchanged bank are answered from ``.qtool-cache/``.
     ``base`` (``qtool check --against``) is the git base the guid-stable rule compares with.
     ``contents`` gives files' bytes from elsewhere than the disk (an editor's buffer piped to
-    ``qtool check -``): those replace the files on disk, and nothing is cached.
+    ``qtool check -``): those replace the files on disk, and nothing is cached. ``progress`` is
+    called with the number of files read as they are (for a progress bar).
     """
     settings = active_rules(config, select or (), ignore or ())
     prepared = {name: s.rule.prepare(dict(s.options), config.root) for name, s in settings.items()}
@@ -51,14 +53,14 @@ def check_files(files: Sequence[str] | None, config: Config, *, select: Iterable
         prepared["guid-stable"] = {**prepared["guid-stable"], "base": base}
     gc.disable()  # a short run that frees by reference counting; the collector's passes over the cache cost more than they find
     try:
-        return _check(files, config, settings, prepared, strict, cache and not contents, jobs, contents or {})
+        return _check(files, config, settings, prepared, strict, cache and not contents, jobs, contents or {}, progress)
     finally:
         gc.enable()
 
 
 def _check(files: Sequence[str] | None, config: Config, settings: dict[str, RuleSetting],
            prepared: dict[str, dict[str, Any]], strict: bool, cache: bool, jobs: int | None,
-           contents: Mapping[str, bytes]) -> Checked:
+           contents: Mapping[str, bytes], progress: Callable[[int], None] | None) -> Checked:
     # issue 14: a bank-wide rule with nothing to compare (guid-stable without a git base) neither reads the bank nor judges suppressions
     idle = {name for name, s in settings.items() if s.rule.idle(prepared[name])}
     bank_wide = [s for s in settings.values() if s.rule.bank_wide and s.rule.name not in idle]
@@ -78,7 +80,8 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
                 return Checked(list(files), previous["problems"], set(previous["broken"]), statuses=previous["statuses"])
         store = CheckCache(config.root, key, _encode_suppressions, _decode_suppressions)
     analyser = functools.partial(analyse, settings, prepared)
-    results = scan(universe, analyser, max_bytes=config.max_file_size, cache=store, jobs=jobs, contents=contents)
+    results = scan(universe, analyser, max_bytes=config.max_file_size, cache=store, jobs=jobs, contents=contents,
+                   progress=progress)
     given = results[: len(files)]
     found = _bank_stage(results, given, bank_wide, prepared, store)
     checked = collect(given, files)
@@ -107,7 +110,8 @@ def load_and_validate(files: Sequence[str], max_bytes: int = DEFAULT_MAX_BYTES) 
 
 
 def scan(files: Sequence[str], analyser: Analyser = validate_only, *, max_bytes: int = DEFAULT_MAX_BYTES,
-         cache: CheckCache | None = None, jobs: int | None = None, contents: Mapping[str, bytes] | None = None) -> list[FileResult]:
+         cache: CheckCache | None = None, jobs: int | None = None, contents: Mapping[str, bytes] | None = None,
+         progress: Callable[[int], None] | None = None) -> list[FileResult]:
     """Analyse every file (in order), using the cache where a file is unchanged and all cores for many files."""
     results: list[FileResult | None] = [None] * len(files)
     todo: list[int] = []
@@ -117,9 +121,11 @@ def scan(files: Sequence[str], analyser: Analyser = validate_only, *, max_bytes:
             todo.append(index)
         else:
             results[index] = hit
+    if progress is not None and len(todo) < len(files):
+        progress(len(files) - len(todo))
     names = [files[i] for i in todo]
     with sharing((analyser, max_bytes, cache is not None, contents or {})):
-        fresh = parallel_map(_work, names, jobs)
+        fresh = parallel_map(_work, names, jobs, progress)
     for index, result in zip(todo, fresh):
         results[index] = result
         if cache is not None:

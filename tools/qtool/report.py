@@ -6,13 +6,14 @@ repository) comes in as a ReportContext. The GitHub step summary is a plain func
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
@@ -60,6 +61,27 @@ def note(message: str) -> None:
     """An informational line on stderr (what was written, a summary); silent under ``-q``."""
     if not output().quiet:
         click.echo(message, err=True)
+
+
+#: Runs over at least this many files show a progress bar (on a terminal, not under -q).
+PROGRESS_FROM = 500
+
+
+@contextlib.contextmanager
+def progress_bar(count: Callable[[], int], label: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr for long runs on a terminal; None (no bar) otherwise.
+
+    ``count`` is called only on a terminal: counting may cost a walk of the bank.
+    """
+    if output().quiet or not sys.stderr.isatty():
+        yield None
+        return
+    total = count()
+    if total < PROGRESS_FROM:
+        yield None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar.update
 
 
 def default_format() -> str:

@@ -30,7 +30,7 @@ def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False
     """
     from qtool.files import question_files
     from qtool.pipeline import check_files, lint_view
-    from qtool.report import default_format, exit_code, note, report, report_context, write_step_summary
+    from qtool.report import default_format, exit_code, note, progress_bar, report, report_context, write_step_summary
 
     config = config_or_exit(paths)
     contents = None
@@ -47,8 +47,12 @@ def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False
             raise UsageError("--changed-only needs a base: --against REF (or PRE_COMMIT_FROM_REF, GITHUB_BASE_REF, "
                                    "CI_MERGE_REQUEST_TARGET_BRANCH_NAME in the environment)")
         files = base.only_changed(files if files is not None else question_files((), config.root, config.exclude))
-    checked = check_files(files, config, select=select, ignore=ignore, strict=strict, cache=cache, base=base,
-                          contents=contents)
+    def count() -> int:
+        return len(files) if files is not None else len(question_files((), config.root, config.exclude))
+
+    with progress_bar(count, "checking") as progress:
+        checked = check_files(files, config, select=select, ignore=ignore, strict=strict, cache=cache, base=base,
+                              contents=contents, progress=progress)
     problems = lint_view(checked) if lint_only else checked.problems
     fmt = fmt or default_format()
     context = report_context(config) if fmt in ("sarif", "gitlab") else None
