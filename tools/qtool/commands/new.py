@@ -12,7 +12,7 @@ from qtool.errors import QtoolError, returns_status
 from qtool.model import CATEGORIES
 from qtool.report import note as inform
 
-NO_ENDPOINT = ("no LLM endpoint configured (set OPENAI_API_KEY, or OPENAI_BASE_URL or base_url in "
+NO_ENDPOINT = ("no LLM endpoint configured (set OPENAI_API_KEY, or OPENAI_BASE_URL or base-url in "
                "[tool.qtool.llm] for a local server)")
 
 
@@ -83,7 +83,7 @@ def command(role: str, question: str, category: str, slug: str | None, role_slug
             no_cache: bool) -> None:
     """The file gets a fresh guid and status: draft.
 
-    With an endpoint (OPENAI_API_KEY, OPENAI_BASE_URL or [tool.qtool.llm] base_url) an LLM
+    With an endpoint (OPENAI_API_KEY, OPENAI_BASE_URL or [tool.qtool.llm] base-url) an LLM
     drafts the answers, critiques, prep tips and competencies; without one (or with --no-llm)
     you get a skeleton to fill in. Then the file is checked and its problems shown.
     """
