@@ -22,6 +22,7 @@ KNOWN_KEYS = {
     "rules": "lint rules: enabled, severity and options per rule (see `qtool rules`)",
     "llm": "drafting endpoint: model, base_url, temperature, timeout, max_retries, concurrency",
     "export": "export settings",
+    "site": "the static site (qtool export --format site): title, base-url, templates",
 }
 
 

@@ -13,7 +13,7 @@ import click
 from qtool.commands._common import ConfigUsageError, config_or_exit, paths_argument
 from qtool.config import ConfigError
 
-FORMATS = ("json", "csv", "anki", "markdown", "all")
+FORMATS = ("json", "csv", "anki", "markdown", "site", "all")
 #: What ``--format all`` writes.
 ALL = ("json", "csv", "anki")
 #: Banks at least this large get a progress bar (on a terminal only).
@@ -35,9 +35,11 @@ def run_export(
     from qtool.files import question_files
     from qtool.report import report
 
-    if out == STDOUT and fmt in ("all", "markdown"):
+    if out == STDOUT and fmt in ("all", "markdown", "site"):
         raise click.UsageError(f"--out - (standard output) needs a single file format, not {fmt}")
     config = config_or_exit()
+    if fmt == "site":
+        _site_settings(config)  # a bad [tool.qtool.site] is a usage error, before any work
     files = question_files(paths, config.root, config.exclude)
     try:
         selection = select(files, config, include_drafts=include_drafts)
@@ -56,7 +58,10 @@ def run_export(
         for name in ALL if fmt == "all" else (fmt,):
             target = _target(name, fmt, out, config.root)
             with _progress(len(questions), name) as progress:
-                message = _write(name, questions, target, progress, config.root)
+                if name == "site":
+                    message = _write_site(selection, target, progress, config)
+                else:
+                    message = _write(name, questions, target, progress, config.root)
             if target != STDOUT:
                 click.echo(message, err=True)
     except ExportError as exc:
@@ -72,10 +77,30 @@ def _target(name: str, fmt: str, out: str | None, root: Any) -> str:
     """Where one format goes: ``--out`` itself for one format, a file inside ``--out`` for all, else the default."""
     from qtool.export import DEFAULT_PATHS, MARKDOWN_DIR
 
-    default = MARKDOWN_DIR if name == "markdown" else DEFAULT_PATHS[name]
+    default = {"markdown": MARKDOWN_DIR, "site": "exports/site"}.get(name) or DEFAULT_PATHS[name]
     if out is None:
         return os.path.join(root, default)
     return os.path.join(out, os.path.basename(default)) if fmt == "all" else out
+
+
+def _site_settings(config: Any) -> None:
+    from qtool.export.site import site_settings
+
+    try:
+        site_settings(config)
+    except ConfigError as exc:
+        raise ConfigUsageError(str(exc)) from None
+
+
+def _write_site(selection: Any, target: str, progress: Callable[[int], None] | None, config: Any) -> str:
+    """Build the static site; returns the line saying what was written."""
+    from qtool.export.site import build
+
+    built = build(selection, Path(target), config, progress)
+    per = built.index_bytes / built.pages if built.pages else 0
+    return (f"wrote site to {os.path.normpath(target)}: {_plural(built.pages, 'question page')}; "
+            f"{built.written} files written, {built.unchanged} unchanged, {built.removed} removed; "
+            f"search index {built.index_bytes:,} bytes ({per:.0f} a question)")
 
 
 def _plural(count: int, noun: str) -> str:
@@ -127,18 +152,18 @@ class _progress:
 
 @click.command("export")
 @paths_argument
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="all", show_default=True, help="What to write; all = json, csv and anki.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="all", show_default=True, help="What to write; all = json, csv and anki; site = a static website.")
 @click.option(
     "--out",
     "out",
     type=click.Path(dir_okay=True, allow_dash=True),
     default=None,
-    help="File to write (- for standard output); a folder for markdown and all. Default: exports/questions.{json,csv,apkg}, exports/pages/.",
+    help="File to write (- for standard output); a folder for markdown, site and all. Default: exports/questions.{json,csv,apkg}, exports/pages/, exports/site/.",
 )
 @click.option("--include-drafts", is_flag=True, help="Export questions with status: draft too (left out by default).")
 @click.option("--force", is_flag=True, help="Export even if some files have errors: skip those files, naming them on stderr.")
 def command(paths: tuple[str, ...], fmt: str, out: str | None, include_drafts: bool, force: bool) -> None:
-    """Export the bank as JSON, CSV, an Anki deck (.apkg) or Markdown pages.
+    """Export the bank as JSON, CSV, an Anki deck (.apkg), Markdown pages or a static site.
 
     Refuses a bank with errors (prints them, exit 1) unless --force. Output is byte-identical
     for the same bank: questions sorted by id, Anki note times taken from git (or file times).
