@@ -17,6 +17,8 @@ CELL = 30
 BAR_WIDTH = 420
 BAR_HEIGHT = 20
 BUCKETS = 5
+#: Longest label drawn, in pixels (longer ones are cut with an ellipsis; the <title> has them whole).
+LABEL_MAX = 280
 
 
 def _label_width(labels: Sequence[str], cap: float = 260) -> float:
@@ -45,7 +47,7 @@ def heatmap(rows: Sequence[str], columns: Sequence[str], counts: Mapping[str, Ma
             title: str) -> str:
     """A rows × columns grid of counts, shaded by count, with slanted column labels."""
     left = _label_width(rows)
-    top = _label_width(columns, cap=200) * 0.72 + 8
+    top = _label_width(columns, cap=LABEL_MAX) * 0.72 + 8
     width = left + CELL * len(columns) + top * 0.72 + 10
     height = top + CELL * len(rows) + 4
     most = max((counts[r].get(c, 0) for r in rows for c in columns), default=0)
@@ -53,7 +55,7 @@ def heatmap(rows: Sequence[str], columns: Sequence[str], counts: Mapping[str, Ma
     for j, column in enumerate(columns):
         x = left + CELL * j + CELL / 2
         out.append(f'<text class="label" x="{x:.0f}" y="{top - 6:.0f}" transform="rotate(-45 {x:.0f} {top - 6:.0f})">'
-                   f'{escape(_clip(column, 200))}</text>')
+                   f'{escape(_clip(column, LABEL_MAX))}</text>')
     for i, row in enumerate(rows):
         y = top + CELL * i
         out.append(f'<text class="label" x="{left - 8:.0f}" y="{y + CELL / 2 + 4:.0f}" text-anchor="end">{escape(_clip(row, left))}</text>')

@@ -110,11 +110,16 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     return lines
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def text_table(figs: Mapping[str, Any]) -> str:
     """The figures as tables for a terminal (what ``qtool stats`` prints)."""
     roles = figs["roles"]
-    out = [f"{figs['questions']} questions in {len(roles)} roles; {len(figs['drafts'])} drafts waiting for review; "
-           f"{len(figs['no_related'])} questions without related links", ""]
+    out = [f"{_count(figs['questions'], 'question')} in {_count(len(roles), 'role')}; "
+           f"{_count(len(figs['drafts']), 'draft')} waiting for review; "
+           f"{_count(len(figs['no_related']), 'question')} without related links", ""]
     out += ["Questions per category", *_table(["role", *figs["categories"], "total"],
                                               [[r["role"], *r["categories"].values(), r["questions"]] for r in roles]), ""]
     out += ["Questions per level", *_table(["role", *figs["levels"]], [[r["role"], *r["levels"].values()] for r in roles]), ""]
