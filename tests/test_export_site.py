@@ -12,9 +12,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
-from qtool.export.site import INDEX_TITLE_MAX, MANIFEST
-
 from helpers_site import make_bank, qtool
+from qtool.export.site import INDEX_TITLE_MAX, MANIFEST
 
 #: Tags the site's own templates write; anything else in a page came from a bank text.
 ALLOWED_TAGS = {

@@ -344,10 +344,10 @@ def write_site(questions: Sequence[Question], out_dir: Path, settings: SiteSetti
     # Pass 2: a page per question.
     for question, entry in zip(questions, entries):
         data = question.data
-        answers = data.get("answers") if isinstance(data.get("answers"), dict) else {}
+        answers: dict[str, Any] = data["answers"] if isinstance(data.get("answers"), dict) else {}
         tiers = []
         for tier in TIERS:
-            answer = answers.get(tier) if isinstance(answers.get(tier), dict) else {}
+            answer: dict[str, Any] = answers[tier] if isinstance(answers.get(tier), dict) else {}
             text, critique = answer.get("text"), answer.get("critique")
             if not isinstance(text, str) and not isinstance(critique, str):
                 continue
