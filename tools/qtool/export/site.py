@@ -295,54 +295,36 @@ def build(selection: Any, out_dir: Path, config: Config, progress: Progress | No
     return write_site(selection.questions, out_dir, settings, figures, progress)
 
 
-def write_site(questions: Sequence[Question], out_dir: Path, settings: SiteSettings, figures: Mapping[str, Any],
-               progress: Progress | None = None) -> Built:
-    """Write the whole site for ``questions`` (in export order) into ``out_dir``."""
-    from markupsafe import Markup
+#: Banks with at least this many questions are rendered by fork()ed workers, one a core.
+PARALLEL_FROM = 200
 
-    from qtool.markup import render
 
-    out = Output(Path(out_dir))
-    env = environment(settings)
-    base = {"site": settings, "csp": CSP, "static": STATIC}
+class _Site:
+    """The templates, the output folder and the facts every page needs (fork()ed workers inherit it)."""
 
-    def page(rel: str, template: str, **context: Any) -> None:
-        depth = rel.count("/")
-        root = "../" * depth
+    def __init__(self, out: Output, settings: SiteSettings) -> None:
+        self.out = out
+        self.settings = settings
+        self.env = environment(settings)
+        self.base: dict[str, Any] = {"site": settings, "csp": CSP, "static": STATIC}
+        self.entries: list[Entry] = []
+        self.by_id: dict[str, Entry] = {}
+
+    def page(self, rel: str, template: str, **context: Any) -> str:
+        """Render ``template`` into the site at ``rel``; links in it are relative to ``rel``'s folder."""
         folder = rel.rpartition("/")[0]
-        canonical = f"{settings.base_url}/{folder + '/' if folder else ''}" if settings.base_url else ""
-        out.write(rel, env.get_template(template).render(**base, root=root, canonical=canonical, **context))
+        base_url = self.settings.base_url
+        canonical = f"{base_url}/{folder + '/' if folder else ''}" if base_url else ""
+        html = self.env.get_template(template).render(**self.base, root="../" * rel.count("/"), canonical=canonical, **context)
+        self.out.write(rel, html)
+        return rel
 
-    # Pass 1: where every page goes, and what lists need.
-    taken: set[str] = set()
-    entries: list[Entry] = []
-    for question in questions:
-        data = question.data
-        entries.append(Entry(
-            id=_str(data, "id"), dir=page_dir(question, taken), title=inline(_str(data, "question")),
-            text=" ".join(_str(data, "question").split()), role=_str(data, "role"), category=_str(data, "category"),
-            level=_str(data, "level") if _str(data, "level") in LEVELS else "", status=_str(data, "status"),
-            competencies=sorted(set(_strings(data, "competencies"))),
-        ))
-    by_id = {entry.id: entry for entry in entries if entry.id}
-    roles = Slugs((e.role for e in entries), "role")
-    categories = Slugs((e.category for e in entries), "category")
-    competencies = Slugs((c for e in entries for c in e.competencies), "competency")
+    def question_page(self, question: Question, entry: Entry) -> str:
+        """The page of one question: every text through ``qtool.markup``, related questions as links."""
+        from markupsafe import Markup
 
-    def role_href(role: str) -> str:
-        return f"{roles.of[role]}/index.html"
+        from qtool.markup import render
 
-    def category_href(category: str) -> str:
-        return f"_category/{categories.of[category]}/index.html"
-
-    def competency_href(name: str) -> str:
-        return f"_competency/{competencies.of[name]}/index.html"
-
-    helpers = {"role_href": role_href, "category_href": category_href, "competency_href": competency_href}
-    base.update(helpers)
-
-    # Pass 2: a page per question.
-    for question, entry in zip(questions, entries):
         data = question.data
         answers: dict[str, Any] = data["answers"] if isinstance(data.get("answers"), dict) else {}
         tiers = []
@@ -357,13 +339,105 @@ def write_site(questions: Sequence[Question], out_dir: Path, settings: SiteSetti
                           "critique": Markup(render(critique)) if isinstance(critique, str) else None})
         related = []
         for ref in _strings(data, "related"):
-            target = by_id.get(ref)
+            target = self.by_id.get(ref)
             related.append({"id": ref, "href": f"{target.dir}/index.html" if target else None,
                             "title": Markup(target.title) if target else None})
-        page(f"{entry.dir}/index.html", "question.html", q=entry, title=Markup(entry.title), tiers=tiers,
-             tips=[Markup(inline(tip)) for tip in _strings(data, "prep_tips")], related=related)
-        if progress:
-            progress(1)
+        return self.page(f"{entry.dir}/index.html", "question.html", q=entry, title=Markup(entry.title), tiers=tiers,
+                         tips=[Markup(inline(tip)) for tip in _strings(data, "prep_tips")], related=related)
+
+
+#: What fork()ed workers render: set just before they start, cleared after.
+_JOB: tuple[_Site, Sequence[Question]] | None = None
+
+
+def _pages(span: tuple[int, int]) -> tuple[int, int, list[str]]:
+    """Render the question pages ``span`` (start, end) of the current job; returns files written, unchanged, and which."""
+    assert _JOB is not None
+    site, questions = _JOB
+    written, unchanged = site.out.built.written, site.out.built.unchanged
+    start, end = span
+    rels = [site.question_page(question, entry) for question, entry in zip(questions[start:end], site.entries[start:end])]
+    return site.out.built.written - written, site.out.built.unchanged - unchanged, rels
+
+
+def _jobs(count: int, workers: int | None) -> int:
+    if workers is None:
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if count < PARALLEL_FROM or not hasattr(os, "fork"):
+        return 1
+    return max(1, min(workers, 8))
+
+
+def write_site(questions: Sequence[Question], out_dir: Path, settings: SiteSettings, figures: Mapping[str, Any],
+               progress: Progress | None = None, workers: int | None = None) -> Built:
+    """Write the whole site for ``questions`` (in export order) into ``out_dir``; ``workers`` None: one a core."""
+    global _JOB
+    from markupsafe import Markup
+
+    from qtool.bank import worker_pool
+
+    out = Output(Path(out_dir))
+    site = _Site(out, settings)
+    jobs = _jobs(len(questions), workers)
+
+    # Pass 1: where every page goes, and what lists need (titles rendered by the workers too).
+    taken: set[str] = set()
+    texts = [_str(q.data, "question") for q in questions]
+    if jobs > 1:
+        with worker_pool(jobs) as pool:
+            titles = pool.map(inline, texts, chunksize=max(16, len(texts) // (jobs * 8)))
+    else:
+        titles = [inline(text) for text in texts]
+    entries = site.entries
+    for question, title in zip(questions, titles):
+        data = question.data
+        entries.append(Entry(
+            id=_str(data, "id"), dir=page_dir(question, taken), title=title,
+            text=" ".join(_str(data, "question").split()), role=_str(data, "role"), category=_str(data, "category"),
+            level=_str(data, "level") if _str(data, "level") in LEVELS else "", status=_str(data, "status"),
+            competencies=sorted(set(_strings(data, "competencies"))),
+        ))
+    del texts, titles
+    site.by_id = {entry.id: entry for entry in entries if entry.id}
+    roles = Slugs((e.role for e in entries), "role")
+    categories = Slugs((e.category for e in entries), "category")
+    competencies = Slugs((c for e in entries for c in e.competencies), "competency")
+
+    def role_href(role: str) -> str:
+        return f"{roles.of[role]}/index.html"
+
+    def category_href(category: str) -> str:
+        return f"_category/{categories.of[category]}/index.html"
+
+    def competency_href(name: str) -> str:
+        return f"_competency/{competencies.of[name]}/index.html"
+
+    site.base.update({"role_href": role_href, "category_href": category_href, "competency_href": competency_href})
+    page = site.page
+
+    # Pass 2: a page per question, in chunks (by fork()ed workers for a big bank).
+    for name in ("question.html", "list.html", "home.html", "coverage.html", "browse.html"):
+        site.env.get_template(name)  # compiled once, before any fork
+    count = len(entries)
+    size = max(1, min(500, count // (jobs * 8) or 1))
+    spans = [(start, min(start + size, count)) for start in range(0, count, size)]
+    _JOB = (site, questions)
+    try:
+        if jobs > 1:
+            with worker_pool(jobs) as pool:
+                for written, unchanged, rels in pool.imap_unordered(_pages, spans):
+                    out.built.written += written
+                    out.built.unchanged += unchanged
+                    out.files.update(dict.fromkeys(rels))
+                    if progress:
+                        progress(len(rels))
+        else:
+            for span in spans:
+                _, _, rels = _pages(span)
+                if progress:
+                    progress(len(rels))
+    finally:
+        _JOB = None
 
     # Index pages: by role, category and competency.
     def listing(items: Iterable[Entry]) -> list[dict[str, Any]]:
