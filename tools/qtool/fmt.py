@@ -28,6 +28,7 @@ from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString, LiteralScalarString
 from ruamel.yaml.tokens import CommentToken
 
+from qtool.errors import QtoolError
 from qtool.loader import (
     LoadError,
     _resolve_plain,  # the loader's own reading of a plain scalar
@@ -64,7 +65,7 @@ _COMMENT_RE = re.compile(r"(?:^|(?<=[ \t]))#", re.M)
 _STR = "tag:yaml.org,2002:str"
 
 
-class FormatError(ValueError):
+class FormatError(QtoolError, ValueError):
     """A file that cannot be formatted, as a Problem (``parse`` if it does not load, else ``fmt``)."""
 
     def __init__(self, problem: Problem) -> None:

@@ -1,4 +1,4 @@
-"""The data model: one Question per file, and Problems found in files."""
+"""The data model: one Question per file, the Problems found in files, and a check's results."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ KEY_ORDER = (
 TIERS = ("sample", "solid", "exceptional")
 CATEGORIES = ("behavioral", "situational", "technical", "role-specific", "general")
 STATUSES = ("draft", "reviewed")
+#: What the bank-wide rules (and exports' filters) read of each file: its summary.
+SUMMARY_KEYS = ("id", "guid", "role", "question", "status", "related")
 
 #: The first line of every question file: editors use it to find the schema.
 MODELINE_PREFIX = "# yaml-language-server: $schema="
@@ -122,6 +124,17 @@ class Question:
             return self.keys[path]
         return self.pos(path)
 
+    def summary(self) -> Question:
+        """A small Question with only what bank-wide rules and exports' filters read, positions included."""
+        data = {key: self.data[key] for key in SUMMARY_KEYS if key in self.data}
+        paths = [""] + list(data)
+        related = data.get("related")
+        if isinstance(related, list):
+            paths += [f"related[{index}]" for index in range(len(related))]
+        values = {path: self.values[path] for path in paths if path in self.values}
+        keys = {path: self.keys[path] for path in paths if path in self.keys}
+        return Question(self.path, data, values, keys, "")
+
     # -- typed accessors -------------------------------------------------------
     def _str(self, key: str) -> str | None:
         value = self.data.get(key)
@@ -184,6 +197,37 @@ class Question:
     def provenance(self) -> dict[str, Any]:
         value = self.data.get("provenance")
         return value if isinstance(value, dict) else {}
+
+
+@dataclass
+class FileResult:
+    """One file's outcome in a check: its problems, whether it is broken, and its summary."""
+
+    path: str
+    problems: list[Problem]
+    broken: bool
+    #: The bank-wide rules' view of the file (None when it did not load).
+    summary: Question | None
+    #: Per-file state a later stage needs (the lint engine keeps suppressions here).
+    extra: Any = None
+    #: blake2b of the file's bytes ("" when it could not be read or no cache asked for it).
+    digest: str = ""
+    #: The file's stat signature when it was read (for the cache), else None.
+    signature: tuple[int, ...] | None = None
+
+
+@dataclass
+class Checked:
+    """The outcome of checking a set of files."""
+
+    files: list[str]
+    problems: list[Problem] = field(default_factory=list)
+    #: Paths of files with errors that make them untrustworthy (load, schema, id-path).
+    broken: set[str] = field(default_factory=set)
+    #: Path -> summary (id, guid, role, question, status, related, with positions) of each loaded file.
+    summaries: dict[str, Question] = field(default_factory=dict)
+    #: Path -> status (draft, reviewed) of each loaded file that has one.
+    statuses: dict[str, str] = field(default_factory=dict)
 
 
 def _parent(path: str) -> str:

@@ -8,36 +8,31 @@ from collections.abc import Sequence
 
 import click
 
-from qtool.commands._common import ConfigUsageError, config_or_exit, paths_argument
+from qtool.commands._common import config_or_exit, paths_argument
+from qtool.errors import INTERRUPTED, UsageError, returns_status
 
 ONLY_CHOICES = ("answers", "critiques", "prep-tips", "competencies")
 
 
+@returns_status
 def run_draft(paths: Sequence[str], *, only: Sequence[str] = (), overwrite: bool = False,
               concurrency: int | None = None, budget: int | None = None, no_cache: bool = False) -> int:
     """Draft what the files lack (default: the whole bank); returns the exit status."""
     from qtool.commands.new import NO_ENDPOINT
-    from qtool.config import ConfigError
     from qtool.draft.batch import describe, draft_files, plan_files
     from qtool.draft.cache import Cache
     from qtool.draft.drafter import Drafter
     from qtool.draft.reply import fields_for
-    from qtool.draft.settings import SettingsError, llm_source, resolve_settings
+    from qtool.draft.settings import llm_source, resolve_settings
     from qtool.draft.vocabulary import competency_vocabulary
     from qtool.files import question_files
     from qtool.report import exit_code, report
 
     config = config_or_exit()
-    try:
-        settings = resolve_settings(config.llm, source=llm_source(config.source))
-    except SettingsError as exc:
-        raise ConfigUsageError(str(exc)) from None
+    settings = resolve_settings(config.llm, source=llm_source(config.source))
     if not settings.configured:
-        raise ConfigUsageError(f"{NO_ENDPOINT}: nothing to draft with")
-    try:
-        vocabulary = competency_vocabulary(config)
-    except ConfigError as exc:
-        raise ConfigUsageError(str(exc)) from None
+        raise UsageError(f"{NO_ENDPOINT}: nothing to draft with")
+    vocabulary = competency_vocabulary(config)
     files = question_files(paths, config.root, config.exclude)
     plans, problems = plan_files(files, fields_for(only), overwrite, config.max_file_size, vocabulary)
     if not plans:
@@ -77,19 +72,14 @@ def run_draft(paths: Sequence[str], *, only: Sequence[str] = (), overwrite: bool
 @click.option("--no-cache", is_flag=True, help="Ask the server even for drafts already cached.")
 def command(paths: tuple[str, ...], only: tuple[str, ...], overwrite: bool, concurrency: int | None,
             budget: int | None, no_cache: bool) -> None:
-    """Fill what is missing in question files with an LLM (default: every file in the bank).
-
-    Missing means absent, empty or still a `qtool new` skeleton text. Every value and comment a
+    """Missing means absent, empty or still a `qtool new` skeleton text. Every value and comment a
     person wrote stays unless --overwrite; provenance is updated and status set to draft.
     """
-    try:
-        status = run_draft(paths, only=only, overwrite=overwrite, concurrency=concurrency,
-                           budget=budget, no_cache=no_cache)
-    except KeyboardInterrupt:
+    status = run_draft(paths, only=only, overwrite=overwrite, concurrency=concurrency, budget=budget, no_cache=no_cache)
+    if status == INTERRUPTED:
         # Every write is atomic and made in this thread, so each file is whole; requests still in
         # flight are abandoned rather than waited for (the pool's threads would hold exit for minutes).
-        click.echo("Aborted!", err=True)
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(130)
+        os._exit(status)
     raise SystemExit(status)

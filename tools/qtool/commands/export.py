@@ -10,8 +10,8 @@ from typing import Any
 
 import click
 
-from qtool.commands._common import ConfigUsageError, config_or_exit, paths_argument
-from qtool.config import ConfigError
+from qtool.commands._common import config_or_exit, paths_argument
+from qtool.errors import returns_status
 
 FORMATS = ("json", "csv", "anki", "markdown", "site", "all")
 #: What ``--format all`` writes.
@@ -21,6 +21,7 @@ PROGRESS_MIN = 500
 STDOUT = "-"
 
 
+@returns_status
 def run_export(
     paths: Sequence[str],
     fmt: str = "all",
@@ -30,7 +31,6 @@ def run_export(
     force: bool = False,
 ) -> int:
     """Export the given files (default: the bank) in ``fmt``; returns the exit status."""
-    from qtool.export import ExportError
     from qtool.export.gate import select
     from qtool.files import question_files
     from qtool.report import report
@@ -41,10 +41,7 @@ def run_export(
     if fmt == "site":
         _site_settings(config)  # a bad [tool.qtool.site] is a usage error, before any work
     files = question_files(paths, config.root, config.exclude)
-    try:
-        selection = select(files, config, include_drafts=include_drafts)
-    except ConfigError as exc:
-        raise ConfigUsageError(str(exc)) from None
+    selection = select(files, config, include_drafts=include_drafts)
     if selection.refused and not force:
         report(selection.problems, len(files))
         count = len(selection.broken)
@@ -54,22 +51,15 @@ def run_export(
         click.echo(f"qtool export: skipped {path} ({_plural(errors, 'error')})", err=True)
     questions = selection.questions  # already in export order
 
-    try:
-        for name in ALL if fmt == "all" else (fmt,):
-            target = _target(name, fmt, out, config.root)
-            with _progress(len(questions), name) as progress:
-                if name == "site":
-                    message = _write_site(selection, target, progress, config)
-                else:
-                    message = _write(name, questions, target, progress, config.root)
-            if target != STDOUT:
-                click.echo(message, err=True)
-    except ExportError as exc:
-        click.echo(f"qtool export: {exc}", err=True)
-        return 1
-    except OSError as exc:
-        click.echo(f"qtool export: cannot write {exc.filename or ''}: {exc.strerror or exc}", err=True)
-        return 1
+    for name in ALL if fmt == "all" else (fmt,):
+        target = _target(name, fmt, out, config.root)
+        with _progress(len(questions), name) as progress:
+            if name == "site":
+                message = _write_site(selection, target, progress, config)
+            else:
+                message = _write(name, questions, target, progress, config.root)
+        if target != STDOUT:
+            click.echo(message, err=True)
     return 0
 
 
@@ -86,10 +76,7 @@ def _target(name: str, fmt: str, out: str | None, root: Any) -> str:
 def _site_settings(config: Any) -> None:
     from qtool.export.site import site_settings
 
-    try:
-        site_settings(config)
-    except ConfigError as exc:
-        raise ConfigUsageError(str(exc)) from None
+    site_settings(config)
 
 
 def _write_site(selection: Any, target: str, progress: Callable[[int], None] | None, config: Any) -> str:
@@ -163,9 +150,7 @@ class _progress:
 @click.option("--include-drafts", is_flag=True, help="Export questions with status: draft too (left out by default).")
 @click.option("--force", is_flag=True, help="Export even if some files have errors: skip those files, naming them on stderr.")
 def command(paths: tuple[str, ...], fmt: str, out: str | None, include_drafts: bool, force: bool) -> None:
-    """Export the bank as JSON, CSV, an Anki deck (.apkg), Markdown pages or a static site.
-
-    Refuses a bank with errors (prints them, exit 1) unless --force. Output is byte-identical
+    """Refuses a bank with errors (prints them, exit 1) unless --force. Output is byte-identical
     for the same bank: questions sorted by id, Anki note times taken from git (or file times).
     With no PATH, every *.yaml under questions/.
     """

@@ -10,9 +10,11 @@ from pathlib import Path
 import click
 
 from qtool.commands._common import config_or_exit, format_option
+from qtool.errors import returns_status
 from qtool.model import CATEGORIES, STATUSES, Problem, Severity
 
 
+@returns_status
 def run_import(
     files: Sequence[str],
     *,
@@ -107,9 +109,7 @@ def _read(name: str, max_bytes: int) -> bytes | str:
 @format_option
 def command(files: tuple[str, ...], role: str | None, category: str | None, status: str | None,
             out: str, dry_run: bool, force: bool, fmt: str | None) -> None:
-    """Import question pages (plain text or Markdown, in the seed page's layout) into the bank.
-
-    Each FILE becomes OUT/<role-slug>/<slug>.yaml in canonical form with a fresh guid.
+    """Each FILE becomes OUT/<role-slug>/<slug>.yaml in canonical form with a fresh guid.
     Related questions listed by title are matched to the bank's ids. A page with a missing
     or doubled part is reported and writes nothing; the other pages go on.
     """

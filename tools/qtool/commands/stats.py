@@ -7,11 +7,11 @@ from collections.abc import Sequence
 
 import click
 
-from qtool.commands._common import ConfigUsageError, config_or_exit, paths_argument, usage_errors_as_status
-from qtool.config import ConfigError
+from qtool.commands._common import config_or_exit, paths_argument
+from qtool.errors import returns_status
 
 
-@usage_errors_as_status
+@returns_status
 def run_stats(paths: Sequence[str], fmt: str = "text", *, include_drafts: bool = False) -> int:
     """Print the coverage figures of the given files (default: the bank); returns the exit status."""
     from qtool.export.coverage import from_selection, text_table
@@ -20,10 +20,7 @@ def run_stats(paths: Sequence[str], fmt: str = "text", *, include_drafts: bool =
 
     config = config_or_exit()
     files = question_files(paths, config.root, config.exclude)
-    try:
-        selection = select(files, config, include_drafts=include_drafts)
-    except ConfigError as exc:
-        raise ConfigUsageError(str(exc)) from None
+    selection = select(files, config, include_drafts=include_drafts)
     for path, errors in selection.broken.items():
         click.echo(f"qtool stats: left out {path} ({errors} error{'s' if errors != 1 else ''}; `qtool check` shows them)", err=True)
     figures = from_selection(selection, config.max_file_size)
@@ -40,10 +37,8 @@ def run_stats(paths: Sequence[str], fmt: str = "text", *, include_drafts: bool =
               help="Tables for a terminal, or JSON.")
 @click.option("--include-drafts", is_flag=True, help="Count drafts among the questions too (they are always listed as waiting).")
 def command(paths: tuple[str, ...], fmt: str, include_drafts: bool) -> None:
-    """Print the bank's coverage: questions per role and competency, per category and level, drafts
-    waiting for review, questions without related links.
-
-    The same figures as the coverage page of `qtool export --format site`. Files with errors
+    """Questions per role and competency, per category and level, drafts waiting for review and
+    questions without related links: the same figures as the coverage page of `qtool export --format site`. Files with errors
     are left out (named on stderr); drafts are left out of the counts unless --include-drafts.
     With no PATH, every *.yaml under questions/.
     """

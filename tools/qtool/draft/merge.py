@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from qtool.draft.reply import ALL_FIELDS, Field, field_name, get_field, set_field
+from qtool.errors import QtoolError
 from qtool.model import KEY_ORDER, TIERS
 from qtool.skeleton import SKELETON_MARKER
 
@@ -20,7 +21,7 @@ _ORDER = {(): KEY_ORDER, ("answers",): TIERS, ("provenance",): ("drafted_by", "d
 _ORDER.update({("answers", tier): ("text", "critique") for tier in TIERS})
 
 
-class MergeError(Exception):
+class MergeError(QtoolError):
     """The file cannot take the draft as it is (e.g. ``answers`` is not a mapping): one line."""
 
 

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from qtool.export import Progress
+from qtool.files import slug
 from qtool.fsutil import atomic_write
-from qtool.importer import PROSE_KEYS, ROLE_SUFFIX, SECTION_HEADINGS, escape_line, slugify
+from qtool.importer import PROSE_KEYS, ROLE_SUFFIX, SECTION_HEADINGS, escape_line
 from qtool.model import KEY_ORDER, TIERS, Question
 
 _ID_PARTS = 2
@@ -54,8 +55,8 @@ def page_path(question: Question, out_dir: str | os.PathLike[str]) -> Path:
     """Where a question's page goes: ``OUT/<role-slug>/<slug>.md``, mirroring its id."""
     ident = question.id or ""
     parts = ident.split("/")
-    if len(parts) != _ID_PARTS or not all(part and slugify(part) == part for part in parts):
-        parts = [slugify(question.role or "") or "role", slugify(question.question or "") or "question"]
+    if len(parts) != _ID_PARTS or not all(part and slug(part) == part for part in parts):
+        parts = [slug(question.role or "") or "role", slug(question.question or "") or "question"]
     return Path(out_dir, *parts[:-1], parts[-1] + ".md")
 
 

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 from qtool.config import ConfigError
 from qtool.export import ExportError, Progress
 from qtool.fsutil import atomic_write
-from qtool.importer import SECTION_HEADINGS, slugify
+from qtool.files import slug
+from qtool.importer import SECTION_HEADINGS
 from qtool.model import STATUSES, TIERS, Question
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ class Slugs:
         self.of: dict[str, str] = {}
         taken: set[str] = set()
         for name in sorted(set(names)):
-            base = slugify(name) or fallback
+            base = slug(name) or fallback
             slug, number = base, 1
             while slug in taken:
                 number += 1
@@ -144,8 +145,8 @@ class Entry:
 def page_dir(question: Question, taken: set[str]) -> str:
     """A question's folder, ``<role-slug>/<slug>`` from its id (else from its role and question), unique."""
     parts = (question.id or "").split("/")
-    if len(parts) != 2 or not all(part and slugify(part) == part for part in parts):
-        parts = [slugify(question.role or "") or "role", slugify(question.question or "") or "question"]
+    if len(parts) != 2 or not all(part and slug(part) == part for part in parts):
+        parts = [slug(question.role or "") or "role", slug(question.question or "") or "question"]
     base = "/".join(parts)
     folder, number = base, 1
     while folder in taken:
@@ -346,14 +347,11 @@ class _Site:
                          tips=[Markup(inline(tip)) for tip in _strings(data, "prep_tips")], related=related)
 
 
-#: What fork()ed workers render: set just before they start, cleared after.
-_JOB: tuple[_Site, Sequence[Question]] | None = None
-
-
 def _pages(span: tuple[int, int]) -> tuple[int, int, list[str]]:
     """Render the question pages ``span`` (start, end) of the current job; returns files written, unchanged, and which."""
-    assert _JOB is not None
-    site, questions = _JOB
+    from qtool.workers import shared
+
+    site, questions = shared()
     written, unchanged = site.out.built.written, site.out.built.unchanged
     start, end = span
     rels = [site.question_page(question, entry) for question, entry in zip(questions[start:end], site.entries[start:end])]
@@ -361,20 +359,17 @@ def _pages(span: tuple[int, int]) -> tuple[int, int, list[str]]:
 
 
 def _jobs(count: int, workers: int | None) -> int:
-    if workers is None:
-        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if count < PARALLEL_FROM or not hasattr(os, "fork"):
-        return 1
-    return max(1, min(workers, 8))
+    from qtool.workers import can_fork, worker_count
+
+    return worker_count(workers) if count >= PARALLEL_FROM and can_fork() else 1
 
 
 def write_site(questions: Sequence[Question], out_dir: Path, settings: SiteSettings, figures: Mapping[str, Any],
                progress: Progress | None = None, workers: int | None = None) -> Built:
     """Write the whole site for ``questions`` (in export order) into ``out_dir``; ``workers`` None: one a core."""
-    global _JOB
     from markupsafe import Markup
 
-    from qtool.bank import worker_pool
+    from qtool.workers import sharing, worker_pool
 
     out = Output(Path(out_dir))
     site = _Site(out, settings)
@@ -421,8 +416,7 @@ def write_site(questions: Sequence[Question], out_dir: Path, settings: SiteSetti
     count = len(entries)
     size = max(1, min(500, count // (jobs * 8) or 1))
     spans = [(start, min(start + size, count)) for start in range(0, count, size)]
-    _JOB = (site, questions)
-    try:
+    with sharing((site, questions)):
         if jobs > 1:
             with worker_pool(jobs) as pool:
                 for written, unchanged, rels in pool.imap_unordered(_pages, spans):
@@ -436,8 +430,6 @@ def write_site(questions: Sequence[Question], out_dir: Path, settings: SiteSetti
                 _, _, rels = _pages(span)
                 if progress:
                     progress(len(rels))
-    finally:
-        _JOB = None
 
     # Index pages: by role, category and competency.
     def listing(items: Iterable[Entry]) -> list[dict[str, Any]]:
