@@ -205,7 +205,7 @@ def test_refuses_a_symlinked_output_folder(bank: Path, tmp_path: Path) -> None:
     (bank / "exports" / "site").symlink_to(elsewhere)
     done = qtool(bank, "export", "--format", "site")
     assert done.returncode == 1
-    assert done.stderr.strip().splitlines()[-1] == "qtool export: refused: exports/site is a symbolic link; the site is never written through one"
+    assert done.stderr.strip().splitlines()[-1] == "Error: refused: exports/site is a symbolic link; the site is never written through one"
     assert list(elsewhere.iterdir()) == []
 
 
@@ -252,14 +252,14 @@ def test_unknown_site_key_is_one_line_and_exit_2(bank: Path) -> None:
     done = qtool(bank, "export", "--format", "site")
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        "Error: pyproject.toml:[tool.qtool].site: unknown key 'colour'; known keys: title, base-url, templates"]
+        "pyproject.toml:3:1: error: unknown key 'colour' in site; allowed keys: title, base-url, templates [config]"]
     assert not (bank / "exports").exists()
 
 
 @pytest.mark.parametrize(("body", "message"), [
-    ('base-url = "javascript:alert(1)"', "'base-url' must start with http:// or https://"),
-    ('templates = "nowhere"', "'templates' folder 'nowhere' does not exist"),
-    ("title = 3", "'title' must be a string"),
+    ('base-url = "javascript:alert(1)"', "pyproject.toml:2:12: error: site.base-url 'javascript:alert(1)' is not in the expected form"),
+    ('templates = "nowhere"', "pyproject.toml:2:1: error: site.templates: folder 'nowhere' does not exist [config]"),
+    ("title = 3", "pyproject.toml:2:9: error: site.title must be a string, got a number (3) [config]"),
 ])
 def test_bad_site_values_exit_2(bank: Path, body: str, message: str) -> None:
     _config(bank, body)

@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qtool.config import ConfigError
 from qtool.export import ExportError, Progress
-from qtool.fsutil import atomic_write
 from qtool.files import slug
+from qtool.fsutil import atomic_write
 from qtool.importer import SECTION_HEADINGS
 from qtool.model import STATUSES, TIERS, Question
 
@@ -65,28 +64,28 @@ class SiteSettings:
 
 
 def site_settings(config: Config) -> SiteSettings:
-    """Read and check ``[tool.qtool.site]``; ConfigError (one line, exit 2) on an unknown key or a bad value."""
+    """Read ``[tool.qtool.site]`` (its shape is checked by the configuration schema; the templates folder here).
+
+    A ConfigError (a problem line at the key, exit 2) for a value the schema cannot judge.
+    """
     table = config.raw.get("site", {})
-    where = f"{config.source or 'configuration'}.site"
     if not isinstance(table, dict):
-        raise ConfigError(f"{where}: must be a table")
+        raise config.error("site", "must be a table")
     unknown = sorted(set(table) - set(SETTINGS_KEYS))
     if unknown:
-        raise ConfigError(f"{where}: unknown key {', '.join(map(repr, unknown))}; known keys: {', '.join(SETTINGS_KEYS)}")
+        raise config.error(f"site.{unknown[0]}", f"unknown key {unknown[0]!r} in site; allowed keys: {', '.join(SETTINGS_KEYS)}")
     for key in SETTINGS_KEYS:
         if key in table and not isinstance(table[key], str):
-            raise ConfigError(f"{where}: '{key}' must be a string")
-    title = table.get("title", DEFAULT_TITLE).strip()
-    if not title:
-        raise ConfigError(f"{where}: 'title' must not be empty")
+            raise config.error(f"site.{key}", "must be a string")
+    title = table.get("title", DEFAULT_TITLE).strip() or DEFAULT_TITLE
     base_url = table.get("base-url", "").strip().rstrip("/")
     if base_url and not base_url.lower().startswith(("http://", "https://")):
-        raise ConfigError(f"{where}: 'base-url' must start with http:// or https://, got {base_url!r}")
+        raise config.error("site.base-url", f"must start with http:// or https://, got {base_url!r}")
     templates = None
     if table.get("templates"):
         templates = Path(config.root, table["templates"])
         if not templates.is_dir():
-            raise ConfigError(f"{where}: 'templates' folder {table['templates']!r} does not exist")
+            raise config.error("site.templates", f"folder {table['templates']!r} does not exist")
     return SiteSettings(title=title, base_url=base_url, templates=templates)
 
 
@@ -119,12 +118,12 @@ class Slugs:
         taken: set[str] = set()
         for name in sorted(set(names)):
             base = slug(name) or fallback
-            slug, number = base, 1
-            while slug in taken:
+            unique, number = base, 1
+            while unique in taken:
                 number += 1
-                slug = f"{base}-{number}"
-            taken.add(slug)
-            self.of[name] = slug
+                unique = f"{base}-{number}"
+            taken.add(unique)
+            self.of[name] = unique
 
 
 @dataclass
