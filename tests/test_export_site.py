@@ -178,15 +178,28 @@ def test_coverage_svg_draws_the_counts_of_the_bank(bank: Path) -> None:
     assert cells["Software Engineer", "Technical expertise"] == 4
 
 
-def test_search_index_is_small_and_complete(tmp_path: Path) -> None:
+def test_search_index_is_small_and_complete_and_workers_change_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import subprocess
     import sys
 
     from conftest import REPO
+    from qtool.config import load_config
+    from qtool.export.coverage import from_selection
+    from qtool.export.gate import select
+    from qtool.export.site import PARALLEL_FROM, SiteSettings, write_site
+    from qtool.files import question_files
 
     root = tmp_path / "gen"
     subprocess.run([sys.executable, str(REPO / "bench" / "gen_corpus.py"), "300", str(root)], check=True, capture_output=True)
     message = _build(root)
+    monkeypatch.chdir(root)
+    config = load_config(root)
+    selection = select(question_files([], root), config)
+    assert len(selection.questions) == 300 >= PARALLEL_FROM
+    figures = from_selection(selection, config.max_file_size)
+    for workers in (1, 2):
+        write_site(selection.questions, tmp_path / f"workers-{workers}", SiteSettings(), figures, workers=workers)
+    assert _files(tmp_path / "workers-1") == _files(tmp_path / "workers-2") == _files(root / "exports" / "site")
     index = (root / "exports" / "site" / "search-index.js").read_text(encoding="utf-8")
     data = json.loads(index.removeprefix("window.QTOOL_INDEX = ").removesuffix(";\n"))
     assert len(data["q"]) == 300
