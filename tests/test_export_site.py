@@ -294,3 +294,27 @@ def test_title_base_url_and_template_override(bank: Path) -> None:
     question = (site / "software-engineer" / "design-trade-off" / "index.html").read_text(encoding="utf-8")
     assert '<a class="brand" href="../../index.html">Acme &lt;Interview&gt; Bank</a>' in question  # shipped template, escaped
     assert '<link rel="canonical" href="https://example.org/bank/software-engineer/design-trade-off/">' in question
+
+
+def test_level_shows_on_the_page_and_in_the_search_index(tmp_path: Path) -> None:
+    """``level`` is optional (junior, intermediate, senior): shown when present, a facet of the search index."""
+    from qtool.export.coverage import figures
+    from qtool.export.site import SiteSettings, write_site
+    from qtool.loader import load_file
+    from qtool.model import Question
+
+    from conftest import BANK
+
+    loaded = [load_file(p) for p in sorted(BANK.rglob("*.yaml"))[:3]]
+    questions = [Question(q.path, {**q.data, "level": level})  # type: ignore[union-attr]
+                 for q, level in zip(loaded, ["senior", None, "junior"])]
+    questions = [Question(q.path, {k: v for k, v in q.data.items() if v is not None}) for q in questions]
+    write_site(questions, tmp_path / "site", SiteSettings(), figures(questions), workers=1)
+    first = next((tmp_path / "site").glob(f"{questions[0].data['id']}/index.html")).read_text(encoding="utf-8")
+    assert "<dt>Level</dt><dd>senior</dd>" in first
+    second = (tmp_path / "site" / questions[1].data["id"] / "index.html").read_text(encoding="utf-8")
+    assert "<dt>Level</dt>" not in second
+    index = json.loads((tmp_path / "site" / "search-index.js").read_text().removeprefix("window.QTOOL_INDEX = ").removesuffix(";\n"))
+    assert [index["level"][row[5]] for row in index["q"]] == ["senior", "", "junior"]
+    home = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert '<option value="junior">junior</option>\n<option value="senior">senior</option>' in home

@@ -90,10 +90,15 @@ def site_settings(config: Config) -> SiteSettings:
 
 
 # -- what the pages show ------------------------------------------------------------
+def render(text: str | None) -> str:
+    """``qtool.markup.render(text)``; through its plain-prose fast path (the same HTML) when markup has one."""
+    from qtool import markup
+
+    return getattr(markup, "render_fast", markup.render)(text)
+
+
 def inline(text: str | None) -> str:
     """A one-line text rendered by ``qtool.markup`` without its paragraph, for titles and list items."""
-    from qtool.markup import render
-
     html = render(text).strip()
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         return html[3:-4]
@@ -322,8 +327,6 @@ class _Site:
     def question_page(self, question: Question, entry: Entry) -> str:
         """The page of one question: every text through ``qtool.markup``, related questions as links."""
         from markupsafe import Markup
-
-        from qtool.markup import render
 
         data = question.data
         answers: dict[str, Any] = data["answers"] if isinstance(data.get("answers"), dict) else {}
