@@ -298,12 +298,11 @@ def test_title_base_url_and_template_override(bank: Path) -> None:
 
 def test_level_shows_on_the_page_and_in_the_search_index(tmp_path: Path) -> None:
     """``level`` is optional (junior, intermediate, senior): shown when present, a facet of the search index."""
+    from conftest import BANK
     from qtool.export.coverage import figures
     from qtool.export.site import SiteSettings, write_site
     from qtool.loader import load_file
     from qtool.model import Question
-
-    from conftest import BANK
 
     loaded = [load_file(p) for p in sorted(BANK.rglob("*.yaml"))[:3]]
     questions = [Question(q.path, {**q.data, "level": level})  # type: ignore[union-attr]
