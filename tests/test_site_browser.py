@@ -93,6 +93,21 @@ def _results(driver: Any) -> list[tuple[str, str]]:
     return [(li.find_element(By.TAG_NAME, "a").get_attribute("href"), li.text) for li in driver.find_elements(By.CSS_SELECTOR, "#results li")]
 
 
+#: WCAG contrast ratio of an element's text colour against the page background, computed by the browser's own colours.
+CONTRAST = """
+const rgb = (css) => css.match(/[\\d.]+/g).slice(0, 3).map(Number);
+const lum = (c) => { const [r, g, b] = c.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+                     return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+const bg = lum(rgb(getComputedStyle(document.body).backgroundColor));
+return [...document.querySelectorAll(arguments[0])].map(e => { const fg = lum(rgb(getComputedStyle(e).color));
+  return (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05); });
+"""
+
+
+def _contrasts(driver: Any) -> list[float]:
+    return [ratio for selector in ("body", "a", ".meta", "h1", "dt", ".hint") for ratio in driver.execute_script(CONTRAST, selector)]
+
+
 def _state(url: str) -> dict[str, list[str]]:
     return parse_qs(urlsplit(url).fragment)
 
@@ -160,8 +175,10 @@ def test_search_filter_reveal_dark_mode(where: str, site: Path, browser: Any, re
     # Dark mode follows prefers-color-scheme.
     body_bg = "return getComputedStyle(document.body).backgroundColor"
     assert driver.execute_script(body_bg) == LIGHT_BG
+    assert min(_contrasts(driver)) >= 4.5  # WCAG AA for text
     driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
     assert driver.execute_script(body_bg) == DARK_BG
+    assert min(_contrasts(driver)) >= 4.5
     driver.save_screenshot(str(tmp_path / "question.png"))
 
     # Printing opens every answer (print CSS and a beforeprint handler).
@@ -177,6 +194,15 @@ def test_search_filter_reveal_dark_mode(where: str, site: Path, browser: Any, re
     driver.save_screenshot(str(tmp_path / "coverage.png"))
     for name in ("home", "question", "coverage"):
         assert (tmp_path / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # On a phone-sized window no page is wider than the screen (charts and tables scroll in their boxes).
+    driver.set_window_size(390, 844)
+    try:
+        for page in ("index.html", "software-engineer/hostile-input/index.html", "_coverage/index.html", "_browse/index.html"):
+            driver.get(base + page)
+            assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth"), page
+    finally:
+        driver.set_window_size(1100, 900)
 
     assert _problems(driver) == []
 
