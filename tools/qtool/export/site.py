@@ -300,6 +300,7 @@ def build(selection: Any, out_dir: Path, config: Config, progress: Progress | No
     return write_site(selection.questions, out_dir, settings, figures, progress)
 
 
+KINDS = {"role": "Role", "category": "Category", "competency": "Competency"}
 #: Banks with at least this many questions are rendered by fork()ed workers, one a core.
 PARALLEL_FROM = 200
 
@@ -314,6 +315,8 @@ class _Site:
         self.base: dict[str, Any] = {"site": settings, "csp": CSP, "static": STATIC}
         self.entries: list[Entry] = []
         self.by_id: dict[str, Entry] = {}
+        #: The index pages: (kind, name, href, members), by kind and name.
+        self.lists: list[tuple[str, str, str, list[Entry]]] = []
 
     def page(self, rel: str, template: str, **context: Any) -> str:
         """Render ``template`` into the site at ``rel``; links in it are relative to ``rel``'s folder."""
@@ -348,15 +351,26 @@ class _Site:
         return self.page(f"{entry.dir}/index.html", "question.html", q=entry, title=Markup(entry.title), tiers=tiers,
                          tips=[Markup(inline(tip)) for tip in _strings(data, "prep_tips")], related=related)
 
+    def list_page(self, number: int) -> str:
+        """The index page of one role, category or competency."""
+        from markupsafe import Markup
 
-def _pages(span: tuple[int, int]) -> tuple[int, int, list[str]]:
-    """Render the question pages ``span`` (start, end) of the current job; returns files written, unchanged, and which."""
+        kind, name, href, members = self.lists[number]
+        items = [{"entry": e, "title": Markup(e.title)} for e in members]
+        return self.page(href, "list.html", kind=KINDS[kind], name=name, items=items)
+
+
+def _pages(span: tuple[str, int, int]) -> tuple[int, int, list[str]]:
+    """Render pages ``span`` (kind, start, end) of the current job: questions or lists; returns files written, unchanged, and which."""
     from qtool.workers import shared
 
     site, questions = shared()
     written, unchanged = site.out.built.written, site.out.built.unchanged
-    start, end = span
-    rels = [site.question_page(question, entry) for question, entry in zip(questions[start:end], site.entries[start:end])]
+    kind, start, end = span
+    if kind == "questions":
+        rels = [site.question_page(question, entry) for question, entry in zip(questions[start:end], site.entries[start:end])]
+    else:
+        rels = [site.list_page(number) for number in range(start, end)]
     return site.out.built.written - written, site.out.built.unchanged - unchanged, rels
 
 
@@ -369,7 +383,6 @@ def _jobs(count: int, workers: int | None) -> int:
 def write_site(questions: Sequence[Question], out_dir: Path, settings: SiteSettings, figures: Mapping[str, Any],
                progress: Progress | None = None, workers: int | None = None) -> Built:
     """Write the whole site for ``questions`` (in export order) into ``out_dir``; ``workers`` None: one a core."""
-    from markupsafe import Markup
 
     from qtool.workers import sharing, worker_pool
 
@@ -411,32 +424,6 @@ def write_site(questions: Sequence[Question], out_dir: Path, settings: SiteSetti
 
     site.base.update({"role_href": role_href, "category_href": category_href, "competency_href": competency_href})
     page = site.page
-
-    # Pass 2: a page per question, in chunks (by fork()ed workers for a big bank).
-    for name in ("question.html", "list.html", "home.html", "coverage.html", "browse.html"):
-        site.env.get_template(name)  # compiled once, before any fork
-    count = len(entries)
-    size = max(1, min(500, count // (jobs * 8) or 1))
-    spans = [(start, min(start + size, count)) for start in range(0, count, size)]
-    with sharing((site, questions)):
-        if jobs > 1:
-            with worker_pool(jobs) as pool:
-                for written, unchanged, rels in pool.imap_unordered(_pages, spans):
-                    out.built.written += written
-                    out.built.unchanged += unchanged
-                    out.files.update(dict.fromkeys(rels))
-                    if progress:
-                        progress(len(rels))
-        else:
-            for span in spans:
-                _, _, rels = _pages(span)
-                if progress:
-                    progress(len(rels))
-
-    # Index pages: by role, category and competency.
-    def listing(items: Iterable[Entry]) -> list[dict[str, Any]]:
-        return [{"entry": e, "title": Markup(e.title)} for e in items]
-
     groups: dict[tuple[str, str], list[Entry]] = {}
     for entry in entries:
         groups.setdefault(("role", entry.role), []).append(entry)
@@ -444,10 +431,31 @@ def write_site(questions: Sequence[Question], out_dir: Path, settings: SiteSetti
         for name in entry.competencies:
             groups.setdefault(("competency", name), []).append(entry)
     hrefs = {"role": role_href, "category": category_href, "competency": competency_href}
-    kinds = {"role": "Role", "category": "Category", "competency": "Competency"}
-    for (kind, name), members in sorted(groups.items()):
-        page(hrefs[kind](name), "list.html", kind=kinds[kind], name=name, items=listing(members))
-    facets = {kind: sorted((name, len(members)) for (k, name), members in groups.items() if k == kind) for kind in kinds}
+    site.lists = [(kind, name, hrefs[kind](name), members) for (kind, name), members in sorted(groups.items())]
+
+    # Pass 2: a page per question, then the index pages by role, category and competency, in
+    # chunks (by fork()ed workers for a big bank).
+    for name in ("question.html", "list.html", "home.html", "coverage.html", "browse.html"):
+        site.env.get_template(name)  # compiled once, before any fork
+    count = len(entries)
+    size = max(1, min(500, count // (jobs * 8) or 1))
+    spans = [("questions", start, min(start + size, count)) for start in range(0, count, size)]
+    spans += [("lists", number, number + 1) for number in range(len(site.lists))]
+    with sharing((site, questions)):
+        if jobs > 1:
+            with worker_pool(jobs) as pool:
+                for span, (written, unchanged, rels) in zip(spans, pool.imap(_pages, spans)):
+                    out.built.written += written
+                    out.built.unchanged += unchanged
+                    out.files.update(dict.fromkeys(rels))
+                    if progress and span[0] == "questions":
+                        progress(len(rels))
+        else:
+            for span in spans:
+                _, _, rels = _pages(span)
+                if progress and span[0] == "questions":
+                    progress(len(rels))
+    facets = {kind: sorted((name, len(members)) for (k, name), members in groups.items() if k == kind) for kind in KINDS}
     page("_browse/index.html", "browse.html", facets=facets)
 
     # The coverage page, its charts drawn here.
