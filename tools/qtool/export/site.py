@@ -186,6 +186,8 @@ class Output:
         if self.previous is None and root.is_dir() and any(root.iterdir()):
             raise ExportError(f"refused: {root} is not empty and holds no {MANIFEST} (not a site qtool wrote); "
                               "choose an empty or new folder")
+        #: A new or empty folder: nothing to compare with.
+        self.fresh = self.previous is None
         self.files: dict[str, None] = {}
         self.built = Built()
         self._dirs: set[str] = set()
@@ -228,8 +230,11 @@ class Output:
         target = self._target(rel)
         self.files[rel] = None
         try:
-            with open(target, "rb") as handle:
-                unchanged = handle.read(len(payload) + 1) == payload
+            if self.fresh:
+                unchanged = False
+            else:
+                with open(target, "rb") as handle:
+                    unchanged = handle.read(len(payload) + 1) == payload
         except (FileNotFoundError, NotADirectoryError):
             unchanged = False
         except IsADirectoryError:
