@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qtool.export import ExportError, Progress
+from qtool.export import PACK_FROM, ExportError, Progress
 from qtool.files import slug
 from qtool.fsutil import atomic_write
 from qtool.importer import SECTION_HEADINGS
@@ -306,8 +306,11 @@ def build(selection: Any, out_dir: Path, config: Config, progress: Progress | No
 
 
 KINDS = {"role": "Role", "category": "Category", "competency": "Competency"}
-#: Banks with at least this many questions are rendered by fork()ed workers, one a core.
+#: Banks with at least this many questions are rendered by fork()ed workers, one a core...
 PARALLEL_FROM = 200
+#: ...up to the size from which exports pack questions to save memory: every worker would hold a
+#: copy-on-write view of the whole parent, so the biggest banks are rendered in one process.
+PARALLEL_UP_TO = PACK_FROM
 
 
 class _Site:
@@ -382,7 +385,9 @@ def _pages(span: tuple[str, int, int]) -> tuple[int, int, list[str]]:
 def _jobs(count: int, workers: int | None) -> int:
     from qtool.workers import can_fork, worker_count
 
-    return worker_count(workers) if count >= PARALLEL_FROM and can_fork() else 1
+    if workers is None and not PARALLEL_FROM <= count <= PARALLEL_UP_TO:
+        return 1
+    return worker_count(workers) if can_fork() else 1
 
 
 def write_site(questions: Sequence[Question], out_dir: Path, settings: SiteSettings, figures: Mapping[str, Any],
