@@ -134,18 +134,37 @@ def test_code_schema_and_version_are_part_of_the_key(monkeypatch: pytest.MonkeyP
     assert context_key("settings") == base
 
 
-@pytest.mark.parametrize("damage", [b"", b"garbage", b"\x00" * 64, None])
-def test_a_damaged_cache_is_ignored(bank: Path, damage: bytes | None) -> None:
+@pytest.mark.parametrize("damage", [b"", b"garbage", b"\x00" * 64])
+def test_a_damaged_cache_is_ignored(bank: Path, damage: bytes) -> None:
     clean = _bank_with_cache(bank)
     target = bank / "questions" / "software-engineer" / "production-incident.yaml"
     target.write_text(target.read_text().replace("category: behavioral", "category: wrong"))
     for name in ("check.bin", "run.bin"):
-        path = bank / CACHE_DIR / name
-        data = path.read_bytes()
-        # None: keep the checksum, flip a byte in the body (a bit rot the checksum must catch)
-        path.write_bytes(damage if damage is not None else data[:40] + bytes([data[40] ^ 0xFF]) + data[41:])
+        (bank / CACHE_DIR / name).write_bytes(damage)
     assert [code for *_, code, _ in _problems(bank, cache=True)] == ["schema"]
     assert clean == []
+
+
+def test_bit_rot_is_caught_by_the_checksum(bank: Path) -> None:
+    """A cache body that still loads but no longer matches its checksum is never trusted.
+
+    No question changes, so only the checksum can tell the forged entries from real ones.
+    """
+    import marshal
+
+    assert _bank_with_cache(bank) == []
+    forged = (1, 1, "error", "forged by bit rot", "schema")
+    for name in ("check.bin", "run.bin"):
+        path = bank / CACHE_DIR / name
+        raw = path.read_bytes()
+        document = marshal.loads(raw[32:])
+        if name == "check.bin":
+            for entry in document["files"].values():
+                entry["problems"].append(forged)
+        else:
+            document["problems"].append((next(iter(document["statuses"])), *forged))
+        path.write_bytes(raw[:32] + marshal.dumps(document))
+    assert _problems(bank, cache=True) == []
 
 
 def _imported(bank: Path, args: list[str], modules: tuple[str, ...]) -> str:

@@ -54,3 +54,50 @@ def test_a_role_is_a_title_not_a_path(empty_bank: Path, run, role: str, folder: 
     result = run("new", "--role", role, "--question", "What is a join?", "--category", "technical", "--no-llm")
     assert result.exit_code == 0, result.stderr
     assert [p.relative_to(empty_bank).as_posix() for p in empty_bank.rglob("*.yaml")] == [f"questions/{folder}/join.yaml"]
+
+
+def test_non_regular_files_and_misnamed_files_are_problems(empty_bank: Path, run) -> None:
+    """A FIFO named *.yaml must not hang a check; a .yml file is reported, not skipped."""
+    import os
+
+    folder = empty_bank / "questions" / "role"
+    folder.mkdir()
+    os.mkfifo(folder / "pipe.yaml")
+    (folder / "misnamed.yml").write_text("id: role/misnamed\n")
+    result = run("check")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "questions/role/misnamed.yml:1:1: error: question files end in .yaml: rename it to misnamed.yaml [parse]",
+        "questions/role/pipe.yaml:1:1: error: not a regular file (a FIFO, device or socket): a question is a plain file [parse]",
+    ]
+
+
+def test_an_unreadable_folder_is_reported(tmp_path_factory) -> None:
+    import os
+    import shutil
+    import tempfile
+
+    from qtool.files import question_files
+    from qtool.loader import LoadError, read_file
+
+    base = Path(tempfile.mkdtemp())
+    base.chmod(0o755)  # reachable by the unprivileged uid used below
+    locked = base / "questions" / "locked"
+    locked.mkdir(parents=True)
+    (base / "questions").chmod(0o755)
+    (locked / "q.yaml").write_text("id: locked/q\n")
+    locked.chmod(0)
+    dropped = os.geteuid() == 0
+    if dropped:  # root lists anything: drop to an unprivileged effective uid
+        os.seteuid(65534)
+    try:
+        found = question_files([], base)
+        read = read_file(found[0]) if found else None
+    finally:
+        if dropped:
+            os.seteuid(0)
+        locked.chmod(0o755)
+        shutil.rmtree(base)
+    assert [Path(name).name for name in found] == ["locked"]
+    assert isinstance(read, LoadError) and read.message == (
+        "permission denied: cannot read this folder, so its question files are not checked")

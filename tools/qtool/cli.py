@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("qtool.commands.export", "Export the bank as JSON, CSV, an Anki deck or Markdown pages."),
     "stats": ("qtool.commands.stats", "Print the bank's coverage figures (the site's coverage page) as tables or JSON."),
     "import": ("qtool.commands.import_", "Import question pages (plain text or Markdown) into the bank."),
+    "init": ("qtool.commands.init", "Start a question bank: questions/, schema/, configuration, pre-commit, .gitignore."),
 }
 
 
@@ -66,10 +67,13 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="qtool")
-def cli() -> None:
+@click.option("--root", type=click.Path(file_okay=False), envvar="QTOOL_ROOT", default=None,
+              help="The bank's root folder (default: found from here upward, as git does).")
+def cli(root: str | None) -> None:
     """qtool: author, validate, lint and export an interview-question bank kept in git.
 
-    Run it from the bank's root (the folder that holds questions/ and schema/).
+    Run it anywhere inside a bank: its root (the folder with questions/, a .qtool.toml or a
+    pyproject.toml with [tool.qtool]) is found upward from the working folder.
     """
 
 

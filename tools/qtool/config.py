@@ -7,6 +7,7 @@ The whole table is checked against one JSON Schema shipped in the package
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from qtool.errors import UsageError
+from qtool.files import QUESTIONS_DIR
 from qtool.loader import DEFAULT_MAX_BYTES
 from qtool.model import Position, Problem, Question, Severity, path_str
 
@@ -69,6 +71,53 @@ class Config:
         values, keys = toml_positions(text, self.table_path)
         line, column = Question(self.file, {}, values, keys).key_pos(path)
         return ConfigError([Problem(self.file, line, column, Severity.ERROR, f"{path}: {message}", "config")])
+
+
+def find_root(start: str | Path = ".") -> Path | None:
+    """The bank's root: ``start`` or the nearest folder above it holding a ``.qtool.toml``, a
+    ``pyproject.toml`` with a ``[tool.qtool]`` table, or a ``questions/`` folder (as git, ruff and black look upward)."""
+    here = Path(start).resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".qtool.toml").is_file() or (folder / QUESTIONS_DIR).is_dir() or _has_table(folder / "pyproject.toml"):
+            return folder
+    return None
+
+
+def _has_table(pyproject: Path) -> bool:
+    try:
+        text = pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return "[tool.qtool" in text
+
+
+def bank_config(root: str | Path | None = None, *, paths_given: bool = False) -> Config:
+    """The configuration of the bank at ``root``, or of the bank found from the working folder upward.
+
+    No bank found is a usage error (exit 2): a check that finds no files is not a pass. Files
+    named on the command line outside any bank are still checked, with the defaults.
+    """
+    if root is not None:
+        if not Path(root).is_dir():
+            raise ConfigError(f"--root {root}: no such folder")
+        found: Path | None = Path(root)
+    else:
+        found = find_root()
+    if found is None and paths_given:
+        return Config(root=Path("."))
+    if found is None:
+        raise ConfigError(f"no question bank in {Path.cwd()} or above it (a folder with {QUESTIONS_DIR}/, a .qtool.toml, "
+                          "or a pyproject.toml with [tool.qtool]): run qtool inside a bank, pass --root, or start one "
+                          "with `qtool init`")
+    return load_config(_relative(found))
+
+
+def _relative(folder: Path) -> Path:
+    """The root as messages should show it: relative to the working folder when it is above it."""
+    try:
+        return Path(os.path.relpath(folder))
+    except ValueError:  # another drive on Windows
+        return folder
 
 
 def load_config(root: str | Path = ".") -> Config:

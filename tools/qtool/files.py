@@ -12,6 +12,8 @@ from pathlib import Path
 
 QUESTIONS_DIR = "questions"
 SUFFIX = ".yaml"
+#: Another spelling of the suffix: such files are found, and reported, never silently skipped.
+MISNAMED_SUFFIX = ".yml"
 #: Longest slug made from a question's or role's words (cut at a word boundary).
 SLUG_LENGTH = 60
 #: What a slug is: lower-case ASCII letters and digits in words joined by single hyphens.
@@ -65,11 +67,14 @@ def question_files(paths: Sequence[str], root: str | os.PathLike[str] = ".", exc
 
 
 def _walk(folder: str) -> Iterable[str]:
-    for dirpath, dirnames, filenames in os.walk(folder):
+    unreadable: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=lambda error: unreadable.append(error.filename)):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for name in filenames:
-            if name.endswith(SUFFIX) and not name.startswith("."):
+            if name.endswith((SUFFIX, MISNAMED_SUFFIX)) and not name.startswith("."):
                 yield os.path.join(dirpath, name)
+    # A folder that cannot be listed is named like a file: reading it reports why, never a silent skip.
+    yield from (name for name in unreadable if name)
 
 
 def _excluded(name: str, patterns: list[str]) -> bool:

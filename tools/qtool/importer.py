@@ -17,7 +17,7 @@ from pathlib import PurePath
 from typing import Any
 
 from qtool.files import SLUG_LENGTH, slug
-from qtool.model import KEY_ORDER, Position, Problem, Question, Severity, new_guid
+from qtool.model import Position, Problem, Question, Severity, new_guid, ordered_keys
 
 CODE = "import"
 
@@ -519,14 +519,10 @@ def _build(page: Page, ident: str, role: str | None, category: str | None, statu
         data["related"] = related
     for key, value in meta.items():
         data.setdefault(key, value)
-    data = {key: data[key] for key in sorted(data, key=_key_rank)}
+    data = {key: data[key] for key in ordered_keys(data)}
     problems.extend(_schema_problems(page, data, related_at))
     failed = any(p.severity is Severity.ERROR for p in problems)
     return Imported(page.path, None if failed else data, problems)
-
-
-def _key_rank(key: str) -> tuple[int, str]:
-    return (KEY_ORDER.index(key) if key in KEY_ORDER else len(KEY_ORDER), key)
 
 
 def _schema_problems(page: Page, data: dict[str, Any], related_at: list[Position]) -> list[Problem]:

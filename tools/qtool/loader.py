@@ -72,11 +72,14 @@ def read_file(name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes | LoadErro
 def read_bytes(name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """The file's bytes, refusing missing paths, folders, unreadable and oversized files."""
     try:
-        fd = os.open(name, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        # Non-blocking: opening a FIFO named *.yaml must not wait for a writer that never comes.
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0))
         try:
             st = os.fstat(fd)
             if stat.S_ISDIR(st.st_mode):
                 raise IsADirectoryError
+            if not stat.S_ISREG(st.st_mode):
+                raise _Fail("not a regular file (a FIFO, device or socket): a question is a plain file")
             if st.st_size > max_bytes:
                 raise _Fail(f"file is larger than the {_size(max_bytes)} limit")
             # Ask for what the file holds (plus one byte, to notice growth), not for the limit:
@@ -97,6 +100,8 @@ def read_bytes(name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     except IsADirectoryError:
         raise _Fail("is a directory, not a question file") from None
     except PermissionError:
+        if os.path.isdir(name):
+            raise _Fail("permission denied: cannot read this folder, so its question files are not checked") from None
         raise _Fail("permission denied: cannot read the file") from None
     except OSError as exc:
         raise _Fail(f"cannot read the file: {exc.strerror or exc}") from None
@@ -118,19 +123,35 @@ def decode(data: bytes) -> str:
     """Strict UTF-8, BOM accepted; the error points at the first bad byte."""
     if data.startswith(_BOM):
         data = data[len(_BOM):]
+    if b"\x00" in data[:4096] and _legacy_encoding(data) == "UTF-16":
+        raise _Fail("file is not UTF-8: every other byte is NUL (it looks like UTF-16 without a BOM: save it as UTF-8)")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         before = data[: exc.start]
         line = before.count(b"\n") + 1
         column = exc.start - (before.rfind(b"\n") + 1) + 1
-        hint = " (it looks like UTF-16: save it as UTF-8)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        hint = f" (it looks like {_legacy_encoding(data)}: save it as UTF-8)"
         raise _Fail(f"file is not valid UTF-8: byte 0x{data[exc.start]:02x} cannot start a character{hint}", line, column) from None
+
+
+#: Characters libyaml (a YAML 1.1 parser) takes for line breaks but YAML 1.2 and editors do not.
+_NOT_BREAKS = "\x85\u2028\u2029"
+
+
+def _legacy_encoding(data: bytes) -> str:
+    """A guess at what a file that is not UTF-8 was saved as, for the hint: UTF-16 (with or without BOM) or an 8-bit code page."""
+    sample = data[:4096]
+    if sample[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(sample) >= 4 and sample.count(0) >= len(sample) // 4):
+        return "UTF-16"
+    return "Windows-1252 or Latin-1"
 
 
 def load_text(text: str, path: str = "<text>") -> Question | LoadError:
     """Load already-decoded text; never raises for any input."""
     try:
+        if any(char in text for char in _NOT_BREAKS):
+            return _load_with_stand_ins(text, path)
         return _Builder(text, path).build()
     except _Fail as fail:
         return LoadError(path, fail.line, fail.column, fail.message)
@@ -140,7 +161,7 @@ def load_text(text: str, path: str = "<text>") -> Question | LoadError:
             return LoadError(path, line, column, "tab character used for indentation: indent with spaces")
         mark = exc.problem_mark or exc.context_mark
         where = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        message = " ".join(part for part in (exc.context, exc.problem) if part)
+        message = _plain_words(exc) or " ".join(part for part in (exc.context, exc.problem) if part)
         return LoadError(path, where[0], where[1], f"invalid YAML: {message or 'cannot parse'}")
     except RecursionError:
         return LoadError(path, 1, 1, "invalid YAML: nested too deeply")
@@ -150,6 +171,44 @@ def load_text(text: str, path: str = "<text>") -> Question | LoadError:
             return LoadError(path, *_offset_to_pos(text, exc.position), f"invalid YAML: {exc}".splitlines()[0])
         where = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         return LoadError(path, where[0], where[1], f"invalid YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+
+
+def _load_with_stand_ins(text: str, path: str) -> Question:
+    """Load text holding U+0085, U+2028 or U+2029 as YAML 1.2 reads it: as text, not line breaks.
+
+    Each is swapped for a private-use character absent from the text (one character for one,
+    so every position stays exact), parsed, and swapped back in the loaded strings.
+    """
+    free = (chr(code) for code in range(0xE000, 0xF900) if chr(code) not in text)
+    stand_ins = {char: next(free) for char in _NOT_BREAKS}
+    back = {ord(stand_in): char for char, stand_in in stand_ins.items()}
+    loaded = _Builder(text.translate({ord(char): stand_in for char, stand_in in stand_ins.items()}), path).build()
+    loaded.data = _restore(loaded.data, back)
+    loaded.text = text
+    return loaded
+
+
+def _restore(value: Any, table: dict[int, str]) -> Any:
+    if isinstance(value, str):
+        return value.translate(table)
+    if isinstance(value, dict):
+        return {key.translate(table): _restore(item, table) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_restore(item, table) for item in value]
+    return value
+
+
+def _plain_words(exc: Any) -> str | None:
+    """libyaml's two commonest complaints, said as what to fix (the mark is already on the offending line)."""
+    problem = exc.problem or ""
+    context = exc.context_mark
+    since = f" (the block it breaks starts on line {context.line + 1})" if context is not None else ""
+    if "did not find expected key" in problem or "expected <block end>" in problem:
+        return f"bad indentation: this line lines up with no key above it; indent it like the keys it belongs with{since}"
+    if "mapping values are not allowed" in problem:
+        return ("a 'key: value' where only text can go: indent it under a key, or put the text in quotes "
+                "(': ' inside unquoted text starts a mapping)")
+    return None
 
 
 def _events(text: str) -> Callable[[], Any]:
@@ -213,6 +272,9 @@ class _Builder:
                 end = event.end_mark
                 # Lines strictly inside are text; so is the last one when the file ends without a newline.
                 self.block_lines.append((mark.line, end.line + 1 if end.column else end.line))
+            elif event.style in ('"', "'") and event.end_mark.line > mark.line:
+                # A quoted scalar's continuation lines may start with tabs: they are separation, not indentation.
+                self.block_lines.append((mark.line, event.end_mark.line + 1))
             return _scalar(event)
         if depth >= MAX_DEPTH:
             raise _Fail(f"nested more than {MAX_DEPTH} levels deep", *_pos(event))
@@ -222,6 +284,7 @@ class _Builder:
             while True:
                 item = nxt()
                 if type(item) is ev.SequenceEndEvent:
+                    self._flow_lines(event, item)
                     return items
                 items.append(self._node(item, nxt, f"{path}[{len(items)}]", depth + 1))
         if kind is ev.MappingStartEvent:
@@ -231,6 +294,7 @@ class _Builder:
                 key_event = nxt()
                 key_kind = type(key_event)
                 if key_kind is ev.MappingEndEvent:
+                    self._flow_lines(event, key_event)
                     return mapping
                 if key_kind is not ev.ScalarEvent or key_event.anchor is not None:
                     if key_kind is ev.AliasEvent or getattr(key_event, "anchor", None) is not None:
@@ -246,8 +310,13 @@ class _Builder:
                 mapping[key] = self._node(nxt(), nxt, child, depth + 1)
         raise _Fail("invalid YAML structure", *_pos(event))  # pragma: no cover - parser guarantees
 
+    def _flow_lines(self, start: Any, end: Any) -> None:
+        """Lines inside a flow collection ({...}, [...]) may start with tabs: in flow context they are separation."""
+        if start.flow_style and end.start_mark.line > start.start_mark.line:
+            self.block_lines.append((start.start_mark.line, end.start_mark.line + 1))
+
     def _check_tabs(self) -> None:
-        """Tabs in indentation are refused, except inside block scalars where they are text."""
+        """Tabs in indentation are refused, except inside block scalars (text), quoted scalars and flow collections."""
         if "\t" not in self.text:
             return
         inside: set[int] = set()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import secrets
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,16 @@ KEY_ORDER = (
     "provenance",
 )
 TIERS = ("sample", "solid", "exceptional")
+#: The parts of one tier's answer, in canonical order.
+ANSWER_PARTS = ("text", "critique")
+#: Key order of every mapping the contract defines, by JSON path ("" is the root): the one
+#: home of key order for fmt, drafting, import and every export.
+KEY_ORDERS: dict[str, tuple[str, ...]] = {
+    "": KEY_ORDER,
+    "answers": TIERS,
+    **{f"answers.{tier}": ANSWER_PARTS for tier in TIERS},
+    "provenance": ("drafted_by", "drafted_at", "prompt_version"),
+}
 CATEGORIES = ("behavioral", "situational", "technical", "role-specific", "general")
 STATUSES = ("draft", "reviewed")
 #: What the bank-wide rules (and exports' filters) read of each file: its summary.
@@ -228,6 +239,12 @@ class Checked:
     summaries: dict[str, Question] = field(default_factory=dict)
     #: Path -> status (draft, reviewed) of each loaded file that has one.
     statuses: dict[str, str] = field(default_factory=dict)
+
+
+def ordered_keys(data: Mapping[str, Any], path: str = "") -> list[str]:
+    """The keys of the mapping at ``path`` in canonical order; keys the contract does not list follow, as they came."""
+    order = KEY_ORDERS.get(path, ())
+    return [key for key in order if key in data] + [key for key in data if key not in order]
 
 
 def _parent(path: str) -> str:

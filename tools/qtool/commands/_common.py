@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
 
-from qtool.config import Config, load_config
+from qtool.config import Config, bank_config
 from qtool.report import REPORTERS
 
 
-def config_or_exit(root: str = ".") -> Config:
-    """The bank's configuration; a bad one raises ConfigError, which every command turns into exit status 2."""
-    return load_config(root)
+def config_or_exit(paths: Sequence[str] = ()) -> Config:
+    """The bank's configuration (``qtool --root``, else found upward); a bad one, or none for no ``paths``, is exit status 2."""
+    context = click.get_current_context(silent=True)
+    root = context.find_root().params.get("root") if context is not None else None
+    return bank_config(root, paths_given=bool(paths))
 
 
 def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``--format text|json|github``; github is picked automatically under GitHub Actions."""
+    """``--format text|json|github|sarif|gitlab``; github is picked automatically under GitHub Actions."""
     return click.option(
         "--format",
         "fmt",

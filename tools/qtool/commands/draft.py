@@ -28,7 +28,7 @@ def run_draft(paths: Sequence[str], *, only: Sequence[str] = (), overwrite: bool
     from qtool.files import question_files
     from qtool.report import exit_code, report
 
-    config = config_or_exit()
+    config = config_or_exit(paths)
     settings = resolve_settings(config.llm, source=llm_source(config.source))
     if not settings.configured:
         raise UsageError(f"{NO_ENDPOINT}: nothing to draft with")

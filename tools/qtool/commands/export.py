@@ -11,7 +11,8 @@ from typing import Any
 import click
 
 from qtool.commands._common import config_or_exit, paths_argument
-from qtool.errors import returns_status
+from qtool.errors import UsageError, returns_status
+from qtool.files import QUESTIONS_DIR
 
 FORMATS = ("json", "csv", "anki", "markdown", "site", "all")
 #: What ``--format all`` writes.
@@ -37,7 +38,7 @@ def run_export(
 
     if out == STDOUT and fmt in ("all", "markdown", "site"):
         raise click.UsageError(f"--out - (standard output) needs a single file format, not {fmt}")
-    config = config_or_exit()
+    config = config_or_exit(paths)
     if fmt == "site":
         _site_settings(config)  # a bad [tool.qtool.site] is a usage error, before any work
     files = question_files(paths, config.root, config.exclude)
@@ -49,8 +50,12 @@ def run_export(
         return 1
     for path, errors in selection.broken.items():
         click.echo(f"qtool export: skipped {path} ({_plural(errors, 'error')})", err=True)
+    if selection.drafts:
+        click.echo(f"qtool export: {_plural(selection.drafts, 'draft')} left out (pass --include-drafts)", err=True)
     questions = selection.questions  # already in export order
 
+    if out is not None and out != STDOUT:
+        _refuse_inside_bank(out, config.root)
     for name in ALL if fmt == "all" else (fmt,):
         target = _target(name, fmt, out, config.root)
         with _progress(len(questions), name) as progress:
@@ -88,6 +93,14 @@ def _write_site(selection: Any, target: str, progress: Callable[[int], None] | N
     return (f"wrote site to {os.path.normpath(target)}: {_plural(built.pages, 'question page')}; "
             f"{built.written} files written, {built.unchanged} unchanged, {built.removed} removed; "
             f"search index {built.index_bytes:,} bytes ({per:.0f} a question)")
+
+
+def _refuse_inside_bank(out: str, root: Any) -> None:
+    """Exports never write into questions/: an --out there would replace a question (or the bank) with an export."""
+    bank = os.path.realpath(os.path.join(root, QUESTIONS_DIR))
+    where = os.path.realpath(out)
+    if where == bank or where.startswith(bank + os.sep):
+        raise UsageError(f"--out {out} is inside {QUESTIONS_DIR}/: exports never write into the bank")
 
 
 def _plural(count: int, noun: str) -> str:

@@ -18,7 +18,7 @@ def run_stats(paths: Sequence[str], fmt: str = "text", *, include_drafts: bool =
     from qtool.export.gate import select
     from qtool.files import question_files
 
-    config = config_or_exit()
+    config = config_or_exit(paths)
     files = question_files(paths, config.root, config.exclude)
     selection = select(files, config, include_drafts=include_drafts)
     for path, errors in selection.broken.items():

@@ -17,7 +17,7 @@ def run_validate(paths: Sequence[str], fmt: str | None = None) -> int:
     from qtool.pipeline import load_and_validate
     from qtool.report import exit_code, report
 
-    config = config_or_exit()
+    config = config_or_exit(paths)
     files = question_files(paths, config.root, config.exclude)
     checked = load_and_validate(files, config.max_file_size)
     report(checked.problems, len(files), fmt)

@@ -20,7 +20,7 @@ from qtool.export import Progress
 from qtool.files import slug
 from qtool.fsutil import atomic_write
 from qtool.importer import PROSE_KEYS, ROLE_SUFFIX, SECTION_HEADINGS, escape_line
-from qtool.model import KEY_ORDER, TIERS, Question
+from qtool.model import TIERS, Question, ordered_keys
 
 _ID_PARTS = 2
 
@@ -28,7 +28,7 @@ _ID_PARTS = 2
 def render_page(question_data: Mapping[str, Any], titles: Mapping[str, str] | None = None) -> str:
     """The page for one question's data; ``titles`` (id -> question) names related questions."""
     data = question_data
-    meta = {key: data[key] for key in sorted((k for k in data if k not in PROSE_KEYS), key=_rank)}
+    meta = {key: data[key] for key in ordered_keys(data) if key not in PROSE_KEYS}
     out: list[str] = []
     if meta:
         # '>' cannot appear outside JSON strings, so escaping it keeps '-->' out of the comment.
@@ -94,7 +94,3 @@ def _page_link(ref: str) -> str:
 
 def _link_text(title: str) -> str:
     return title.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
-
-
-def _rank(key: str) -> tuple[int, str]:
-    return (KEY_ORDER.index(key) if key in KEY_ORDER else len(KEY_ORDER), key)

@@ -83,4 +83,3 @@ def _explained_schema_problems(q: Question, lint: list[Problem], settings: dict[
             if (problem.line, problem.column, top) in spots:
                 explained.add(problem)
     return explained
-
