@@ -51,3 +51,15 @@ def test_export_from_a_subfolder_writes_at_the_root(bank: Path, run, monkeypatch
     monkeypatch.chdir(bank / "questions")
     assert run("export", "--format", "json").exit_code == 0
     assert (bank / "exports" / "questions.json").is_file()
+
+
+def test_force_exclude_applies_exclude_to_named_files(bank: Path, run) -> None:
+    """pre-commit names every changed file: with --force-exclude (the hooks pass it) exclude still applies."""
+    (bank / "pyproject.toml").write_text('[tool.qtool]\nexclude = ["questions/archive/*"]\n')
+    archived = bank / "questions" / "archive" / "old.yaml"
+    archived.parent.mkdir()
+    archived.write_text("id: [broken\n")
+    assert run("check", "questions/archive/old.yaml").exit_code == 1  # named: checked
+    forced = run("check", "--force-exclude", "questions/archive/old.yaml")
+    assert forced.exit_code == 0 and "no question files found" in forced.stderr
+    assert run("check").exit_code == 0  # walked: excluded as before

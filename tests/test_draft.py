@@ -33,7 +33,7 @@ def bank(empty_bank: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def configure(root: Path, **llm: object) -> None:
     settings = {"timeout": 2, "max_retries": 1, "model": "test-model", **llm}
-    body = "\n".join(f"{key} = {json.dumps(value)}" for key, value in settings.items())
+    body = "\n".join(f"{key.replace('_', '-')} = {json.dumps(value)}" for key, value in settings.items())
     (root / "pyproject.toml").write_text(f"[tool.qtool.llm]\n{body}\n", encoding="utf-8")
 
 
@@ -296,7 +296,7 @@ def test_without_endpoint_draft_is_a_usage_error(bank, run):
     result = run("draft", PARTIAL)
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
-        "Error: no LLM endpoint configured (set OPENAI_API_KEY, or OPENAI_BASE_URL or base_url in [tool.qtool.llm] "
+        "Error: no LLM endpoint configured (set OPENAI_API_KEY, or OPENAI_BASE_URL or base-url in [tool.qtool.llm] "
         "for a local server): nothing to draft with"]
 
 

@@ -33,7 +33,7 @@ def run_draft(paths: Sequence[str], *, only: Sequence[str] = (), overwrite: bool
     if not settings.configured:
         raise UsageError(f"{NO_ENDPOINT}: nothing to draft with")
     vocabulary = competency_vocabulary(config)
-    files = question_files(paths, config.root, config.exclude)
+    files = question_files(paths, config.root, config.exclude, config.force_exclude)
     plans, problems = plan_files(files, fields_for(only), overwrite, config.max_file_size, vocabulary)
     if not plans:
         if problems:

@@ -13,6 +13,7 @@ import click
 from qtool.commands._common import config_or_exit, paths_argument
 from qtool.errors import UsageError, returns_status
 from qtool.files import QUESTIONS_DIR
+from qtool.report import note
 
 FORMATS = ("json", "csv", "anki", "markdown", "site", "all")
 #: What ``--format all`` writes.
@@ -41,7 +42,7 @@ def run_export(
     config = config_or_exit(paths)
     if fmt == "site":
         _site_settings(config)  # a bad [tool.qtool.site] is a usage error, before any work
-    files = question_files(paths, config.root, config.exclude)
+    files = question_files(paths, config.root, config.exclude, config.force_exclude)
     selection = select(files, config, include_drafts=include_drafts)
     if selection.refused and not force:
         report(selection.problems, len(files))
@@ -51,7 +52,7 @@ def run_export(
     for path, errors in selection.broken.items():
         click.echo(f"qtool export: skipped {path} ({_plural(errors, 'error')})", err=True)
     if selection.drafts:
-        click.echo(f"qtool export: {_plural(selection.drafts, 'draft')} left out (pass --include-drafts)", err=True)
+        note(f"qtool export: {_plural(selection.drafts, 'draft')} left out (pass --include-drafts)")
     questions = selection.questions  # already in export order
 
     if out is not None and out != STDOUT:
@@ -64,7 +65,7 @@ def run_export(
             else:
                 message = _write(name, questions, target, progress, config.root)
         if target != STDOUT:
-            click.echo(message, err=True)
+            note(message)
     return 0
 
 

@@ -19,7 +19,7 @@ def run_stats(paths: Sequence[str], fmt: str = "text", *, include_drafts: bool =
     from qtool.files import question_files
 
     config = config_or_exit(paths)
-    files = question_files(paths, config.root, config.exclude)
+    files = question_files(paths, config.root, config.exclude, config.force_exclude)
     selection = select(files, config, include_drafts=include_drafts)
     for path, errors in selection.broken.items():
         click.echo(f"qtool stats: left out {path} ({errors} error{'s' if errors != 1 else ''}; `qtool check` shows them)", err=True)

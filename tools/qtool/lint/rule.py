@@ -27,8 +27,6 @@ class Rule:
     strict_severity: ClassVar[Severity | None] = None
     #: Option name -> default value; configuration may set any of these, nothing else.
     options: ClassVar[Mapping[str, Any]] = {}
-    #: False when the check reads the file tolerantly and should also run on files that fail the schema.
-    needs_valid: ClassVar[bool] = True
     #: Top-level keys whose schema errors this rule explains better: ``qtool check`` then prints
     #: only the rule's line for a spot both flag.
     covers_schema: ClassVar[tuple[str, ...]] = ()

@@ -37,7 +37,6 @@ class Placeholder(Rule):
     examples = ('text: I cut the build from 14 to 6 minutes.',
                 'text: I cut the build by X% at <company name>. TODO')
     default_severity = Severity.ERROR
-    needs_valid = False
     #: ``extra-patterns``: regular expressions the bank also treats as placeholders.
     options = {"extra-patterns": []}
 
