@@ -25,3 +25,10 @@ def qtool(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the installed qtool in ``root`` as a user would."""
     env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
     return subprocess.run([sys.executable, "-m", "qtool", *args], cwd=root, capture_output=True, text=True, env=env)
+
+
+def bank_data(root: Path) -> list[dict]:
+    """Every question file of the bank at ``root``, loaded (the tests count from these, not from constants)."""
+    from qtool.loader import load_file
+
+    return [load_file(p).data for p in sorted((root / "questions").rglob("*.yaml"))]  # type: ignore[union-attr]

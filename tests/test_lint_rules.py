@@ -57,6 +57,14 @@ CASES: dict[str, list[tuple[str, list[tuple[int, int]]]]] = {
         ("ellipsis.yaml", [(11, 15)]),
         ("comment.yaml", [(1, 3)]),
         ("skeleton.yaml", [(8, 12), (18, 6)]),
+        # Code, raw HTML, autolinks and link destinations are not prose (issue 12, item 2).
+        ("generics-in-code-spans.yaml", []),
+        ("raw-html-tag.yaml", []),
+        ("jsx-fence.yaml", []),
+        ("shell-fence.yaml", []),
+        ("autolink-and-link.yaml", []),
+        ("python-stubs.yaml", []),
+        ("prose-beside-code.yaml", [(11, 29), (15, 12)]),
     ],
     "question-form": [
         (BASE, []),
@@ -64,6 +72,10 @@ CASES: dict[str, list[tuple[str, list[tuple[int, int]]]]] = {
         ("ok-imperative.yaml", []),
         ("statement.yaml", [(3, 11)]),
         ("question-mark-inside.yaml", [(3, 11)]),
+        ("ok-fullwidth-question-mark.yaml", []),
+        ("ok-greek-question-mark.yaml", []),
+        ("ok-arabic-question-mark.yaml", []),
+        ("chinese-imperative.yaml", [(3, 11)]),
     ],
     "stray-whitespace": [
         (BASE, []),
@@ -76,6 +88,13 @@ CASES: dict[str, list[tuple[str, list[tuple[int, int]]]]] = {
         (BASE, []),
         ("solid-shorter.yaml", [(10, 11)]),
         ("exceptional-equal.yaml", [(13, 11)]),
+        ("chinese.yaml", []),
+    ],
+    "markdown-render": [
+        (BASE, []),
+        ("ok.yaml", []),
+        ("unclosed.yaml", [(13, 7)]),
+        ("unknown-language.yaml", [(13, 7)]),
     ],
     "draft-status": [
         (BASE, []),
@@ -172,6 +191,37 @@ def test_placeholder_extra_patterns_option() -> None:
 def test_question_form_imperatives_option() -> None:
     path = fixture("question-form", "statement.yaml")
     assert found([path], "question-form", rules={"question-form": {"imperatives": ["the"]}}) == []
+
+
+def test_question_form_extra_imperatives_in_other_languages() -> None:
+    # Chinese is written without spaces: an imperative matches the question's first characters.
+    path = fixture("question-form", "chinese-imperative.yaml")
+    assert found([path], "question-form", rules={"question-form": {"extra-imperatives": ["请讲"]}}) == []
+    assert found([path], "question-form", rules={"question-form": {"extra-imperatives": ["描述"]}}) == [(3, 11, "question-form")]
+    # The English defaults still apply beside the extra words.
+    statement = fixture("question-form", "ok-imperative.yaml")
+    assert found([statement], "question-form", rules={"question-form": {"extra-imperatives": ["beschreiben"]}}) == []
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("Tell us about a bug.", 5),
+    ("I — we — shipped it", 6),  # as split() counts it: a dash between spaces is a word
+    ("请讲一次经历", 6),
+    ("我用 Python 写了测试。", 7),
+    ("テストを書きました", 9),
+    ("테스트를 작성했습니다", 10),
+    ("性能优化，缓存！", 6),
+    ("", 0),
+])
+def test_word_count_counts_cjk_characters_as_words(text: str, words: int) -> None:
+    from qtool.lint.rule import word_count
+
+    assert word_count(text) == words
+
+
+def test_answer_length_counts_a_chinese_answer_by_characters() -> None:
+    # Each Chinese answer has 61 to 131 characters and no spaces: read as one word each, all were "too short".
+    assert found([fixture("answer-length", "chinese.yaml")], "answer-length") == []
 
 
 @pytest.mark.parametrize(("options", "expected"), [

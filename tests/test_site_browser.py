@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from helpers_site import make_bank, qtool
+from helpers_site import bank_data, make_bank, qtool
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
@@ -29,6 +29,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     done = qtool(root, "export", "--format", "site", "--include-drafts")
     assert done.returncode == 0, done.stderr
     return root / "exports" / "site"
+
+
+def _ids(site: Path, keep: Any) -> set[str]:
+    """The ids of the bank's questions that ``keep(data)`` accepts (what a filter should show)."""
+    return {q["id"] for q in bank_data(site.parent.parent) if keep(q)}
 
 
 @pytest.fixture(scope="module")
@@ -123,12 +128,13 @@ def test_search_filter_reveal_dark_mode(where: str, site: Path, browser: Any, re
     driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "light"}]})
     _problems(driver)
     driver.get(base + "index.html")
-    _wait(driver, lambda d: d.find_element(By.ID, "count").text == "12 questions")
-    assert len(_results(driver)) == 12
+    total = len(bank_data(site.parent.parent))
+    _wait(driver, lambda d: d.find_element(By.ID, "count").text == f"{total} questions")
+    assert len(_results(driver)) == total
 
     # Type a search: only the matching question is left, and the address keeps the search.
     driver.find_element(By.ID, "q").send_keys("production incident")
-    _wait(driver, lambda d: d.find_element(By.ID, "count").text == "1 of 12 questions match")
+    _wait(driver, lambda d: d.find_element(By.ID, "count").text == f"1 of {total} questions match")
     (href, text), = _results(driver)
     assert href.endswith("/software-engineer/production-incident/index.html")
     assert "Describe a production incident" in text
@@ -138,10 +144,12 @@ def test_search_filter_reveal_dark_mode(where: str, site: Path, browser: Any, re
     driver.find_element(By.ID, "q").clear()
     driver.find_element(By.ID, "q").send_keys(" ")
     Select(driver.find_element(By.ID, "f-role")).select_by_visible_text("Software Engineer")
-    _wait(driver, lambda d: d.find_element(By.ID, "count").text == "5 of 12 questions match")
+    engineers = _ids(site, lambda q: q["role"] == "Software Engineer")
+    _wait(driver, lambda d: d.find_element(By.ID, "count").text == f"{len(engineers)} of {total} questions match")
     assert all("Software Engineer" in text for _, text in _results(driver))
+    assert {href.rsplit("/", 3)[-3] + "/" + href.rsplit("/", 2)[-2] for href, _ in _results(driver)} == engineers
     Select(driver.find_element(By.ID, "f-status")).select_by_value("draft")
-    _wait(driver, lambda d: d.find_element(By.ID, "count").text == "1 of 12 questions match")
+    _wait(driver, lambda d: d.find_element(By.ID, "count").text == f"1 of {total} questions match")
     assert _results(driver)[0][0].endswith("/software-engineer/draft-onboarding/index.html")
     state = _state(driver.current_url)
     assert state["role"] == ["software-engineer"] and state["status"] == ["draft"]
@@ -150,9 +158,11 @@ def test_search_filter_reveal_dark_mode(where: str, site: Path, browser: Any, re
     shared = base + "index.html#category=technical&competency=technical-expertise"
     driver.get("about:blank")
     driver.get(shared)
-    _wait(driver, lambda d: d.find_element(By.ID, "count").text == "2 of 12 questions match")
+    wanted = _ids(site, lambda q: q["category"] == "technical" and "Technical expertise" in q["competencies"])
+    assert len(wanted) >= 2
+    _wait(driver, lambda d: d.find_element(By.ID, "count").text == f"{len(wanted)} of {total} questions match")
     assert Select(driver.find_element(By.ID, "f-category")).first_selected_option.text == "technical"
-    assert {href.rsplit("/", 2)[-2] for href, _ in _results(driver)} == {"design-trade-off", "hostile-input"}
+    assert {href.rsplit("/", 3)[-3] + "/" + href.rsplit("/", 2)[-2] for href, _ in _results(driver)} == wanted
     driver.save_screenshot(str(tmp_path / "home.png"))
 
     # Open a question from the results; tiers are hidden until revealed.

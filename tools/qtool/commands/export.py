@@ -31,6 +31,7 @@ def run_export(
     *,
     include_drafts: bool = False,
     force: bool = False,
+    html: bool = False,
 ) -> int:
     """Export the given files (default: the bank) in ``fmt``; returns the exit status."""
     from qtool.export.gate import select
@@ -63,7 +64,7 @@ def run_export(
             if name == "site":
                 message = _write_site(selection, target, progress, config)
             else:
-                message = _write(name, questions, target, progress, config.root)
+                message = _write(name, questions, target, progress, config.root, html)
         if target != STDOUT:
             note(message)
     return 0
@@ -108,7 +109,8 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' if count != 1 else ''}"
 
 
-def _write(name: str, questions: Sequence[Any], target: str, progress: Callable[[int], None] | None, root: Any) -> str:
+def _write(name: str, questions: Sequence[Any], target: str, progress: Callable[[int], None] | None, root: Any,
+           html: bool = False) -> str:
     """Run one exporter (``-`` writes to standard output); returns the line saying what was written."""
     if name == "markdown":
         from qtool.export.markdown import write_pages
@@ -118,7 +120,7 @@ def _write(name: str, questions: Sequence[Any], target: str, progress: Callable[
     if name == "json":
         from qtool.export.json import write_json
 
-        write_json(questions, sys.stdout if target == STDOUT else target, progress)
+        write_json(questions, sys.stdout if target == STDOUT else target, progress, html=html)
     elif name == "csv":
         from qtool.export.csv import write_csv
 
@@ -163,9 +165,10 @@ class _progress:
 )
 @click.option("--include-drafts", is_flag=True, help="Export questions with status: draft too (left out by default).")
 @click.option("--force", is_flag=True, help="Export even if some files have errors: skip those files, naming them on stderr.")
-def command(paths: tuple[str, ...], fmt: str, out: str | None, include_drafts: bool, force: bool) -> None:
+@click.option("--html", is_flag=True, help="JSON: also give every Markdown text rendered as HTML (the document's 'html' map).")
+def command(paths: tuple[str, ...], fmt: str, out: str | None, include_drafts: bool, force: bool, html: bool) -> None:
     """Refuses a bank with errors (prints them, exit 1) unless --force. Output is byte-identical
     for the same bank: questions sorted by id, Anki note times taken from git (or file times).
     With no PATH, every *.yaml under questions/.
     """
-    raise SystemExit(run_export(paths, fmt, out, include_drafts=include_drafts, force=force))
+    raise SystemExit(run_export(paths, fmt, out, include_drafts=include_drafts, force=force, html=html))

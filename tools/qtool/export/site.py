@@ -91,18 +91,17 @@ def site_settings(config: Config) -> SiteSettings:
 
 # -- what the pages show ------------------------------------------------------------
 def render(text: str | None) -> str:
-    """``qtool.markup.render(text)``; through its plain-prose fast path (the same HTML) when markup has one."""
-    from qtool import markup
+    """``qtool.markup.render(text)``, through its plain-prose fast path (the same HTML, much sooner)."""
+    from qtool.markup import render_fast
 
-    return getattr(markup, "render_fast", markup.render)(text)
+    return render_fast(text)
 
 
 def inline(text: str | None) -> str:
-    """A one-line text rendered by ``qtool.markup`` without its paragraph, for titles and list items."""
-    html = render(text).strip()
-    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
-        return html[3:-4]
-    return html
+    """A one-line text (a question, a tip) as inline HTML by ``qtool.markup``: code, emphasis, safe links; no ``<p>``."""
+    from qtool.markup import render_inline
+
+    return render_inline(text)
 
 
 def _str(data: Mapping[str, Any], key: str) -> str:
