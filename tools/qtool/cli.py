@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "new": ("qtool.commands.new", "Start a question: an LLM drafts it, or a skeleton to fill by hand."),
     "draft": ("qtool.commands.draft", "Fill what is missing in question files with an LLM."),
     "export": ("qtool.commands.export", "Export the bank as JSON, CSV, an Anki deck or Markdown pages."),
+    "stats": ("qtool.commands.stats", "Print the bank's coverage figures (the site's coverage page) as tables or JSON."),
     "import": ("qtool.commands.import_", "Import question pages (plain text or Markdown) into the bank."),
     "init": ("qtool.commands.init", "Start a question bank: questions/, schema/, configuration, pre-commit, .gitignore."),
 }
