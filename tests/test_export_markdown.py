@@ -304,12 +304,12 @@ def test_reimported_page_keeps_the_note_of_the_real_anki_deck(bank: Path, tmp_pa
 
     target = bank / "questions" / "software-engineer" / "no-guid.yaml"
     target.write_bytes(NO_GUID.read_bytes().replace(b"../../../../schema", b"../../schema"))
-    assert run("export", "--format", "anki", "--out", str(tmp_path / "deck.apkg")).exit_code == 0
+    assert run("export", "--to", "anki", "--out", str(tmp_path / "deck.apkg")).exit_code == 0
     with zipfile.ZipFile(tmp_path / "deck.apkg") as package:
         (tmp_path / "col.anki2").write_bytes(package.read("collection.anki2"))
     with sqlite3.connect(tmp_path / "col.anki2") as db:
         deck_guids = {row[0] for row in db.execute("SELECT guid FROM notes")}
-    assert run("export", "--format", "markdown", "--out", str(tmp_path / "pages")).exit_code == 0
+    assert run("export", "--to", "markdown", "--out", str(tmp_path / "pages")).exit_code == 0
     page = tmp_path / "pages" / "software-engineer" / "no-guid.md"
     target.unlink()
     assert run("import", str(page)).exit_code == 0
@@ -432,7 +432,7 @@ def test_cli_technical_question_export_then_import_gives_the_same_file(bank: Pat
     lines = TECHNICAL.read_text(encoding="utf-8").replace("../../../../schema", "../../schema").splitlines(keepends=True)
     target.write_text("".join(line for line in lines if not line.startswith("# Issue 12") and not line.startswith("# (fences")), encoding="utf-8")
     assert run("fmt", str(target)).exit_code == 0
-    assert run("export", "--format", "markdown", "--out", str(tmp_path / "pages")).exit_code == 0
+    assert run("export", "--to", "markdown", "--out", str(tmp_path / "pages")).exit_code == 0
     page = tmp_path / "pages" / "software-engineer" / "parse-log-lines.md"
     result = run("import", str(page), "--out", str(tmp_path / "again"))
     assert result.exit_code == 0, result.output

@@ -296,13 +296,13 @@ def test_level_travels_through_json_and_csv_exports(bank: Path, run: Callable[..
     registry = Registry().with_resources([("question.schema.json", question_schema)])
     validator = Draft202012Validator(json.loads((REPO / "schema" / "export.schema.json").read_text(encoding="utf-8")), registry=registry)
     assert run("import", str(LONG), "--status", "reviewed").exit_code == 0
-    assert run("export", "--format", "json").exit_code == 0
+    assert run("export", "--to", "json").exit_code == 0
     document = json.loads((bank / "exports" / "questions.json").read_text(encoding="utf-8"))
     assert not list(validator.iter_errors(document))
     levels = {q["id"]: q.get("level") for q in document["questions"]}
     assert levels["software-engineer/process-vs-thread"] == "junior"
     assert list(document["questions"][0]).count("level") == 0  # absent when the file has none
-    assert run("export", "--format", "csv").exit_code == 0
+    assert run("export", "--to", "csv").exit_code == 0
     rows = {row["id"]: row for row in csv.DictReader(io.StringIO((bank / "exports" / "questions.csv").read_text(encoding="utf-8"), newline=""))}
     assert rows["software-engineer/process-vs-thread"]["level"] == "junior" and rows["marketing-specialist/campaign-roi"]["level"] == ""
 
