@@ -60,13 +60,7 @@ class ChatClient:
         self._lock = threading.Lock()
         self.json_schema_ok = True
         http = openai.DefaultHttpxClient(event_hooks={"request": [self._on_request]})
-        self._client = openai.OpenAI(
-            api_key=settings.client_key,
-            base_url=settings.base_url,
-            timeout=settings.timeout,
-            max_retries=settings.max_retries,
-            http_client=http,
-        )
+        self._client = openai_client(settings, http)
 
     def _on_request(self, request: Any) -> None:
         self._local.attempts = getattr(self._local, "attempts", 0) + 1
@@ -75,10 +69,9 @@ class ChatClient:
         """Send one chat request asking for JSON that fits ``schema``; the reply's text (may be bad JSON)."""
         import openai
 
-        structured = {"type": "json_schema", "json_schema": {"name": SCHEMA_NAME, "schema": schema, "strict": True}}
         try:
             try:
-                return self._create(messages, structured if self.json_schema_ok else {"type": "json_object"})
+                return self._create(messages, structured_format(schema) if self.json_schema_ok else {"type": "json_object"})
             except openai.BadRequestError as exc:
                 if not (self.json_schema_ok and _about_response_format(exc)):
                     raise
@@ -87,20 +80,13 @@ class ChatClient:
                 self.stats.add(retries=1)
                 return self._create(messages, {"type": "json_object"})
         except openai.OpenAIError as exc:
-            raise DraftError(self._redact(self._describe(exc))) from None
+            raise DraftError(describe_error(self.settings, exc)) from None
 
     def _create(self, messages: list[dict[str, str]], response_format: dict[str, Any]) -> str | None:
         self._local.attempts = 0
-        extra: dict[str, Any] = {}
-        if self.settings.temperature is not None:  # some models (OpenAI's reasoning ones) refuse any value
-            extra["temperature"] = self.settings.temperature
         try:
             completion = self._client.chat.completions.create(  # type: ignore[call-overload]
-                model=self.settings.model,
-                messages=messages,
-                response_format=response_format,
-                **extra,
-            )
+                **request_body(self.settings, messages, response_format))
         finally:
             attempts = self._local.attempts
             self.stats.add(requests=attempts, retries=max(0, attempts - 1))
@@ -118,29 +104,57 @@ class ChatClient:
             raise DraftError("the reply was cut off at the server's token limit")
         return message.content
 
-    def _describe(self, exc: Exception) -> str:
-        import openai
 
-        where = self.settings.endpoint
-        tries = self.settings.max_retries + 1
-        if isinstance(exc, openai.APITimeoutError):
-            return f"no reply from {where} within {self.settings.timeout:g} s (tried {tries} time{'s' if tries != 1 else ''})"
-        if isinstance(exc, openai.APIConnectionError):
-            cause = exc.__cause__ or exc.__context__
-            return f"cannot connect to {where}: {_first_line(str(cause) if cause else str(exc))}"
-        if isinstance(exc, openai.AuthenticationError):
-            return f"{where} refused the API key (HTTP 401): check OPENAI_API_KEY"
-        if isinstance(exc, openai.NotFoundError):
-            return (f"HTTP 404 from {where}: {_server_message(exc)} "
-                    f"(is model '{self.settings.model}' served there, and does the URL end in /v1?)")
-        if isinstance(exc, openai.APIStatusError):
-            after = f" after {tries} attempts" if exc.status_code in (408, 409, 429) or exc.status_code >= 500 else ""
-            return f"HTTP {exc.status_code} from {where}{after}: {_server_message(exc)}"
-        return _first_line(str(exc)) or type(exc).__name__
+def openai_client(settings: LLMSettings, http_client: Any = None) -> Any:
+    """An ``openai.OpenAI`` client for ``settings`` (the chat path and the Batch API share it)."""
+    import openai
 
-    def _redact(self, text: str) -> str:
-        key = self.settings.api_key
-        return text.replace(key, "***") if key and len(key) >= 4 else text
+    return openai.OpenAI(api_key=settings.client_key, base_url=settings.base_url, timeout=settings.timeout,
+                         max_retries=settings.max_retries, http_client=http_client)
+
+
+def structured_format(schema: dict[str, Any]) -> dict[str, Any]:
+    """The ``response_format`` asking for strict structured output that fits ``schema``."""
+    return {"type": "json_schema", "json_schema": {"name": SCHEMA_NAME, "schema": schema, "strict": True}}
+
+
+def request_body(settings: LLMSettings, messages: list[dict[str, str]], response_format: dict[str, Any]) -> dict[str, Any]:
+    """The body of one chat completion request: what the synchronous path sends and a batch line carries."""
+    body: dict[str, Any] = {"model": settings.model, "messages": messages, "response_format": response_format}
+    if settings.temperature is not None:  # some models (OpenAI's reasoning ones) refuse any value
+        body["temperature"] = settings.temperature
+    return body
+
+
+def describe_error(settings: LLMSettings, exc: Exception) -> str:
+    """One line for a failed call to the server, without the key."""
+    return redact(settings, _describe(settings, exc))
+
+
+def redact(settings: LLMSettings, text: str) -> str:
+    key = settings.api_key
+    return text.replace(key, "***") if key and len(key) >= 4 else text
+
+
+def _describe(settings: LLMSettings, exc: Exception) -> str:
+    import openai
+
+    where = settings.endpoint
+    tries = settings.max_retries + 1
+    if isinstance(exc, openai.APITimeoutError):
+        return f"no reply from {where} within {settings.timeout:g} s (tried {tries} time{'s' if tries != 1 else ''})"
+    if isinstance(exc, openai.APIConnectionError):
+        cause = exc.__cause__ or exc.__context__
+        return f"cannot connect to {where}: {_first_line(str(cause) if cause else str(exc))}"
+    if isinstance(exc, openai.AuthenticationError):
+        return f"{where} refused the API key (HTTP 401): check OPENAI_API_KEY"
+    if isinstance(exc, openai.NotFoundError):
+        return (f"HTTP 404 from {where}: {_server_message(exc)} "
+                f"(is model '{settings.model}' served there, and does the URL end in /v1?)")
+    if isinstance(exc, openai.APIStatusError):
+        after = f" after {tries} attempts" if exc.status_code in (408, 409, 429) or exc.status_code >= 500 else ""
+        return f"HTTP {exc.status_code} from {where}{after}: {_server_message(exc)}"
+    return _first_line(str(exc)) or type(exc).__name__
 
 
 def _about_response_format(exc: Any) -> bool:
