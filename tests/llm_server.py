@@ -307,6 +307,10 @@ class LLMServer:
             return (200, found.data) if found else (404, {"error": {"message": "no such file"}})
         if method == "POST" and route.endswith("/v1/batches"):
             return self._create_batch(json.loads(raw))
+        if method == "GET" and route.endswith("/v1/batches"):
+            newest = [b["object"] for b in reversed(list(self.batches.values()))]
+            return 200, {"object": "list", "data": newest, "has_more": False,
+                         "first_id": newest[0]["id"] if newest else None, "last_id": newest[-1]["id"] if newest else None}
         match = re.fullmatch(r".*/v1/batches/([\w-]+)(/cancel)?", route)
         if match and (method == "GET") == (match.group(2) is None):
             return self._retrieve_batch(match.group(1), cancel=match.group(2) is not None)

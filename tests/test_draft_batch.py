@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -76,9 +77,15 @@ def test_batch_out_body_is_what_the_sync_path_sends(bank, run, monkeypatch):
     assert state["requests"][line["custom_id"]]["path"] == PARTIAL
 
 
+def numbered(request):
+    """A reply naming the question it answers ("decision N" in the request): a mix-up shows in the file."""
+    number = re.search(r"decision (\d+)", request.messages[-1]["content"]).group(1)
+    return schema_model({**good_values(), "competencies": [f"Competency {number}"]})(request)
+
+
 def test_submit_and_collect_apply_shuffled_output_by_custom_id(bank, run, monkeypatch):
     files = copies(bank, 5)
-    with LLMServer(default=schema_model(prompt_tokens=100, completion_tokens=50)) as server:
+    with LLMServer(default=numbered) as server:
         use(server, monkeypatch)
         submitted = run("draft", "--batch", "submit")
         assert submitted.exit_code == 0, submitted.output + submitted.stderr
@@ -93,11 +100,8 @@ def test_submit_and_collect_apply_shuffled_output_by_custom_id(bank, run, monkey
     assert [line["custom_id"] for line in output] != sent  # the server shuffled its output
     assert sorted(line["custom_id"] for line in output) == sorted(sent)
     assert all(drafted(bank / f) for f in files)
-    for f in files:  # each file got the reply to its own request (its own question in the prompt)
-        entry = next(e for e in state["requests"].values() if e["path"] == f)
-        cid = next(c for c, e in state["requests"].items() if e is entry)
-        request = next(line for line in upload.lines if line["custom_id"] == cid)
-        assert data(bank / f)["question"] in request["body"]["messages"][-1]["content"]
+    for index, f in enumerate(files):  # each file got the reply to its own request
+        assert data(bank / f)["competencies"] == [f"Competency {index}"]
     assert ("POST", "/v1/batches") in server.api_calls
     assert [c for c in server.api_calls if c[0] == "GET" and c[1].startswith("/v1/batches/")] == [
         ("GET", "/v1/batches/batch_1")] * 3  # validating -> in_progress -> finalizing -> completed
@@ -216,9 +220,8 @@ def test_collect_interrupted_by_ctrl_c_resumes(bank, run, monkeypatch):
         proc = subprocess.Popen([sys.executable, "-m", "qtool", "draft", "--batch", "collect"], cwd=bank, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60  # a guard against a hung test, not a measurement
-        while ("GET", "/v1/batches/batch_1") not in server.api_calls and time.monotonic() < deadline:
-            time.sleep(0.02)
-        time.sleep(0.2)  # let it save the state it just polled and start waiting
+        while '"status":"in_progress"' not in next((bank / BATCHES).glob("*.json")).read_text() and time.monotonic() < deadline:
+            time.sleep(0.02)  # until collect has polled once and saved what it saw (then it waits POLL_FIRST = 5 s)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 130 and "Traceback" not in err
@@ -251,6 +254,24 @@ def test_collect_resumed_after_partial_apply_writes_each_file_once(bank, run, mo
     assert {f: (bank / f).read_text() for f in files[:2]} == kept
     assert drafted(bank / files[2])
     assert server.api_calls.count(("POST", "/v1/batches")) == 1
+
+
+def test_submit_interrupted_after_creating_the_batch_does_not_create_it_twice(bank, run, monkeypatch):
+    files = copies(bank, 2)
+    with LLMServer() as server:
+        use(server, monkeypatch)
+        assert run("draft", "--batch", "submit").exit_code == 0
+        state_file = next((bank / BATCHES).glob("*.json"))
+        state = json.loads(state_file.read_text())
+        # As after Ctrl-C between the server creating the batch and qtool saving its id.
+        del state["parts"][0]["batch_id"]
+        state["status"] = "prepared"
+        state_file.write_text(json.dumps(state))
+        collected = run("draft", "--batch", "collect")
+    assert collected.exit_code == 0, collected.output + collected.stderr
+    assert server.api_calls.count(("POST", "/v1/batches")) == 1 and len(server.uploads) == 1
+    assert ("GET", "/v1/batches?limit=100") in server.api_calls
+    assert all(drafted(bank / f) for f in files)
 
 
 def test_cached_replies_are_not_uploaded_again(bank, run, monkeypatch):
@@ -386,6 +407,8 @@ def test_batch_ids_and_option_clashes(bank, run, monkeypatch):
         assert named.exit_code == 0 and "in_progress, 0 of 1 done" in named.stderr
         status = run("draft", "--batch", "status")
         assert len(status.stdout.strip().splitlines()) == 2
+        again = run("draft", "--batch", "submit", files[0])
+        assert "nothing to submit; 1 already in an open batch" in again.stderr and len(server.uploads) == 2
     clash = run("draft", "--batch-out", "a.jsonl", "--batch", "submit")
     assert clash.exit_code == 2 and "cannot be combined" in clash.stderr
     assert run("draft", "--repair-now", PARTIAL).exit_code == 2

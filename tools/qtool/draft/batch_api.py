@@ -171,7 +171,7 @@ def collect(ctx: Drafting, ident: str | None, *, wait: bool = True, repair_now: 
         return 0
     client = _client(ctx)
     if any(not p.get("batch_id") for p in state.parts):
-        _send(ctx, state)  # a submit interrupted after preparing: send what was not sent
+        _send(ctx, state, resume=True)  # a submit interrupted after preparing: send what was not sent
     if not _wait(ctx, client, state, wait):
         click.echo(_status_line(state), err=True)
         return 0
@@ -229,8 +229,12 @@ def _call(ctx: Drafting, call: Any, *args: Any, **kwargs: Any) -> Any:
         raise BatchError(describe_error(ctx.settings, exc)) from None
 
 
-def _send(ctx: Drafting, state: State) -> None:
-    """Upload each part not yet uploaded and create each batch not yet created, saving the state after each."""
+def _send(ctx: Drafting, state: State, resume: bool = False) -> None:
+    """Upload each part not yet uploaded and create each batch not yet created, saving the state after each.
+
+    On ``resume`` a batch the server may have created before Ctrl-C (its id never saved) is looked
+    up by the metadata it was created with, so it is not created, and paid for, twice.
+    """
     client = _client(ctx)
     for number, part in enumerate(state.parts, 1):
         if not part.get("file_id"):
@@ -241,6 +245,12 @@ def _send(ctx: Drafting, state: State) -> None:
                 uploaded = _call(ctx, client.files.create, file=(f"{state.id}-{part['input']}", handle), purpose="batch")
             part["file_id"] = uploaded.id
             state.save()
+        if not part.get("batch_id") and resume:
+            found = _created_before(ctx, client, state, number)
+            if found is not None:
+                part["batch_id"] = found.id
+                _update(part, found)
+                state.save()
         if not part.get("batch_id"):
             batch = _call(ctx, client.batches.create, input_file_id=part["file_id"], endpoint=URL,
                           completion_window=COMPLETION_WINDOW, metadata={"qtool_batch": state.id, "part": str(number)})
@@ -249,6 +259,16 @@ def _send(ctx: Drafting, state: State) -> None:
             state.save()
     state.data["status"] = "submitted"
     state.save()
+
+
+def _created_before(ctx: Drafting, client: Any, state: State, number: int) -> Any:
+    """The batch created for this part in an interrupted run, found among the newest by its metadata."""
+    page = _call(ctx, client.batches.list, limit=100)
+    for batch in getattr(page, "data", None) or []:
+        metadata = getattr(batch, "metadata", None) or {}
+        if metadata.get("qtool_batch") == state.id and metadata.get("part") == str(number):
+            return batch
+    return None
 
 
 def _update(part: dict[str, Any], batch: Any) -> None:
