@@ -224,7 +224,7 @@ def test_collect_interrupted_by_ctrl_c_resumes(bank, run, monkeypatch):
             time.sleep(0.02)  # until collect has polled once and saved what it saw (then it waits POLL_FIRST = 5 s)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
-        assert proc.returncode == 130 and "Traceback" not in err
+        assert proc.returncode == 130 and "Traceback" not in err and "collect resumes" in err
         state = states(bank)[0]
         assert state["status"] == "submitted" and state["parts"][0]["status"] == "in_progress"
         assert not any(drafted(bank / f) for f in files)
@@ -272,6 +272,37 @@ def test_submit_interrupted_after_creating_the_batch_does_not_create_it_twice(ba
     assert server.api_calls.count(("POST", "/v1/batches")) == 1 and len(server.uploads) == 1
     assert ("GET", "/v1/batches?limit=100") in server.api_calls
     assert all(drafted(bank / f) for f in files)
+
+
+def test_submit_to_an_unreachable_server_keeps_the_batch_for_collect(bank, run, monkeypatch):
+    files = copies(bank, 2)
+    configure(bank, max_retries=0)
+    with LLMServer() as gone:
+        url = gone.url
+    monkeypatch.setenv("OPENAI_BASE_URL", url)  # nothing listens there any more
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    failed = run("draft", "--batch", "submit")
+    assert failed.exit_code == 1
+    lines = failed.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: cannot connect to {url}")
+    assert "is kept: qtool draft --batch collect sends it" in lines[0] and "Traceback" not in failed.stderr
+    assert states(bank)[0]["status"] == "prepared"
+    with LLMServer() as server:
+        use(server, monkeypatch)
+        collected = run("draft", "--batch", "collect")
+    assert collected.exit_code == 0, collected.output + collected.stderr
+    assert len(server.uploads) == 1 and len(server.uploads[0].lines) == 2
+    assert all(drafted(bank / f) for f in files)
+
+
+def test_batch_out_to_a_folder_is_one_line(bank, run, monkeypatch):
+    (bank / "out").mkdir()
+    with LLMServer() as server:
+        use(server, monkeypatch)
+        result = run("draft", "--batch-out", "out", PARTIAL)
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == ["Error: cannot write out: Is a directory"]
+    assert states(bank) == [] and list((bank / "out").iterdir()) == []
 
 
 def test_cached_replies_are_not_uploaded_again(bank, run, monkeypatch):

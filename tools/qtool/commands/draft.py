@@ -179,7 +179,8 @@ def command(paths: tuple[str, ...], only: tuple[str, ...], overwrite: bool, conc
     except KeyboardInterrupt:
         # Every write is atomic and made in this thread, so each file is whole; requests still in
         # flight are abandoned rather than waited for (the pool's threads would hold exit for minutes).
-        click.echo("Aborted!", err=True)
+        click.echo("Aborted!" + (" The batch's state is kept: qtool draft --batch collect resumes."
+                                 if action in ("submit", "collect") else ""), err=True)
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(130)

@@ -73,6 +73,9 @@ def batch_out(ctx: Drafting, files: Iterable[str], out: str, *, repair: bool = F
             return _over_budget(prepared.estimate, budget, "nothing written")
         click.echo(f"nothing to draft: no request to write{_cached(prepared)}", err=True)
         return _status(prepared.problems)
+    except OSError as exc:
+        state.discard()
+        raise BatchError(f"cannot write {out}: {exc.strerror or exc}") from None
     except BaseException:
         state.discard()
         raise
@@ -135,7 +138,11 @@ def submit(ctx: Drafting, files: Iterable[str], *, repair: bool = False, budget:
     state.save()
     if repair:
         _clear_invalid(sources, state)
-    _send(ctx, state)
+    try:
+        _send(ctx, state)
+    except BatchError as exc:
+        raise BatchError(f"{exc}; batch {state.id} is kept: qtool draft --batch collect sends it, "
+                         "--batch cancel drops it") from None
     parts = f" in {len(state.parts)} parts" if len(state.parts) > 1 else ""
     click.echo(f"submitted batch {state.id}: {_n(prepared.requests, 'request')}{parts} to {ctx.settings.endpoint} "
                f"({', '.join(p['batch_id'] for p in state.parts)}){_cached(prepared)}{waiting}; about {prepared.estimate} "
