@@ -270,7 +270,7 @@ def test_skeleton_from_new_is_drafted(empty_bank, run, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     made = run("new", "--role", "Data Analyst", "--question", "How do you check a dashboard's numbers?", "--category", "technical")
     assert made.exit_code == 0 and "wrote a skeleton" in made.stderr
-    path = empty_bank / "questions/data-analyst/check-dashboard-s-numbers.yaml"
+    path = empty_bank / "questions/data-analyst/check-dashboards-numbers.yaml"
     with LLMServer() as server:
         use(server, monkeypatch)
         result = run("draft")
@@ -306,7 +306,7 @@ def test_bad_llm_config_is_one_line_exit_2(bank, run, monkeypatch):
     result = run("draft", PARTIAL)
     assert result.exit_code == 2
     assert len(result.stderr.strip().splitlines()) == 1
-    assert "'timeout' must be a positive number of seconds, got 'soon'" in result.stderr
+    assert "llm.timeout must be a number, got a string ('soon')" in result.stderr
 
 
 def test_unreadable_file_is_reported_not_drafted(bank, run, monkeypatch):

@@ -125,7 +125,7 @@ def test_unwritable_target_is_one_line_exit_1(bank: Path, run: Callable[..., Any
     (bank / "blocker").write_text("a file, not a folder")
     result = run("export", "--format", "json", "--out", "blocker/q.json")
     assert result.exit_code == 1
-    assert result.stderr.startswith("qtool export: cannot write") and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1
 
 
 def test_two_files_with_one_guid_are_refused(bank: Path, run: Callable[..., Any]) -> None:

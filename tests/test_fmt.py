@@ -360,3 +360,24 @@ def test_a_comment_fmt_cannot_place_leaves_the_file_untouched(empty_bank: Path, 
     assert result.exit_code == 1
     assert "questions/tester/flow.yaml:1:1: error: cannot keep the comment '# the main one' in place" in result.stdout
     assert target.read_text(encoding="utf-8") == text
+
+
+# -- the safety net -------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("bug", "message"), [
+    (lambda text: text.replace("category: behavioral", "category: situational"), "the result would change the data"),
+    (lambda text: text.replace("role:", "role: [", 1), "the result would not load"),
+])
+def test_an_emitter_bug_is_caught_and_the_file_left_as_it_was(empty_bank: Path, run, monkeypatch, bug, message) -> None:
+    """fmt loads what it would write and compares: a broken emitter changes no file."""
+    import qtool.fmt
+
+    target = empty_bank / "questions" / "fixture" / "reordered.yaml"
+    target.parent.mkdir()
+    shutil.copy(FIXTURES / "fmt" / "messy" / "reordered.yaml", target)
+    before = target.read_bytes()
+    real = qtool.fmt._emit
+    monkeypatch.setattr(qtool.fmt, "_emit", lambda tree: bug(real(tree)))  # inject the fault below the net
+    result = run("fmt", str(target))
+    assert result.exit_code == 1 and message in result.stdout + result.stderr
+    assert target.read_bytes() == before

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from qtool.config import Config
-from qtool.lint.engine import check_files
+from qtool.pipeline import check_files
 from qtool.lint.rules.near_duplicate import near_duplicates
 from qtool.loader import load_file
 from qtool.model import Question
@@ -79,8 +79,8 @@ def test_given_paths_may_be_spelled_differently_from_the_walk(small_bank: Path) 
 
 
 def test_each_file_is_loaded_once(small_bank: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import qtool.bank
     import qtool.loader
+    import qtool.pipeline
 
     calls: Counter[str] = Counter()
     real = qtool.loader.read_file
@@ -89,7 +89,7 @@ def test_each_file_is_loaded_once(small_bank: Path, monkeypatch: pytest.MonkeyPa
         calls[Path(path).resolve().as_posix()] += 1
         return real(path, *args)
 
-    monkeypatch.setattr(qtool.bank, "read_file", counting)
+    monkeypatch.setattr(qtool.pipeline, "read_file", counting)
     problems([RELEASE, BUG_STORY], small_bank)
     assert len(calls) == 6 and set(calls.values()) == {1}
 
@@ -108,13 +108,20 @@ def test_messages_name_the_other_file_and_the_score(small_bank: Path) -> None:
 
 def test_disabled_bank_rules_do_not_read_the_bank(small_bank: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import qtool.loader
+    import qtool.pipeline
 
-    def refuse(*args, **kwargs):
-        raise AssertionError("the rest of the bank was read")
+    read: list[str] = []
+    real = qtool.loader.read_file
 
-    monkeypatch.setattr(qtool.loader, "load_file", refuse)  # the given file loads through qtool.bank
+    def recording(path, *args):
+        read.append(Path(path).as_posix())
+        return real(path, *args)
+
+    monkeypatch.setattr(qtool.pipeline, "read_file", recording)  # the one place the scan reads a file
     checked = check_files([RELEASE], Config(root=small_bank), ignore=BANK_RULES + ["answer-length"])
-    assert checked.problems == []
+    assert checked.problems == [] and read == [RELEASE]
+    check_files([RELEASE], Config(root=small_bank), select=["guid-unique"])
+    assert len(read) == 1 + 6, "with a bank-wide rule on, the rest of the bank is read"
 
 
 def test_duplicate_scope_role_compares_within_a_role_only(small_bank: Path) -> None:

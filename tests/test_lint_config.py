@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qtool.config import Config, ConfigError
+from qtool.config import Config, config_problems
 from qtool.lint.config import active_rules, rule_settings
 from qtool.lint.rules import RULES
 from qtool.model import Severity
@@ -75,17 +75,17 @@ def test_select_runs_a_disabled_rule_and_ignore_drops_one(draft_bank: Path, run)
 
 
 @pytest.mark.parametrize(("body", "message"), [
-    ("[tool.qtool.rules.no-such-rule]\nenabled = false\n", "unknown rule 'no-such-rule'"),
+    ("[tool.qtool.rules.no-such-rule]\nenabled = false\n", "unknown key 'no-such-rule' in rules"),
     ("[tool.qtool.rules.placeholder]\nbogus = 1\n", "unknown key 'bogus'"),
-    ("[tool.qtool.rules.draft-status]\nenabled = \"no\"\n", "'enabled' must be true or false"),
-    ("[tool.qtool.rules.draft-status]\nseverity = \"fatal\"\n", "'severity' must be \"error\" or \"warning\""),
-    ("[tool.qtool.rules.answer-length]\nmin-words = \"ten\"\n", "'min-words' must be a whole number"),
+    ("[tool.qtool.rules.draft-status]\nenabled = \"no\"\n", "rules.draft-status.enabled must be true or false"),
+    ("[tool.qtool.rules.draft-status]\nseverity = \"fatal\"\n", "rules.draft-status.severity must be one of: error, warning"),
+    ("[tool.qtool.rules.answer-length]\nmin-words = \"ten\"\n", "rules.answer-length.min-words must be a whole number"),
     ("[tool.qtool.rules.answer-length]\nmin-words = 900\n", "'min-words' (900) is larger than 'max-words' (700)"),
-    ("[tool.qtool.rules.near-duplicate]\nthreshold = 20\n", "'threshold' must be between 50 and 100"),
-    ("[tool.qtool.rules.near-duplicate]\nscope = \"planet\"\n", "'scope' must be one of: bank, role"),
+    ("[tool.qtool.rules.near-duplicate]\nthreshold = 20\n", "rules.near-duplicate.threshold must be at least 50"),
+    ("[tool.qtool.rules.near-duplicate]\nscope = \"planet\"\n", "rules.near-duplicate.scope must be one of: bank, role"),
     ("[tool.qtool.rules.placeholder]\nextra-patterns = [\"(unclosed\"]\n", "not a valid regular expression"),
-    ("[tool.qtool.rules.question-form]\nimperatives = \"tell\"\n", "'imperatives' must be a list of strings"),
-    ("[tool.qtool.rules]\ndraft-status = false\n", "rules.draft-status must be a table"),
+    ("[tool.qtool.rules.question-form]\nimperatives = \"tell\"\n", "rules.question-form.imperatives must be a list"),
+    ("[tool.qtool.rules]\ndraft-status = false\n", "rules.draft-status must be a mapping"),
 ])
 @pytest.mark.parametrize("command", ["check", "lint", "rules"])
 def test_bad_configuration_is_one_line_and_exit_2(draft_bank: Path, run, body: str, message: str, command: str) -> None:
@@ -111,6 +111,11 @@ def test_unknown_rule_on_the_command_line_is_exit_2(draft_bank: Path, run, optio
     assert "unknown rule 'no-such-rule'" in result.stderr
 
 
+def test_a_mistyped_rule_name_gets_a_suggestion(draft_bank: Path, run) -> None:
+    result = run("check", "--select", "placeholdr")
+    assert result.exit_code == 2 and "unknown rule 'placeholdr' (did you mean 'placeholder'?)" in result.stderr
+
+
 def test_settings_follow_the_registry() -> None:
     settings = rule_settings(Config(rules={"draft-status": {"enabled": False, "severity": "error"}}))
     assert list(settings) == list(RULES)
@@ -119,5 +124,16 @@ def test_settings_follow_the_registry() -> None:
 
 
 def test_int_options_accept_no_booleans() -> None:
-    with pytest.raises(ConfigError, match="whole number"):
-        rule_settings(Config(rules={"answer-length": {"max-words": True}}))
+    problems = config_problems({"rules": {"answer-length": {"max-words": True}}}, "", "pyproject.toml")
+    assert [p.message for p in problems] == ["rules.answer-length.max-words must be a whole number, got a boolean (true)"]
+
+
+def test_the_schema_lists_every_rule_and_its_options() -> None:
+    """The configuration schema and the rule registry agree: every rule, every option, every default valid."""
+    from qtool.schema import load_schema
+
+    rules = load_schema("config.schema.json")["properties"]["rules"]["properties"]
+    assert list(rules) == list(RULES)
+    for name, rule in RULES.items():
+        assert set(rules[name]["properties"]) == {"enabled", "severity", *rule.options}, name
+        assert config_problems({"rules": {name: dict(rule.options)}}, "", "pyproject.toml") == [], name

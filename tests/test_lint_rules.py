@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from qtool.config import Config, ConfigError
-from qtool.lint.engine import check_files
+from qtool.pipeline import check_files
 from qtool.lint.rules import RULES
 from qtool.model import Severity
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from qtool.config import Config
-from qtool.lint.engine import check_files
+from qtool.pipeline import check_files
 from qtool.model import Severity
 
 from conftest import FIXTURES

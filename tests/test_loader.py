@@ -153,3 +153,22 @@ _yaml_chars = st.sampled_from(list("ab:-?[]{}&*!|>'\"#%@`,\n\t ") + ["\u00e9", "
 def test_arbitrary_yaml_never_raises(text: str) -> None:
     result = load_text(text, "fuzz.yaml")
     assert isinstance(result, (Question, LoadError))
+
+
+@pytest.mark.parametrize(("text", "data"), [
+    ('a: "x\n\ty"\n', {"a": "x y"}),                 # a quoted scalar's continuation line
+    ("a: {b: 1,\n\tc: 2}\n", {"a": {"b": 1, "c": 2}}),  # separation inside a flow mapping
+    ("a: [1,\n\t2]\n", {"a": [1, 2]}),                # and inside a flow sequence
+    ("a: |\n  x\n  \ty\n", {"a": "x\n\ty\n"}),        # text inside a block scalar
+])
+def test_tabs_that_are_not_indentation_are_valid_yaml(text: str, data: dict) -> None:
+    loaded = load_text(text, "f.yaml")
+    assert not isinstance(loaded, LoadError), loaded
+    assert loaded.data == data
+
+
+@pytest.mark.parametrize(("text", "where"), [("a:\n\tb: 1\n", (2, 1)), ("a:\n  b: x\n\t  y\n", (3, 1)), ("a:\n  - x\n \t- y\n", (3, 2))])
+def test_tab_indentation_is_refused_at_the_tab(text: str, where: tuple[int, int]) -> None:
+    loaded = load_text(text, "f.yaml")
+    assert isinstance(loaded, LoadError)
+    assert (loaded.line, loaded.column, loaded.message) == (*where, "tab character used for indentation: indent with spaces")

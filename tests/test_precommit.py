@@ -207,5 +207,5 @@ def test_this_repositorys_own_config_passes_on_a_copy(tmp_path: Path, env: dict[
     done = run([sys.executable, "-m", "pre_commit", "run", "--all-files"], copy, env, check=False)
 
     assert done.returncode == 0, done.stdout
-    for hook in ("qtool fmt", "qtool check", "trim trailing whitespace", "check yaml", "check json", "valid JSON Schemas"):
+    for hook in ("qtool fmt", "qtool check", "ruff", "mypy", "trim trailing whitespace", "check yaml", "check json", "valid JSON Schemas"):
         assert re.search(rf"{re.escape(hook)}.*\.+Passed", done.stdout), (hook, done.stdout)

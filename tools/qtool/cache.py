@@ -19,10 +19,9 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from qtool.bank import FileResult, digest, stat_signature
-from qtool.model import Problem, Question, Severity
+from qtool.files import CACHE_DIR, digest, stat_signature
+from qtool.model import FileResult, Problem, Question, Severity
 
-CACHE_DIR = ".qtool-cache"
 FORMAT = "qtool-check-cache/1"
 
 Encode = Callable[[Any], Any]

@@ -1,14 +1,41 @@
-"""Which files a command works on: the bank's question files, or the paths it was given."""
+"""Files: which ones a command works on, and what the caches know of each (its digest and stat signature)."""
 
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import os
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 QUESTIONS_DIR = "questions"
 SUFFIX = ".yaml"
+#: Another spelling of the suffix: such files are found, and reported, never silently skipped.
+MISNAMED_SUFFIX = ".yml"
+#: Longest slug made from a question's or role's words (cut at a word boundary).
+SLUG_LENGTH = 60
+#: What a slug is: lower-case ASCII letters and digits in words joined by single hyphens.
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+#: Symbols that carry a name's meaning and would otherwise vanish: C++ is not C, C# is not C.
+_MEANINGFUL = (("c++", "cpp"), ("c#", "csharp"), ("f#", "fsharp"), (".net", " dotnet"), ("&", " and "), ("@", " at "))
+#: Where qtool keeps what it can recompute (check results, drafts, batches), under the bank's root.
+CACHE_DIR = ".qtool-cache"
+
+
+def digest(data: bytes) -> str:
+    """A file's content digest, as the caches key it."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def stat_signature(name: str) -> tuple[int, ...]:
+    """What git's index compares to tell that a file is unchanged without reading it; (-1,) when it is gone."""
+    try:
+        st = os.stat(name)
+    except OSError:
+        return (-1,)
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 def question_files(paths: Sequence[str], root: str | os.PathLike[str] = ".", exclude: Iterable[str] = ()) -> list[str]:
@@ -40,13 +67,42 @@ def question_files(paths: Sequence[str], root: str | os.PathLike[str] = ".", exc
 
 
 def _walk(folder: str) -> Iterable[str]:
-    for dirpath, dirnames, filenames in os.walk(folder):
+    unreadable: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=lambda error: unreadable.append(error.filename)):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for name in filenames:
-            if name.endswith(SUFFIX) and not name.startswith("."):
+            if name.endswith((SUFFIX, MISNAMED_SUFFIX)) and not name.startswith("."):
                 yield os.path.join(dirpath, name)
+    # A folder that cannot be listed is named like a file: reading it reports why, never a silent skip.
+    yield from (name for name in unreadable if name)
 
 
 def _excluded(name: str, patterns: list[str]) -> bool:
     posix = Path(name).as_posix()
     return any(fnmatch.fnmatch(posix, pattern) or fnmatch.fnmatch(posix, f"*/{pattern}") for pattern in patterns)
+
+
+def slug(text: str, max_length: int = SLUG_LENGTH) -> str:
+    """The one slug of qtool: readable lower-case ASCII words joined by '-', for any script.
+
+    Other scripts are transliterated (anyascii: ``Привет`` -> ``privet``, ``性能优化`` ->
+    ``xing-neng-you-hua``), accents dropped, apostrophes vanish (``Director's`` ->
+    ``directors``), ``C++`` -> ``cpp``; cut at a word boundary to at most ``max_length``.
+    ``""`` only when the text has nothing to spell.
+    """
+    from anyascii import anyascii
+
+    lowered = unicodedata.normalize("NFKC", text).lower()
+    for symbol, word in _MEANINGFUL:
+        lowered = lowered.replace(symbol, word)
+    # Chinese writes no spaces between words: each ideograph becomes a word of its own.
+    spaced = "".join(f" {ch} " if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" else ch for ch in lowered)
+    ascii_text = anyascii(spaced).lower()
+    words = re.findall(r"[a-z0-9]+", re.sub(r"['`\u2019]", "", ascii_text))
+    out = ""
+    for word in words:
+        longer = f"{out}-{word}" if out else word
+        if len(longer) > max_length:
+            return out or word[:max_length]
+        out = longer
+    return out

@@ -28,28 +28,20 @@ from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString, LiteralScalarString
 from ruamel.yaml.tokens import CommentToken
 
+from qtool.errors import QtoolError
 from qtool.loader import (
     LoadError,
     _resolve_plain,  # the loader's own reading of a plain scalar
     load_text,
 )
 from qtool.loader import yaml_events as _libyaml_events  # the loader's own event stream (libyaml)
-from qtool.model import KEY_ORDER, MODELINE_PREFIX, TIERS, Problem, Severity
+from qtool.model import MODELINE_PREFIX, TIERS, Problem, Severity, ordered_keys
 
 #: The first line of every canonical file (files sit at questions/<role>/<slug>.yaml).
 MODELINE = MODELINE_PREFIX + "../../schema/question.schema.json"
 
 #: Strings longer than this are written as literal blocks even on one line.
 LONG_TEXT = 200
-
-#: Key order of the mappings the contract defines, by JSON path ("" is the root).
-#: Keys not listed keep their order, after the listed ones.
-KEY_ORDERS: dict[str, tuple[str, ...]] = {
-    "": KEY_ORDER,
-    "answers": TIERS,
-    **{f"answers.{tier}": ("text", "critique") for tier in TIERS},
-    "provenance": ("drafted_by", "drafted_at", "prompt_version"),
-}
 
 #: Paths whose strings are prose: always literal blocks when a literal block can hold them.
 PROSE_PATHS = frozenset(f"answers.{tier}.{part}" for tier in TIERS for part in ("text", "critique"))
@@ -64,7 +56,7 @@ _COMMENT_RE = re.compile(r"(?:^|(?<=[ \t]))#", re.M)
 _STR = "tag:yaml.org,2002:str"
 
 
-class FormatError(ValueError):
+class FormatError(QtoolError, ValueError):
     """A file that cannot be formatted, as a Problem (``parse`` if it does not load, else ``fmt``)."""
 
     def __init__(self, problem: Problem) -> None:
@@ -128,7 +120,7 @@ def _canonical(data: Any, node: Any, path: str, column: int = 0) -> Any:
     """
     if isinstance(data, dict):
         out = CommentedMap()
-        for key in _ordered_keys(data, path):
+        for key in ordered_keys(data, path):
             if not isinstance(key, str):
                 raise TypeError(f"mapping keys must be strings, found {key!r} at '{path}'")
             child_node = node.get(key) if isinstance(node, dict) else None
@@ -150,11 +142,6 @@ def _canonical(data: Any, node: Any, path: str, column: int = 0) -> Any:
         return data
     raise TypeError(f"cannot write a {type(data).__name__} at '{path}': question data holds only strings, numbers, booleans, null, lists and mappings")
 
-
-def _ordered_keys(data: dict[str, Any], path: str) -> list[str]:
-    order = KEY_ORDERS.get(path, ())
-    known = [key for key in order if key in data]
-    return known + [key for key in data if key not in order]
 
 
 def _styled(value: str, literal: bool) -> str:

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from qtool.model import KEY_ORDER, Position, Problem, Question, Severity, new_guid
+from qtool.files import SLUG_LENGTH, slug
+from qtool.model import Position, Problem, Question, Severity, new_guid, ordered_keys
 
 CODE = "import"
 
@@ -77,7 +78,6 @@ PROSE_KEYS = frozenset({"role", "question", "answers", "prep_tips", "competencie
 ROLE_SUFFIX = "Interview Questions"
 #: Characters that start a Markdown construct (or a bullet/rule the importer reads) at a line's start.
 ESCAPE_START = frozenset("\\#*-+_=><`~|")
-SLUG_LENGTH = 60
 
 _ATX = re.compile(r"^#{1,6}(?:[ \t]+|$)")
 _ATX_CLOSE = re.compile(r"[ \t]+#+$")
@@ -98,23 +98,6 @@ for _key, _title in SECTION_HEADINGS.items():
 
 
 # -- small shared helpers ------------------------------------------------------
-
-def slugify(text: str, max_length: int = SLUG_LENGTH) -> str:
-    """Lower-case ASCII words joined by '-', cut at a word boundary to at most ``max_length``.
-
-    Accents are dropped (``Café`` -> ``cafe``) and apostrophes vanish (``company's`` ->
-    ``companys``). Text with no Latin letters or digits gives ``""``.
-    """
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    words = re.findall(r"[a-z0-9]+", re.sub(r"['`]", "", ascii_text.lower()))
-    slug = ""
-    for word in words:
-        longer = f"{slug}-{word}" if slug else word
-        if len(longer) > max_length:
-            return slug or word[:max_length]
-        slug = longer
-    return slug
-
 
 def normalize_title(text: str) -> str:
     """A question's text for matching: case, punctuation, symbols and spacing ignored."""
@@ -423,20 +406,20 @@ def page_id(page: Page, role: str, role_given: bool = False) -> str:
     A file named ``<role-slug>-<slug>.txt`` (as the seed pages are) or ``<role-slug>/<slug>.md``
     (as Markdown export writes them) keeps its slug; any other name gets one from the question.
     """
-    role_slug = slugify(role) or _hashed("role", role)
+    role_slug = slug(role) or _hashed("role", role)
     meta_id = page.meta.get("id")
     if isinstance(meta_id, str) and _ID.match(meta_id):
-        meta_role, slug = meta_id.split("/")
+        meta_role, meta_slug = meta_id.split("/")
         if not role_given or meta_role == role_slug:
             return meta_id
-        return f"{role_slug}/{slug}"
+        return f"{role_slug}/{meta_slug}"
     name = PurePath(page.path)
-    stem = slugify(name.stem, max_length=1000)
+    stem = slug(name.stem, max_length=1000)
     if stem.startswith(role_slug + "-") and len(stem) > len(role_slug) + 1:
         return f"{role_slug}/{stem[len(role_slug) + 1:][:SLUG_LENGTH].strip('-')}"
-    if slugify(name.parent.name, max_length=1000) == role_slug and stem:
+    if slug(name.parent.name, max_length=1000) == role_slug and stem:
         return f"{role_slug}/{stem[:SLUG_LENGTH].strip('-')}"
-    return f"{role_slug}/{slugify(page.question.text) or _hashed('question', page.question.text)}"
+    return f"{role_slug}/{slug(page.question.text) or _hashed('question', page.question.text)}"
 
 
 def _hashed(prefix: str, text: str) -> str:
@@ -536,14 +519,10 @@ def _build(page: Page, ident: str, role: str | None, category: str | None, statu
         data["related"] = related
     for key, value in meta.items():
         data.setdefault(key, value)
-    data = {key: data[key] for key in sorted(data, key=_key_rank)}
+    data = {key: data[key] for key in ordered_keys(data)}
     problems.extend(_schema_problems(page, data, related_at))
     failed = any(p.severity is Severity.ERROR for p in problems)
     return Imported(page.path, None if failed else data, problems)
-
-
-def _key_rank(key: str) -> tuple[int, str]:
-    return (KEY_ORDER.index(key) if key in KEY_ORDER else len(KEY_ORDER), key)
 
 
 def _schema_problems(page: Page, data: dict[str, Any], related_at: list[Position]) -> list[Problem]:

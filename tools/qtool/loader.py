@@ -72,11 +72,14 @@ def read_file(name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes | LoadErro
 def read_bytes(name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """The file's bytes, refusing missing paths, folders, unreadable and oversized files."""
     try:
-        fd = os.open(name, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        # Non-blocking: opening a FIFO named *.yaml must not wait for a writer that never comes.
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0))
         try:
             st = os.fstat(fd)
             if stat.S_ISDIR(st.st_mode):
                 raise IsADirectoryError
+            if not stat.S_ISREG(st.st_mode):
+                raise _Fail("not a regular file (a FIFO, device or socket): a question is a plain file")
             if st.st_size > max_bytes:
                 raise _Fail(f"file is larger than the {_size(max_bytes)} limit")
             # Ask for what the file holds (plus one byte, to notice growth), not for the limit:
@@ -97,6 +100,8 @@ def read_bytes(name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     except IsADirectoryError:
         raise _Fail("is a directory, not a question file") from None
     except PermissionError:
+        if os.path.isdir(name):
+            raise _Fail("permission denied: cannot read this folder, so its question files are not checked") from None
         raise _Fail("permission denied: cannot read the file") from None
     except OSError as exc:
         raise _Fail(f"cannot read the file: {exc.strerror or exc}") from None
@@ -213,6 +218,9 @@ class _Builder:
                 end = event.end_mark
                 # Lines strictly inside are text; so is the last one when the file ends without a newline.
                 self.block_lines.append((mark.line, end.line + 1 if end.column else end.line))
+            elif event.style in ('"', "'") and event.end_mark.line > mark.line:
+                # A quoted scalar's continuation lines may start with tabs: they are separation, not indentation.
+                self.block_lines.append((mark.line, event.end_mark.line + 1))
             return _scalar(event)
         if depth >= MAX_DEPTH:
             raise _Fail(f"nested more than {MAX_DEPTH} levels deep", *_pos(event))
@@ -222,6 +230,7 @@ class _Builder:
             while True:
                 item = nxt()
                 if type(item) is ev.SequenceEndEvent:
+                    self._flow_lines(event, item)
                     return items
                 items.append(self._node(item, nxt, f"{path}[{len(items)}]", depth + 1))
         if kind is ev.MappingStartEvent:
@@ -231,6 +240,7 @@ class _Builder:
                 key_event = nxt()
                 key_kind = type(key_event)
                 if key_kind is ev.MappingEndEvent:
+                    self._flow_lines(event, key_event)
                     return mapping
                 if key_kind is not ev.ScalarEvent or key_event.anchor is not None:
                     if key_kind is ev.AliasEvent or getattr(key_event, "anchor", None) is not None:
@@ -246,8 +256,13 @@ class _Builder:
                 mapping[key] = self._node(nxt(), nxt, child, depth + 1)
         raise _Fail("invalid YAML structure", *_pos(event))  # pragma: no cover - parser guarantees
 
+    def _flow_lines(self, start: Any, end: Any) -> None:
+        """Lines inside a flow collection ({...}, [...]) may start with tabs: in flow context they are separation."""
+        if start.flow_style and end.start_mark.line > start.start_mark.line:
+            self.block_lines.append((start.start_mark.line, end.start_mark.line + 1))
+
     def _check_tabs(self) -> None:
-        """Tabs in indentation are refused, except inside block scalars where they are text."""
+        """Tabs in indentation are refused, except inside block scalars (text), quoted scalars and flow collections."""
         if "\t" not in self.text:
             return
         inside: set[int] = set()

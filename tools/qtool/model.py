@@ -1,10 +1,11 @@
-"""The data model: one Question per file, and Problems found in files."""
+"""The data model: one Question per file, the Problems found in files, and a check's results."""
 
 from __future__ import annotations
 
 import enum
 import secrets
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,8 +24,20 @@ KEY_ORDER = (
     "provenance",
 )
 TIERS = ("sample", "solid", "exceptional")
+#: The parts of one tier's answer, in canonical order.
+ANSWER_PARTS = ("text", "critique")
+#: Key order of every mapping the contract defines, by JSON path ("" is the root): the one
+#: home of key order for fmt, drafting, import and every export.
+KEY_ORDERS: dict[str, tuple[str, ...]] = {
+    "": KEY_ORDER,
+    "answers": TIERS,
+    **{f"answers.{tier}": ANSWER_PARTS for tier in TIERS},
+    "provenance": ("drafted_by", "drafted_at", "prompt_version"),
+}
 CATEGORIES = ("behavioral", "situational", "technical", "role-specific", "general")
 STATUSES = ("draft", "reviewed")
+#: What the bank-wide rules (and exports' filters) read of each file: its summary.
+SUMMARY_KEYS = ("id", "guid", "role", "question", "status", "related")
 
 #: The first line of every question file: editors use it to find the schema.
 MODELINE_PREFIX = "# yaml-language-server: $schema="
@@ -122,6 +135,17 @@ class Question:
             return self.keys[path]
         return self.pos(path)
 
+    def summary(self) -> Question:
+        """A small Question with only what bank-wide rules and exports' filters read, positions included."""
+        data = {key: self.data[key] for key in SUMMARY_KEYS if key in self.data}
+        paths = [""] + list(data)
+        related = data.get("related")
+        if isinstance(related, list):
+            paths += [f"related[{index}]" for index in range(len(related))]
+        values = {path: self.values[path] for path in paths if path in self.values}
+        keys = {path: self.keys[path] for path in paths if path in self.keys}
+        return Question(self.path, data, values, keys, "")
+
     # -- typed accessors -------------------------------------------------------
     def _str(self, key: str) -> str | None:
         value = self.data.get(key)
@@ -184,6 +208,43 @@ class Question:
     def provenance(self) -> dict[str, Any]:
         value = self.data.get("provenance")
         return value if isinstance(value, dict) else {}
+
+
+@dataclass
+class FileResult:
+    """One file's outcome in a check: its problems, whether it is broken, and its summary."""
+
+    path: str
+    problems: list[Problem]
+    broken: bool
+    #: The bank-wide rules' view of the file (None when it did not load).
+    summary: Question | None
+    #: Per-file state a later stage needs (the lint engine keeps suppressions here).
+    extra: Any = None
+    #: blake2b of the file's bytes ("" when it could not be read or no cache asked for it).
+    digest: str = ""
+    #: The file's stat signature when it was read (for the cache), else None.
+    signature: tuple[int, ...] | None = None
+
+
+@dataclass
+class Checked:
+    """The outcome of checking a set of files."""
+
+    files: list[str]
+    problems: list[Problem] = field(default_factory=list)
+    #: Paths of files with errors that make them untrustworthy (load, schema, id-path).
+    broken: set[str] = field(default_factory=set)
+    #: Path -> summary (id, guid, role, question, status, related, with positions) of each loaded file.
+    summaries: dict[str, Question] = field(default_factory=dict)
+    #: Path -> status (draft, reviewed) of each loaded file that has one.
+    statuses: dict[str, str] = field(default_factory=dict)
+
+
+def ordered_keys(data: Mapping[str, Any], path: str = "") -> list[str]:
+    """The keys of the mapping at ``path`` in canonical order; keys the contract does not list follow, as they came."""
+    order = KEY_ORDERS.get(path, ())
+    return [key for key in order if key in data] + [key for key in data if key not in order]
 
 
 def _parent(path: str) -> str:

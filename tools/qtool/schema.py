@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from collections.abc import Iterator
@@ -88,7 +89,9 @@ def error_problems(q: Question, error: Any) -> Iterator[Problem]:
             if key not in allowed:
                 child = path_str(parts + [key])
                 inside = f" in {where}" if where else ""
-                yield at(q.key_pos(child), f"unknown key '{key}'{inside}; allowed keys: {', '.join(allowed)}")
+                close = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                yield at(q.key_pos(child), f"unknown key '{key}'{inside}{hint}; allowed keys: {', '.join(allowed)}")
         return
     if kind == "type":
         expected = error.validator_value
@@ -121,7 +124,14 @@ def error_problems(q: Question, error: Any) -> Iterator[Problem]:
                 yield at(q.pos(path_str(parts + [index])), f"{name} lists {_show(item)} more than once")
             seen.add(marker)
         return
+    bound = _BOUNDS.get(kind)
+    if bound is not None:
+        yield at(q.pos(where), f"{name} must be {bound} {error.validator_value}, got {_show(value)}")
+        return
     yield at(q.pos(where), f"{name}: {error.message}")
+
+
+_BOUNDS = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than", "exclusiveMaximum": "less than"}
 
 
 def _describe(schema: dict[str, Any], key: str) -> str:

@@ -2,45 +2,20 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
 
-from qtool.config import Config, ConfigError, load_config
+from qtool.config import Config, bank_config
 from qtool.report import REPORTERS
 
 
-class ConfigUsageError(click.ClickException):
-    """A bad configuration is a usage error: exit status 2."""
-
-    exit_code = 2
-
-
-def usage_errors_as_status(run: Callable[..., int]) -> Callable[..., int]:
-    """Wrap a ``run_*`` function: a usage or configuration error prints one line and returns 2 instead of raising."""
-
-    @functools.wraps(run)
-    def wrapper(*args: Any, **kwargs: Any) -> int:
-        try:
-            return run(*args, **kwargs)
-        except ConfigError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            return 2
-        except click.ClickException as exc:
-            exc.show()
-            return exc.exit_code
-
-    return wrapper
-
-
-def config_or_exit(root: str = ".") -> Config:
-    """The bank's configuration, or a one-line error and exit status 2."""
-    try:
-        return load_config(root)
-    except ConfigError as exc:
-        raise ConfigUsageError(str(exc)) from None
+def config_or_exit(paths: Sequence[str] = ()) -> Config:
+    """The bank's configuration (``qtool --root``, else found upward); a bad one, or none for no ``paths``, is exit status 2."""
+    context = click.get_current_context(silent=True)
+    root = context.find_root().params.get("root") if context is not None else None
+    return bank_config(root, paths_given=bool(paths))
 
 
 def format_option(func: Callable[..., Any]) -> Callable[..., Any]:

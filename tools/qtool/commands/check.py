@@ -7,19 +7,20 @@ from typing import Any
 
 import click
 
-from qtool.commands._common import config_or_exit, format_option, paths_argument, usage_errors_as_status
+from qtool.commands._common import config_or_exit, format_option, paths_argument
+from qtool.errors import returns_status
 
 
-@usage_errors_as_status
+@returns_status
 def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False,
               select: Iterable[str] = (), ignore: Iterable[str] = (), *, lint_only: bool = False,
               cache: bool = True) -> int:
     """Check the given files (default: the bank) and report; returns the exit status (0, 1, or 2 for usage errors)."""
     from qtool.files import question_files
-    from qtool.lint.engine import check_files, lint_view
+    from qtool.pipeline import check_files, lint_view
     from qtool.report import exit_code, report
 
-    config = config_or_exit()
+    config = config_or_exit(paths)
     files = question_files(paths, config.root, config.exclude) if paths else None
     checked = check_files(files, config, select=select, ignore=ignore, strict=strict, cache=cache)
     problems = lint_view(checked) if lint_only else checked.problems
@@ -45,9 +46,7 @@ def rule_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @rule_options
 def command(paths: tuple[str, ...], fmt: str | None, strict: bool, no_cache: bool, select: tuple[str, ...],
             ignore: tuple[str, ...]) -> None:
-    """Validate and lint question files in one pass: what pre-commit and CI run.
-
-    With no PATH, every *.yaml under questions/. Rules that compare files (related ids,
+    """With no PATH, every *.yaml under questions/. Rules that compare files (related ids,
     duplicates, guids) read the whole bank but report only on the files given.
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage or configuration errors.
     """

@@ -9,12 +9,14 @@ from typing import Any
 
 import click
 
-from qtool.commands._common import ConfigUsageError, config_or_exit, paths_argument
+from qtool.commands._common import config_or_exit, paths_argument
+from qtool.errors import INTERRUPTED, UsageError, returns_status
 
 ONLY_CHOICES = ("answers", "critiques", "prep-tips", "competencies")
 BATCH_ACTIONS = ("submit", "status", "collect", "cancel")
 
 
+@returns_status
 def run_draft(paths: Sequence[str], *, only: Sequence[str] = (), overwrite: bool = False,
               concurrency: int | None = None, budget: int | None = None, no_cache: bool = False) -> int:
     """Draft what the files lack (default: the whole bank); returns the exit status."""
@@ -25,7 +27,7 @@ def run_draft(paths: Sequence[str], *, only: Sequence[str] = (), overwrite: bool
     from qtool.files import question_files
     from qtool.report import exit_code, report
 
-    config, settings, vocabulary = _setup()
+    config, settings, vocabulary = _setup(paths)
     files = question_files(paths, config.root, config.exclude)
     plans, problems = plan_files(files, fields_for(only), overwrite, config.max_file_size, vocabulary)
     if not plans:
@@ -53,45 +55,39 @@ def run_draft(paths: Sequence[str], *, only: Sequence[str] = (), overwrite: bool
     return exit_code(problems)
 
 
-def _setup() -> tuple[Any, Any, tuple[str, ...]]:
+def _setup(paths: Sequence[str]) -> tuple[Any, Any, tuple[str, ...]]:
     """The bank's config, the LLM settings and the competency vocabulary; a usage error when any is bad."""
     from qtool.commands.new import NO_ENDPOINT
-    from qtool.config import ConfigError
-    from qtool.draft.settings import SettingsError, llm_source, resolve_settings
+    from qtool.draft.settings import llm_source, resolve_settings
     from qtool.draft.vocabulary import competency_vocabulary
 
-    config = config_or_exit()
-    try:
-        settings = resolve_settings(config.llm, source=llm_source(config.source))
-    except SettingsError as exc:
-        raise ConfigUsageError(str(exc)) from None
+    config = config_or_exit(paths)
+    settings = resolve_settings(config.llm, source=llm_source(config.source))
     if not settings.configured:
-        raise ConfigUsageError(f"{NO_ENDPOINT}: nothing to draft with")
-    try:
-        vocabulary = competency_vocabulary(config)
-    except ConfigError as exc:
-        raise ConfigUsageError(str(exc)) from None
-    return config, settings, tuple(vocabulary)
+        raise UsageError(f"{NO_ENDPOINT}: nothing to draft with")
+    return config, settings, tuple(competency_vocabulary(config))
 
 
+@returns_status
 def run_batch(action: str, paths: Sequence[str], *, target: str | None = None, only: Sequence[str] = (),
               overwrite: bool = False, budget: int | None = None, no_cache: bool = False, repair: bool = False,
               repair_now: bool = False, wait: bool = True, max_requests: int | None = None,
               max_bytes: int | None = None) -> int:
     """Batch drafting: ``out``/``in`` (file mode) or ``submit``/``status``/``collect``/``cancel`` (Batch API)."""
     from qtool.draft import batch_api
-    from qtool.draft.batch_jobs import BatchError, Drafting
+    from qtool.draft.batch_jobs import Drafting
     from qtool.draft.batchfile import MAX_BYTES, MAX_REQUESTS
     from qtool.draft.cache import Cache
     from qtool.draft.drafter import Drafter
     from qtool.draft.reply import fields_for
     from qtool.files import question_files
 
-    config, settings, vocabulary = _setup()
+    files_given = action in ("out", "submit")
+    config, settings, vocabulary = _setup(paths if files_given else ())
     cache = None if no_cache else Cache(config.root)
     ctx = Drafting(str(config.root), settings, fields_for(only), overwrite, vocabulary, config.max_file_size, cache)
     fixer = Drafter(settings, cache=cache, budget=budget) if repair_now else None
-    ident = paths[0] if paths else None
+    ident = paths[0] if paths and not files_given else None
     try:
         if action == "out":
             assert target is not None
@@ -108,9 +104,11 @@ def run_batch(action: str, paths: Sequence[str], *, target: str | None = None, o
         if action == "collect":
             return batch_api.collect(ctx, ident, wait=wait, repair_now=fixer)
         return batch_api.cancel(ctx, ident)
-    except BatchError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        return 1
+    except KeyboardInterrupt:
+        # Every write is atomic and the state is saved after every step.
+        kept = " The batch's state is kept: qtool draft --batch collect resumes." if action in ("submit", "collect") else ""
+        click.echo(f"Aborted!{kept}", err=True)
+        return INTERRUPTED
 
 
 def _batch_action(batch: str | None, batch_out: str | None, batch_in: str | None, paths: Sequence[str], repair: bool,
@@ -162,26 +160,20 @@ def command(paths: tuple[str, ...], only: tuple[str, ...], overwrite: bool, conc
             budget: int | None, no_cache: bool, batch_out: str | None, batch_in: str | None, batch: str | None,
             repair: bool, repair_now: bool, no_wait: bool, batch_max_requests: int | None,
             batch_max_bytes: int | None) -> None:
-    """Fill what is missing in question files with an LLM (default: every file in the bank).
-
-    Missing means absent, empty or still a `qtool new` skeleton text. Every value and comment a
+    """Missing means absent, empty or still a `qtool new` skeleton text. Every value and comment a
     person wrote stays unless --overwrite; provenance is updated and status set to draft.
     """
     action = _batch_action(batch, batch_out, batch_in, paths, repair, repair_now, no_wait, overwrite)
-    try:
-        if action is None:
-            status = run_draft(paths, only=only, overwrite=overwrite, concurrency=concurrency,
-                               budget=budget, no_cache=no_cache)
-        else:
-            status = run_batch(action, paths, target=batch_out or batch_in, only=only, overwrite=overwrite, budget=budget,
-                               no_cache=no_cache, repair=repair, repair_now=repair_now, wait=not no_wait,
-                               max_requests=batch_max_requests, max_bytes=batch_max_bytes)
-    except KeyboardInterrupt:
+    if action is None:
+        status = run_draft(paths, only=only, overwrite=overwrite, concurrency=concurrency, budget=budget, no_cache=no_cache)
+    else:
+        status = run_batch(action, paths, target=batch_out or batch_in, only=only, overwrite=overwrite, budget=budget,
+                           no_cache=no_cache, repair=repair, repair_now=repair_now, wait=not no_wait,
+                           max_requests=batch_max_requests, max_bytes=batch_max_bytes)
+    if status == INTERRUPTED:
         # Every write is atomic and made in this thread, so each file is whole; requests still in
         # flight are abandoned rather than waited for (the pool's threads would hold exit for minutes).
-        click.echo("Aborted!" + (" The batch's state is kept: qtool draft --batch collect resumes."
-                                 if action in ("submit", "collect") else ""), err=True)
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(130)
+        os._exit(status)
     raise SystemExit(status)

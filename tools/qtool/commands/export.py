@@ -10,8 +10,8 @@ from typing import Any
 
 import click
 
-from qtool.commands._common import ConfigUsageError, config_or_exit, paths_argument
-from qtool.config import ConfigError
+from qtool.commands._common import config_or_exit, paths_argument
+from qtool.errors import returns_status
 
 FORMATS = ("json", "csv", "anki", "markdown", "all")
 #: What ``--format all`` writes.
@@ -21,6 +21,7 @@ PROGRESS_MIN = 500
 STDOUT = "-"
 
 
+@returns_status
 def run_export(
     paths: Sequence[str],
     fmt: str = "all",
@@ -30,19 +31,15 @@ def run_export(
     force: bool = False,
 ) -> int:
     """Export the given files (default: the bank) in ``fmt``; returns the exit status."""
-    from qtool.export import ExportError
     from qtool.export.gate import select
     from qtool.files import question_files
     from qtool.report import report
 
     if out == STDOUT and fmt in ("all", "markdown"):
         raise click.UsageError(f"--out - (standard output) needs a single file format, not {fmt}")
-    config = config_or_exit()
+    config = config_or_exit(paths)
     files = question_files(paths, config.root, config.exclude)
-    try:
-        selection = select(files, config, include_drafts=include_drafts)
-    except ConfigError as exc:
-        raise ConfigUsageError(str(exc)) from None
+    selection = select(files, config, include_drafts=include_drafts)
     if selection.refused and not force:
         report(selection.problems, len(files))
         count = len(selection.broken)
@@ -52,19 +49,12 @@ def run_export(
         click.echo(f"qtool export: skipped {path} ({_plural(errors, 'error')})", err=True)
     questions = selection.questions  # already in export order
 
-    try:
-        for name in ALL if fmt == "all" else (fmt,):
-            target = _target(name, fmt, out, config.root)
-            with _progress(len(questions), name) as progress:
-                message = _write(name, questions, target, progress, config.root)
-            if target != STDOUT:
-                click.echo(message, err=True)
-    except ExportError as exc:
-        click.echo(f"qtool export: {exc}", err=True)
-        return 1
-    except OSError as exc:
-        click.echo(f"qtool export: cannot write {exc.filename or ''}: {exc.strerror or exc}", err=True)
-        return 1
+    for name in ALL if fmt == "all" else (fmt,):
+        target = _target(name, fmt, out, config.root)
+        with _progress(len(questions), name) as progress:
+            message = _write(name, questions, target, progress, config.root)
+        if target != STDOUT:
+            click.echo(message, err=True)
     return 0
 
 
@@ -138,9 +128,7 @@ class _progress:
 @click.option("--include-drafts", is_flag=True, help="Export questions with status: draft too (left out by default).")
 @click.option("--force", is_flag=True, help="Export even if some files have errors: skip those files, naming them on stderr.")
 def command(paths: tuple[str, ...], fmt: str, out: str | None, include_drafts: bool, force: bool) -> None:
-    """Export the bank as JSON, CSV, an Anki deck (.apkg) or Markdown pages.
-
-    Refuses a bank with errors (prints them, exit 1) unless --force. Output is byte-identical
+    """Refuses a bank with errors (prints them, exit 1) unless --force. Output is byte-identical
     for the same bank: questions sorted by id, Anki note times taken from git (or file times).
     With no PATH, every *.yaml under questions/.
     """

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import click
 
 from qtool.commands._common import config_or_exit, format_option, paths_argument
+from qtool.errors import returns_status
 from qtool.model import Problem, Severity
 
 
@@ -60,6 +61,7 @@ def _ended(line: str) -> str:
     return line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
 
 
+@returns_status
 def run_fmt(paths: Sequence[str], check: bool = False, diff: bool = False, fmt: str | None = None) -> int:
     """Format the given files (default: the bank); returns the exit status.
 
@@ -69,7 +71,7 @@ def run_fmt(paths: Sequence[str], check: bool = False, diff: bool = False, fmt: 
     from qtool.files import question_files
     from qtool.report import report
 
-    config = config_or_exit()
+    config = config_or_exit(paths)
     files = question_files(paths, config.root, config.exclude)
     write = not (check or diff)
     result = format_files(files, write=write, max_bytes=config.max_file_size, diff=diff)
@@ -105,8 +107,7 @@ def _summary(changed: int, unchanged: int, failed: int, write: bool) -> str:
 @click.option("--diff", is_flag=True, help="Change nothing; print a unified diff of what would change (implies --check).")
 @format_option
 def command(paths: tuple[str, ...], check: bool, diff: bool, fmt: str | None) -> None:
-    """Rewrite question files into canonical form (keys in the contract's order, literal
-    blocks for answers, two-space indentation, comments kept).
+    """Keys go in the contract's order, answers in literal blocks, two-space indentation; comments are kept.
 
     With no PATH, every *.yaml under questions/; a folder means every *.yaml below it.
     A file that does not load is reported and left untouched. Exit status: 0 done (or

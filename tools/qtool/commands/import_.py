@@ -10,16 +10,19 @@ from pathlib import Path
 import click
 
 from qtool.commands._common import config_or_exit, format_option
+from qtool.errors import returns_status
+from qtool.files import QUESTIONS_DIR
 from qtool.model import CATEGORIES, STATUSES, Problem, Severity
 
 
+@returns_status
 def run_import(
     files: Sequence[str],
     *,
     role: str | None = None,
     category: str | None = None,
     status: str | None = None,
-    out: str = "questions",
+    out: str | None = None,
     dry_run: bool = False,
     force: bool = False,
     fmt: str | None = None,
@@ -33,6 +36,7 @@ def run_import(
     from qtool.report import exit_code, report
 
     config = config_or_exit()
+    out = out if out is not None else os.path.join(config.root, QUESTIONS_DIR)
     bank = []
     if os.path.isdir(out):
         for name in question_files([out], config.root, config.exclude):
@@ -101,15 +105,13 @@ def _read(name: str, max_bytes: int) -> bytes | str:
 @click.option("--role", help="The job title for every page (default: each page's '<Role> Interview Questions' line).")
 @click.option("--category", type=click.Choice(CATEGORIES), help="Category for every page (default: the page's qtool comment, else behavioral).")
 @click.option("--status", type=click.Choice(STATUSES), help="Status for every page (default: the page's qtool comment, else draft).")
-@click.option("--out", default="questions", show_default=True, type=click.Path(file_okay=False), help="The bank's questions folder.")
+@click.option("--out", default=None, type=click.Path(file_okay=False), help="The bank's questions folder (default: questions/ at the bank's root).")
 @click.option("--dry-run", is_flag=True, help="Print the files that would be written (to stdout) instead of writing them.")
 @click.option("--force", is_flag=True, help="Overwrite question files that already exist.")
 @format_option
 def command(files: tuple[str, ...], role: str | None, category: str | None, status: str | None,
-            out: str, dry_run: bool, force: bool, fmt: str | None) -> None:
-    """Import question pages (plain text or Markdown, in the seed page's layout) into the bank.
-
-    Each FILE becomes OUT/<role-slug>/<slug>.yaml in canonical form with a fresh guid.
+            out: str | None, dry_run: bool, force: bool, fmt: str | None) -> None:
+    """Each FILE becomes OUT/<role-slug>/<slug>.yaml in canonical form with a fresh guid.
     Related questions listed by title are matched to the bank's ids. A page with a missing
     or doubled part is reported and writes nothing; the other pages go on.
     """

@@ -14,9 +14,7 @@ from qtool.commands.check import rule_options, run_check
 @rule_options
 def command(paths: tuple[str, ...], fmt: str | None, strict: bool, no_cache: bool, select: tuple[str, ...],
             ignore: tuple[str, ...]) -> None:
-    """Run the lint rules over question files (`qtool rules` lists them).
-
-    With no PATH, every *.yaml under questions/. A file that does not match the schema gets
+    """With no PATH, every *.yaml under questions/. A file that does not match the schema gets
     one line saying so; `qtool check` shows its schema problems.
     """
     raise SystemExit(run_check(paths, fmt, strict, select, ignore, lint_only=True, cache=not no_cache))

@@ -7,38 +7,25 @@ import sys
 
 import click
 
-from qtool.commands._common import ConfigUsageError, config_or_exit
+from qtool.commands._common import config_or_exit
+from qtool.errors import QtoolError, returns_status
 from qtool.model import CATEGORIES
 
 NO_ENDPOINT = ("no LLM endpoint configured (set OPENAI_API_KEY, or OPENAI_BASE_URL or base_url in "
                "[tool.qtool.llm] for a local server)")
 
 
-class _Refused(click.ClickException):
-    """One error line; exit 2 for bad input, 1 when the bank's state is in the way or drafting failed."""
-
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code  # type: ignore[misc]  # click declares exit_code on the class
-
-
+@returns_status
 def run_new(role: str, question: str, category: str, *, slug: str | None = None, force: bool = False,
-            no_llm: bool = False, no_cache: bool = False) -> int:
+            no_llm: bool = False, no_cache: bool = False, role_slug: str | None = None) -> int:
     """Write questions/<role>/<slug>.yaml (drafted, or a skeleton), then check it; returns the exit status."""
-    from qtool.config import ConfigError
-    from qtool.draft.create import NewError, plan_target, question_text
-    from qtool.draft.settings import SettingsError, llm_source, resolve_settings
+    from qtool.draft.create import plan_target, question_text
+    from qtool.draft.settings import llm_source, resolve_settings
     from qtool.fsutil import atomic_write
 
     config = config_or_exit()
-    try:
-        settings = resolve_settings(config.llm, source=llm_source(config.source))
-    except SettingsError as exc:
-        raise ConfigUsageError(str(exc)) from None
-    try:
-        target = plan_target(config.root, role, question, category, slug, force)
-    except NewError as exc:
-        raise _Refused(str(exc), 2 if exc.usage else 1) from None
+    settings = resolve_settings(config.llm, source=llm_source(config.source))
+    target = plan_target(config.root, role, question, category, slug, force, role_slug)
 
     if no_llm or not settings.configured:
         from qtool.skeleton import skeleton_fields
@@ -55,10 +42,7 @@ def run_new(role: str, question: str, category: str, *, slug: str | None = None,
         from qtool.draft.reply import ALL_FIELDS
         from qtool.draft.vocabulary import competency_vocabulary
 
-        try:
-            vocabulary = competency_vocabulary(config)
-        except ConfigError as exc:
-            raise ConfigUsageError(str(exc)) from None
+        vocabulary = competency_vocabulary(config)
         drafter = Drafter(settings, cache=None if no_cache else Cache(config.root))
         job = DraftJob(target.role, target.question, target.category, ALL_FIELDS, vocabulary=vocabulary)
         if sys.stderr.isatty():
@@ -66,12 +50,12 @@ def run_new(role: str, question: str, category: str, *, slug: str | None = None,
         try:
             reply = drafter.draft(job)
         except DraftError as exc:
-            raise _Refused(f"could not draft {target.path}: {exc}; nothing written") from None
+            raise QtoolError(f"could not draft {target.path}: {exc}; nothing written") from None
         text = question_text(target, reply, provenance(settings.model, prompt_version()))
         note = (f"wrote {target.path}, drafted by {settings.model} ({drafter.stats.summary()}); "
                 "read and edit it, then set status: reviewed")
     if target.path.exists() and not force:  # made by someone else while the model was drafting
-        raise _Refused(f"{target.path} appeared while drafting: pick another --slug, or pass --force to replace it")
+        raise QtoolError(f"{target.path} appeared while drafting: pick another --slug, or pass --force to replace it")
     atomic_write(target.path, text)
     click.echo(note, err=True)
     _check(os.fspath(target.path))
@@ -88,16 +72,19 @@ def _check(path: str) -> None:
 @click.command("new")
 @click.option("--role", prompt="Role (job title)", help="The job title, e.g. 'Data Analyst'.")
 @click.option("--question", prompt="Question", help="The interview question, ending with '?'.")
-@click.option("--category", prompt="Category", type=click.Choice(CATEGORIES), help="The kind of question.")
+@click.option("--category", prompt="Category", type=click.Choice(CATEGORIES, case_sensitive=False), help="The kind of question.")
 @click.option("--slug", default=None, help="File name under questions/<role>/ (default: from the question's words).")
+@click.option("--role-slug", default=None, help="Folder name under questions/ (default: from the role's words).")
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 @click.option("--no-llm", is_flag=True, help="Write a skeleton to fill by hand, even with an endpoint configured.")
 @click.option("--no-cache", is_flag=True, help="Ask the server even for a draft already cached.")
-def command(role: str, question: str, category: str, slug: str | None, force: bool, no_llm: bool, no_cache: bool) -> None:
-    """Start a question: questions/<role>/<slug>.yaml with a fresh guid and status: draft.
+def command(role: str, question: str, category: str, slug: str | None, role_slug: str | None, force: bool, no_llm: bool,
+            no_cache: bool) -> None:
+    """The file gets a fresh guid and status: draft.
 
     With an endpoint (OPENAI_API_KEY, OPENAI_BASE_URL or [tool.qtool.llm] base_url) an LLM
     drafts the answers, critiques, prep tips and competencies; without one (or with --no-llm)
     you get a skeleton to fill in. Then the file is checked and its problems shown.
     """
-    raise SystemExit(run_new(role, question, category, slug=slug, force=force, no_llm=no_llm, no_cache=no_cache))
+    raise SystemExit(run_new(role, question, category, slug=slug, force=force, no_llm=no_llm, no_cache=no_cache,
+                             role_slug=role_slug))

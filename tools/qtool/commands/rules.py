@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
-from qtool.commands._common import config_or_exit, usage_errors_as_status
+from qtool.commands._common import config_or_exit
+from qtool.errors import returns_status
 
 
-@usage_errors_as_status
+@returns_status
 def run_rules(verbose: bool = False) -> int:
     """Print the rules table (and, verbose, each rule's options); returns the exit status."""
     from qtool.lint.config import rule_settings
@@ -35,8 +36,5 @@ def _toml(value: object) -> str:
 @click.command("rules")
 @click.option("-v", "--verbose", is_flag=True, help="Also list each rule's options with their values.")
 def command(verbose: bool) -> None:
-    """List the lint rules: name, severity in this bank (off when disabled), scope, description.
-
-    Configure them in pyproject.toml under [tool.qtool.rules.<name>] (enabled, severity, options).
-    """
+    """Configure them in pyproject.toml under [tool.qtool.rules.<name>] (enabled, severity, options)."""
     raise SystemExit(run_rules(verbose))

@@ -7,15 +7,17 @@ from collections.abc import Sequence
 import click
 
 from qtool.commands._common import config_or_exit, format_option, paths_argument
+from qtool.errors import returns_status
 
 
+@returns_status
 def run_validate(paths: Sequence[str], fmt: str | None = None) -> int:
     """Validate the given files (default: the bank) and report; returns the exit status."""
-    from qtool.bank import load_and_validate
     from qtool.files import question_files
+    from qtool.pipeline import load_and_validate
     from qtool.report import exit_code, report
 
-    config = config_or_exit()
+    config = config_or_exit(paths)
     files = question_files(paths, config.root, config.exclude)
     checked = load_and_validate(files, config.max_file_size)
     report(checked.problems, len(files), fmt)
@@ -26,7 +28,7 @@ def run_validate(paths: Sequence[str], fmt: str | None = None) -> int:
 @paths_argument
 @format_option
 def command(paths: tuple[str, ...], fmt: str | None) -> None:
-    """Check question files against schema/question.schema.json.
+    """The schema is schema/question.schema.json (shipped in the package).
 
     With no PATH, every *.yaml under questions/; a folder means every *.yaml below it.
     """

@@ -26,6 +26,7 @@ from qtool.draft.merge import is_missing, provenance
 from qtool.draft.messages import build_messages, prompt_version, repair_message
 from qtool.draft.reply import Field, field_name, get_field, reply_schema
 from qtool.draft.settings import LLMSettings
+from qtool.errors import QtoolError
 from qtool.model import Problem, Severity
 
 BATCHES = "batches"
@@ -34,7 +35,7 @@ TOKENS_PER_PART = 250
 TERMINAL = ("completed", "failed", "expired", "cancelled")
 
 
-class BatchError(Exception):
+class BatchError(QtoolError):
     """A batch command cannot go on (unknown id, interrupted state, server error): one line, exit status 1."""
 
 

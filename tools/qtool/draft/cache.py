@@ -8,9 +8,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from qtool.files import CACHE_DIR
 from qtool.fsutil import atomic_write
-
-CACHE_DIR = ".qtool-cache"
 
 
 def cache_key(**parts: Any) -> str:

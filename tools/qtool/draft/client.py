@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qtool.draft.settings import LLMSettings
+from qtool.errors import QtoolError
 
 SCHEMA_NAME = "question_draft"
 
 
-class DraftError(Exception):
+class DraftError(QtoolError):
     """Drafting failed for one question: the message is one line, safe to print."""
 
 

@@ -7,16 +7,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qtool.draft.naming import SLUG_RE, question_slug, slugify, unsafe
-from qtool.files import QUESTIONS_DIR, SUFFIX
+from qtool.draft.naming import question_slug, unsafe
+from qtool.errors import QtoolError
+from qtool.files import QUESTIONS_DIR, SLUG_RE, SUFFIX
+from qtool.files import slug as files_slug
 from qtool.model import CATEGORIES
 
 
-class NewError(Exception):
+class NewError(QtoolError):
     """A value ``qtool new`` refuses: one line; ``usage`` marks bad input (exit 2) over bad state (exit 1)."""
 
     def __init__(self, message: str, usage: bool = True) -> None:
-        super().__init__(message)
+        super().__init__(message, exit_status=2 if usage else 1)
         self.usage = usage
 
 
@@ -32,28 +34,25 @@ class Target:
 
 
 def plan_target(root: str | os.PathLike[str], role: str, question: str, category: str,
-                slug: str | None = None, force: bool = False) -> Target:
-    """Check the inputs and pick the file; NewError says what is wrong."""
+                slug: str | None = None, force: bool = False, role_slug: str | None = None) -> Target:
+    """Check the inputs and pick the file; NewError says what is wrong.
+
+    The role is a job title, not a path: ``UX/UI Designer`` is fine (its folder is ``ux-ui-designer``).
+    ``slug`` and ``role_slug`` override the names made from the question and the role.
+    """
     role, question = role.strip(), question.strip()
     for name, value in (("role", role), ("question", question)):
         if not value:
             raise NewError(f"the {name} is empty")
         if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
             raise NewError(f"the {name} contains control characters (a line break?): give it on one line")
-    why = unsafe(role)
-    if why:
-        raise NewError(f"role {role!r} {why}: it names a folder under {QUESTIONS_DIR}/")
     if category not in CATEGORIES:
         raise NewError(f"category must be one of: {', '.join(CATEGORIES)}; got {category!r}")
-    role_slug = slugify(role)
+    role_slug = _given_slug(role_slug, "--role-slug", QUESTIONS_DIR) if role_slug is not None else files_slug(role)
     if not role_slug:
-        raise NewError(f"cannot make a folder name from role {role!r}: use letters or digits")
+        raise NewError(f"cannot make a folder name from role {role!r}: give one with --role-slug")
     if slug is not None:
-        why = unsafe(slug)
-        if why:
-            raise NewError(f"slug {slug!r} {why}: it must stay inside {QUESTIONS_DIR}/{role_slug}/")
-        if not SLUG_RE.match(slug):
-            raise NewError(f"slug {slug!r} is not in the expected form: lower-case letters, digits and single '-', e.g. {slugify(slug) or 'my-question'!r}")
+        slug = _given_slug(slug, "--slug", f"{QUESTIONS_DIR}/{role_slug}")
     else:
         slug = question_slug(question)
         if not slug:
@@ -78,3 +77,14 @@ def question_text(target: Target, parts: dict[str, Any], prov: dict[str, str] | 
     head = {"id": target.id, "guid": new_guid(), "role": target.role, "question": target.question,
             "category": target.category}
     return dump_question(new_question(head, parts, prov))
+
+
+def _given_slug(value: str, option: str, inside: str) -> str:
+    """A slug given on the command line, refused unless it is one safe path part in slug form."""
+    why = unsafe(value)
+    if why:
+        raise NewError(f"{option} {value!r} {why}: it must stay inside {inside}/")
+    if not SLUG_RE.match(value):
+        raise NewError(f"{option} {value!r} is not in the expected form: lower-case letters, digits and single '-', "
+                       f"e.g. {files_slug(value) or 'my-question'!r}")
+    return value

@@ -12,15 +12,12 @@ from datetime import datetime, timezone
 from typing import Any
 
 from qtool.draft.reply import ALL_FIELDS, Field, field_name, get_field, set_field
-from qtool.model import KEY_ORDER, TIERS
+from qtool.errors import QtoolError
+from qtool.model import KEY_ORDER, KEY_ORDERS, ordered_keys
 from qtool.skeleton import SKELETON_MARKER
 
-#: Canonical key order inside each mapping a draft may create.
-_ORDER = {(): KEY_ORDER, ("answers",): TIERS, ("provenance",): ("drafted_by", "drafted_at", "prompt_version")}
-_ORDER.update({("answers", tier): ("text", "critique") for tier in TIERS})
 
-
-class MergeError(Exception):
+class MergeError(QtoolError):
     """The file cannot take the draft as it is (e.g. ``answers`` is not a mapping): one line."""
 
 
@@ -60,7 +57,7 @@ def provenance(model: str, prompt_version: str, now: datetime | None = None) -> 
 def new_question(head: dict[str, Any], parts: dict[str, Any], prov: dict[str, str] | None) -> dict[str, Any]:
     """A new question's plain data in canonical key order: head (id, guid, role, ...), parts, provenance."""
     data = {**head, "status": "draft", **_texts(parts), **({"provenance": prov} if prov else {})}
-    return {key: data[key] for key in KEY_ORDER if key in data}
+    return {key: data[key] for key in ordered_keys(data)}
 
 
 def fill_text(text: str, reply: dict[str, Any], filling: Iterable[Field], prov: dict[str, str]) -> str:
@@ -87,7 +84,7 @@ def fill_text(text: str, reply: dict[str, Any], filling: Iterable[Field], prov: 
             current = CommentedMap()
             _put(doc, "provenance", current, KEY_ORDER)
         for key, value in prov.items():
-            _put(current, key, value, _ORDER[("provenance",)])
+            _put(current, key, value, KEY_ORDERS["provenance"])
     out = io.StringIO()
     yaml.dump(doc, out)
     return out.getvalue()
@@ -132,11 +129,11 @@ def _put_path(doc: Any, field: Field, value: Any) -> None:
         child = node.get(key)
         if child is None:
             child = CommentedMap()
-            _put(node, key, child, _ORDER.get(field[:depth], ()))
+            _put(node, key, child, KEY_ORDERS.get(".".join(field[:depth]), ()))
         elif not isinstance(child, CommentedMap):
             raise MergeError(f"{'.'.join(field[:depth + 1])} is not a mapping: fix it by hand before drafting")
         node = child
-    _put(node, field[-1], value, _ORDER.get(field[:-1], ()))
+    _put(node, field[-1], value, KEY_ORDERS.get(".".join(field[:-1]), ()))
 
 
 def _put(mapping: Any, key: str, value: Any, order: tuple[str, ...]) -> None:

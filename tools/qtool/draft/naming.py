@@ -1,11 +1,12 @@
-"""File names for new questions: slugs from titles and questions, and refusal of unsafe values."""
+"""File names for new questions: a short slug from a question's telling words, and refusal of unsafe values."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+from qtool.files import slug
+
 #: Words that say little about a question ("Tell us about a time when you ..."): left out of its slug.
 STOP_WORDS = frozenset("""
 a an the and or but if so as at by for from in into of on onto to with without about over under
@@ -17,15 +18,9 @@ will some any ever one handle handled approach approached situation
 MAX_SLUG_WORDS = 5
 
 
-def slugify(text: str) -> str:
-    """Lower-case ASCII letters and digits joined by single hyphens ('' when nothing is left)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-
-
 def question_slug(question: str) -> str:
     """A short slug from a question's telling words: 'Tell us about a time your analysis changed a decision.' -> 'analysis-changed-decision'."""
-    words = slugify(question).split("-")
+    words = slug(question, max_length=10_000).split("-")
     telling = [w for w in words if w and w not in STOP_WORDS]
     return "-".join((telling or [w for w in words if w])[:MAX_SLUG_WORDS])
 

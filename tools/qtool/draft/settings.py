@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from qtool.errors import UsageError
+
 #: Placeholder key for servers that need none (Ollama, llama.cpp, vLLM without --api-key).
 DUMMY_KEY = "no-key"
 
@@ -22,7 +24,7 @@ KEYS: dict[str, tuple[Any, str]] = {
 }
 
 
-class SettingsError(Exception):
+class SettingsError(UsageError):
     """A bad ``[tool.qtool.llm]`` value or environment variable: one line, exit status 2."""
 
 

@@ -13,6 +13,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, overload
 
+from qtool.errors import QtoolError
 from qtool.model import Question
 
 #: Formats ``--format all`` writes, and where each goes by default (relative to the bank root).
@@ -30,7 +31,7 @@ GUID_NAMESPACE = "qtool"
 Progress = Callable[[int], None]
 
 
-class ExportError(Exception):
+class ExportError(QtoolError):
     """The bank cannot be exported as asked (e.g. two files share one Anki GUID); one line, exit 1."""
 
 

@@ -6,10 +6,9 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from qtool.bank import Checked
 from qtool.config import Config
 from qtool.export import PACK_FROM, PackedQuestions
-from qtool.model import Problem, Question, Severity
+from qtool.model import Checked, Problem, Question, Severity
 
 
 @dataclass
@@ -32,7 +31,7 @@ class Selection:
 
 def check(files: Sequence[str], config: Config) -> Checked:
     """Load, validate and lint the files (through the check cache): the one place to swap."""
-    from qtool.lint.engine import check_files
+    from qtool.pipeline import check_files
 
     return check_files(files, config, cache=True)
 

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from qtool.export import Progress
+from qtool.files import slug
 from qtool.fsutil import atomic_write
-from qtool.importer import PROSE_KEYS, ROLE_SUFFIX, SECTION_HEADINGS, escape_line, slugify
-from qtool.model import KEY_ORDER, TIERS, Question
+from qtool.importer import PROSE_KEYS, ROLE_SUFFIX, SECTION_HEADINGS, escape_line
+from qtool.model import TIERS, Question, ordered_keys
 
 _ID_PARTS = 2
 
@@ -27,7 +28,7 @@ _ID_PARTS = 2
 def render_page(question_data: Mapping[str, Any], titles: Mapping[str, str] | None = None) -> str:
     """The page for one question's data; ``titles`` (id -> question) names related questions."""
     data = question_data
-    meta = {key: data[key] for key in sorted((k for k in data if k not in PROSE_KEYS), key=_rank)}
+    meta = {key: data[key] for key in ordered_keys(data) if key not in PROSE_KEYS}
     out: list[str] = []
     if meta:
         # '>' cannot appear outside JSON strings, so escaping it keeps '-->' out of the comment.
@@ -54,8 +55,8 @@ def page_path(question: Question, out_dir: str | os.PathLike[str]) -> Path:
     """Where a question's page goes: ``OUT/<role-slug>/<slug>.md``, mirroring its id."""
     ident = question.id or ""
     parts = ident.split("/")
-    if len(parts) != _ID_PARTS or not all(part and slugify(part) == part for part in parts):
-        parts = [slugify(question.role or "") or "role", slugify(question.question or "") or "question"]
+    if len(parts) != _ID_PARTS or not all(part and slug(part) == part for part in parts):
+        parts = [slug(question.role or "") or "role", slug(question.question or "") or "question"]
     return Path(out_dir, *parts[:-1], parts[-1] + ".md")
 
 
@@ -93,7 +94,3 @@ def _page_link(ref: str) -> str:
 
 def _link_text(title: str) -> str:
     return title.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
-
-
-def _rank(key: str) -> tuple[int, str]:
-    return (KEY_ORDER.index(key) if key in KEY_ORDER else len(KEY_ORDER), key)

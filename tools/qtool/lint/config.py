@@ -1,11 +1,12 @@
 """The ``rules`` table of the bank's configuration: which rules run, at what severity, with what options.
 
 ``[tool.qtool.rules.<rule-name>]`` (``[rules.<rule-name>]`` in .qtool.toml) takes ``enabled``,
-``severity`` ("error" or "warning") and the rule's own options; anything else is a ConfigError.
+``severity`` ("error" or "warning") and the rule's own options, as the configuration schema says.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,61 +27,23 @@ class RuleSetting:
 
 
 def rule_settings(config: Config) -> dict[str, RuleSetting]:
-    """Every registered rule with the bank's settings applied, in registry order."""
+    """Every registered rule with the bank's settings applied, in registry order.
+
+    Names, keys and types were checked against the configuration schema when the
+    configuration was read; each rule checks what a schema cannot say (min below max, a regex).
+    """
     from qtool.lint.rules import RULES
 
-    where = config.source or "configuration"
-    table = config.rules
-    unknown = sorted(set(table) - set(RULES))
-    if unknown:
-        raise ConfigError(f"{where}: rules: unknown rule {', '.join(map(repr, unknown))}; run `qtool rules` to list them")
     settings = {}
     for name, rule in RULES.items():
-        entry = table.get(name, {})
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{where}: rules.{name} must be a table (enabled, severity, options)")
-        settings[name] = _setting(rule, entry, f"{where}: rules.{name}")
+        entry = config.rules.get(name, {})
+        options = {**rule.options, **{key: entry[key] for key in rule.options if key in entry}}
+        problem = rule.validate_options(options)
+        if problem:
+            raise config.error(f"rules.{name}", problem)
+        severity = Severity(entry.get("severity", rule.default_severity.value))
+        settings[name] = RuleSetting(rule, entry.get("enabled", True), severity, options)
     return settings
-
-
-def _setting(rule: Rule, entry: Mapping[str, Any], where: str) -> RuleSetting:
-    allowed = ["enabled", "severity", *rule.options]
-    for key in entry:
-        if key not in allowed:
-            known = f"; its options: {', '.join(rule.options)}" if rule.options else "; it has no options"
-            raise ConfigError(f"{where}: unknown key {key!r}: use enabled, severity{known}")
-    enabled = entry.get("enabled", True)
-    if not isinstance(enabled, bool):
-        raise ConfigError(f"{where}: 'enabled' must be true or false, got {enabled!r}")
-    severity = entry.get("severity", rule.default_severity.value)
-    if severity not in [s.value for s in Severity]:
-        raise ConfigError(f"{where}: 'severity' must be \"error\" or \"warning\", got {severity!r}")
-    options = dict(rule.options)
-    for key in rule.options:
-        if key in entry:
-            _check_type(key, entry[key], rule.options[key], where)
-            options[key] = entry[key]
-    problem = rule.validate_options(options)
-    if problem:
-        raise ConfigError(f"{where}: {problem}")
-    return RuleSetting(rule, enabled, Severity(severity), options)
-
-
-def _check_type(key: str, value: Any, default: Any, where: str) -> None:
-    if isinstance(default, bool):
-        ok, want = isinstance(value, bool), "true or false"
-    elif isinstance(default, int):
-        ok, want = isinstance(value, int) and not isinstance(value, bool), "a whole number"
-    elif isinstance(default, float):
-        ok, want = isinstance(value, (int, float)) and not isinstance(value, bool), "a number"
-    elif isinstance(default, str):
-        ok, want = isinstance(value, str), "a string"
-    elif isinstance(default, list):
-        ok, want = isinstance(value, list) and all(isinstance(item, str) for item in value), "a list of strings"
-    else:  # pragma: no cover - rules only use the types above
-        ok, want = isinstance(value, type(default)), type(default).__name__
-    if not ok:
-        raise ConfigError(f"{where}: {key!r} must be {want}, got {value!r}")
 
 
 def rule_names(values: Iterable[str], option: str) -> list[str]:
@@ -90,7 +53,9 @@ def rule_names(values: Iterable[str], option: str) -> list[str]:
     names = [name.strip() for value in values for name in value.split(",") if name.strip()]
     unknown = [name for name in names if name not in RULES]
     if unknown:
-        raise ConfigError(f"{option}: unknown rule {', '.join(map(repr, unknown))}; run `qtool rules` to list them")
+        close = difflib.get_close_matches(unknown[0], RULES, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise ConfigError(f"{option}: unknown rule {', '.join(map(repr, unknown))}{hint}; run `qtool rules` to list them")
     return names
 
 

@@ -1,0 +1,68 @@
+"""One error model: every command turns a bad configuration into one line and exit status 2, never a traceback."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from tests.conftest import FIXTURES
+
+from qtool.cli import cli
+
+#: Every command, with arguments that would otherwise let it run far enough to read the configuration.
+COMMANDS = {
+    "check": [],
+    "validate": [],
+    "lint": [],
+    "rules": [],
+    "fmt": ["--check"],
+    "export": ["--format", "json", "--out", "-"],
+    "draft": [],
+    "new": ["--role", "Data Analyst", "--question", "What is a join?", "--category", "technical", "--no-llm"],
+    "import": [str(FIXTURES / "errors" / "page.txt"), "--dry-run"],
+}
+
+
+#: Commands that never read a bank's configuration (init writes one).
+NO_CONFIGURATION = {"init"}
+
+
+def test_every_command_is_listed() -> None:
+    from qtool.cli import COMMANDS as REGISTERED
+
+    assert set(COMMANDS) | NO_CONFIGURATION == set(REGISTERED)
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("body", ["anything = 42", "exclude = 3", "[rules.no-such-rule]", "[llm]\ntimeout = -1"])
+def test_bad_configuration_is_exit_2_in_every_command(bank: Path, run, command: str, body: str) -> None:
+    (bank / "pyproject.toml").write_text(f"[tool.qtool]\n{body}\n".replace("[rules.", "[tool.qtool.rules.").replace("[llm]", "[tool.qtool.llm]"))
+    result = run(command, *COMMANDS[command], env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"})
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert re.fullmatch(r"pyproject\.toml:[2-3]:\d+: error: .* \[config\]\n", result.stderr), result.stderr
+    assert not (bank / "questions" / "data-analyst").exists()
+
+
+def test_a_mistyped_command_gets_a_suggestion(run) -> None:
+    result = CliRunner().invoke(cli, ["chek"])
+    assert result.exit_code == 2 and "No such command 'chek'. Did you mean 'check'?" in result.output
+
+
+def test_version_has_a_short_flag() -> None:
+    from qtool import __version__
+
+    assert CliRunner().invoke(cli, ["-V"]).output == f"qtool, version {__version__}\n"
+
+
+@pytest.mark.parametrize("command", sorted(set(COMMANDS) | NO_CONFIGURATION))
+def test_one_line_help_has_one_home(command: str) -> None:
+    """`qtool --help` and `qtool CMD --help` show the same line: the command table's."""
+    from qtool.cli import COMMANDS as TABLE
+
+    summary = TABLE[command][1]
+    listing = CliRunner().invoke(cli, ["--help"], terminal_width=400).output
+    assert any(line.split(None, 1) == [command, summary] for line in listing.splitlines())
+    own = CliRunner().invoke(cli, [command, "--help"], terminal_width=400).output
+    assert own.splitlines()[2].strip() == summary

@@ -1,0 +1,103 @@
+"""One slug for every command: readable for any script, meaning kept, never a hash."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qtool.files import slug
+from tests.conftest import FIXTURES
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Marketing Specialist", "marketing-specialist"),
+    ("Tell us about a time when you had to manage a crisis on social media. How did you handle it?",
+     "tell-us-about-a-time-when-you-had-to-manage-a-crisis-on"),
+    ("Café crème: what's the company's ROI?", "cafe-creme-whats-the-companys-roi"),
+    ("Director's Assistant", "directors-assistant"),
+    ("C++ Developer", "cpp-developer"),
+    ("C# developer", "csharp-developer"),
+    ("UX/UI Designer", "ux-ui-designer"),
+    ("x" * 70, "x" * 60),
+    ("面试问题", "mian-shi-wen-ti"),
+    ("Инженер данных", "inzhener-dannykh"),
+    ("  Data   Analyst!! ", "data-analyst"),
+])
+def test_slug(text: str, expected: str) -> None:
+    assert slug(text) == expected
+    assert len(slug(text)) <= 60
+
+
+def test_new_and_import_agree_on_a_role(empty_bank: Path, run) -> None:
+    made = run("new", "--role", "Director's Assistant", "--question", "How do you plan a week?",
+               "--category", "behavioral", "--no-llm")
+    assert made.exit_code == 0, made.stderr
+    page = (FIXTURES / "import" / "good" / "marketing-specialist-social-media-crisis.txt").read_text()
+    (empty_bank / "page.txt").write_text(page.replace("Marketing Specialist Interview Questions",
+                                                      "Director's Assistant Interview Questions"))
+    imported = run("import", "page.txt")
+    assert sorted(p.name for p in (empty_bank / "questions").iterdir()) == ["directors-assistant"], imported.stderr
+
+
+def test_role_with_a_slash_and_role_slug_override(empty_bank: Path, run) -> None:
+    assert run("new", "--role", "UX/UI Designer", "--question", "How do you test a design?", "--category",
+               "Technical", "--no-llm").exit_code == 0
+    assert run("new", "--role", "Инженер", "--role-slug", "engineer-ru", "--slug", "first",
+               "--question", "Как вы тестируете?", "--category", "technical", "--no-llm").exit_code == 0
+    assert sorted(p.relative_to(empty_bank / "questions").as_posix() for p in (empty_bank / "questions").rglob("*.yaml")) == [
+        "engineer-ru/first.yaml", "ux-ui-designer/test-design.yaml"]
+
+
+@pytest.mark.parametrize(("role", "folder"), [("../outside", "outside"), ("Data/Analyst", "data-analyst"), ("/etc", "etc")])
+def test_a_role_is_a_title_not_a_path(empty_bank: Path, run, role: str, folder: str) -> None:
+    result = run("new", "--role", role, "--question", "What is a join?", "--category", "technical", "--no-llm")
+    assert result.exit_code == 0, result.stderr
+    assert [p.relative_to(empty_bank).as_posix() for p in empty_bank.rglob("*.yaml")] == [f"questions/{folder}/join.yaml"]
+
+
+def test_non_regular_files_and_misnamed_files_are_problems(empty_bank: Path, run) -> None:
+    """A FIFO named *.yaml must not hang a check; a .yml file is reported, not skipped."""
+    import os
+
+    folder = empty_bank / "questions" / "role"
+    folder.mkdir()
+    os.mkfifo(folder / "pipe.yaml")
+    (folder / "misnamed.yml").write_text("id: role/misnamed\n")
+    result = run("check")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "questions/role/misnamed.yml:1:1: error: question files end in .yaml: rename it to misnamed.yaml [parse]",
+        "questions/role/pipe.yaml:1:1: error: not a regular file (a FIFO, device or socket): a question is a plain file [parse]",
+    ]
+
+
+def test_an_unreadable_folder_is_reported(tmp_path_factory) -> None:
+    import os
+    import shutil
+    import tempfile
+
+    from qtool.files import question_files
+    from qtool.loader import LoadError, read_file
+
+    base = Path(tempfile.mkdtemp())
+    base.chmod(0o755)  # reachable by the unprivileged uid used below
+    locked = base / "questions" / "locked"
+    locked.mkdir(parents=True)
+    (base / "questions").chmod(0o755)
+    (locked / "q.yaml").write_text("id: locked/q\n")
+    locked.chmod(0)
+    dropped = os.geteuid() == 0
+    if dropped:  # root lists anything: drop to an unprivileged effective uid
+        os.seteuid(65534)
+    try:
+        found = question_files([], base)
+        read = read_file(found[0]) if found else None
+    finally:
+        if dropped:
+            os.seteuid(0)
+        locked.chmod(0o755)
+        shutil.rmtree(base)
+    assert [Path(name).name for name in found] == ["locked"]
+    assert isinstance(read, LoadError) and read.message == (
+        "permission denied: cannot read this folder, so its question files are not checked")

@@ -1,0 +1,235 @@
+"""The check pipeline: scan the files, reuse the cache, lint each file, run the bank-wide stage,
+apply suppressions and severities. One pipeline serves validate, lint, check, new, import and export.
+
+It keeps no file's full data: each file yields a FileResult (its problems plus a small summary
+for the bank-wide rules), so a 100,000-file bank fits in memory. Large sets of files are
+analysed on every core (``workers``), and an optional cache skips unchanged files (``cache``).
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from qtool.cache import CheckCache, context_key, run_cached, run_key, run_lookup, run_store
+from qtool.config import Config
+from qtool.files import MISNAMED_SUFFIX, SUFFIX, digest, question_files, stat_signature
+from qtool.lint.config import RuleSetting, active_rules
+from qtool.lint.engine import UNUSED, analyse, bank_problems
+from qtool.lint.rules import RULES
+from qtool.lint.suppress import Suppression, apply, unused
+from qtool.loader import DEFAULT_MAX_BYTES, LoadError, load_bytes, read_file
+from qtool.model import Checked, FileResult, Problem, Severity
+from qtool.schema import validate_question
+from qtool.workers import parallel_map, shared, sharing
+
+Analyser = Callable[[str, bytes], FileResult]
+
+
+def check_files(files: Sequence[str] | None, config: Config, *, select: Iterable[str] | None = None,
+                ignore: Iterable[str] | None = None, strict: bool = False, cache: bool = False,
+                jobs: int | None = None) -> Checked:
+    """Load, validate and lint ``files`` (None: the whole bank); ConfigError for a bad rules table or rule name.
+
+    The result's problems hold everything: parse, schema, id-path, lint, unused suppressions.
+    With ``cache``, unchanged files and an unchanged bank are answered from ``.qtool-cache/``.
+    """
+    settings = active_rules(config, select or (), ignore or ())
+    prepared = {name: s.rule.prepare(dict(s.options), config.root) for name, s in settings.items()}
+    gc.disable()  # a short run that frees by reference counting; the collector's passes over the cache cost more than they find
+    try:
+        return _check(files, config, settings, prepared, strict, cache, jobs)
+    finally:
+        gc.enable()
+
+
+def _check(files: Sequence[str] | None, config: Config, settings: dict[str, RuleSetting],
+           prepared: dict[str, dict[str, Any]], strict: bool, cache: bool, jobs: int | None) -> Checked:
+    bank_wide = [s for s in settings.values() if s.rule.bank_wide]
+    if files is None:
+        files = _bank(config)
+        universe = list(files)
+    else:
+        universe = list(files) + (_rest_of_bank(files, config) if bank_wide else [])
+    store = None
+    if cache:
+        described = sorted((name, s.severity.value, sorted(s.options.items())) for name, s in settings.items())
+        key = context_key(described, prepared, config.max_file_size, strict)
+        if run_cached(config.root):
+            previous = run_lookup(config.root, run_key(key, files, ((name, stat_signature(name)) for name in universe)))
+            if previous is not None:
+                return Checked(list(files), previous["problems"], set(previous["broken"]), statuses=previous["statuses"])
+        store = CheckCache(config.root, key, _encode_suppressions, _decode_suppressions)
+    analyser = functools.partial(analyse, settings, prepared)
+    results = scan(universe, analyser, max_bytes=config.max_file_size, cache=store, jobs=jobs)
+    given = results[: len(files)]
+    found = _bank_stage(results, given, bank_wide, prepared, store)
+    checked = collect(given, files)
+    checked.problems = _finish(given, found, settings, strict)
+    if store is not None:
+        store.save(keep=universe)
+        # The signatures were taken before each file was read: a file changed since looks changed next time.
+        last_run = run_key(store.key, files, ((r.path, r.signature) for r in results))
+        run_store(config.root, last_run, checked.problems, checked.broken, checked.statuses)
+    return checked
+
+
+def validate_only(path: str, data: bytes) -> FileResult:
+    """The analyser of ``qtool validate``: load and schema problems only."""
+    loaded = load_bytes(data, path)
+    if isinstance(loaded, LoadError):
+        return FileResult(path, [loaded.problem()], True, None)
+    problems = validate_question(loaded)
+    broken = any(p.severity is Severity.ERROR for p in problems)
+    return FileResult(path, problems, broken, loaded.summary())
+
+
+def load_and_validate(files: Sequence[str], max_bytes: int = DEFAULT_MAX_BYTES) -> Checked:
+    """Load every file and validate it against the schema; one bad file never stops the rest."""
+    return collect(scan(files, validate_only, max_bytes=max_bytes), files)
+
+
+def scan(files: Sequence[str], analyser: Analyser = validate_only, *, max_bytes: int = DEFAULT_MAX_BYTES,
+         cache: CheckCache | None = None, jobs: int | None = None) -> list[FileResult]:
+    """Analyse every file (in order), using the cache where a file is unchanged and all cores for many files."""
+    results: list[FileResult | None] = [None] * len(files)
+    todo: list[int] = []
+    for index, name in enumerate(files):
+        hit = cache.lookup(name) if cache is not None else None
+        if hit is None:
+            todo.append(index)
+        else:
+            results[index] = hit
+    names = [files[i] for i in todo]
+    with sharing((analyser, max_bytes, cache is not None)):
+        fresh = parallel_map(_work, names, jobs)
+    for index, result in zip(todo, fresh):
+        results[index] = result
+        if cache is not None:
+            cache.store(result)
+    return results  # type: ignore[return-value]
+
+
+def _work(path: str) -> FileResult:
+    analyser, max_bytes, hashing = shared()
+    if path.endswith(MISNAMED_SUFFIX):
+        stem = os.path.basename(path)[: -len(MISNAMED_SUFFIX)]
+        return FileResult(path, [Problem(path, 1, 1, Severity.ERROR, f"question files end in {SUFFIX}: rename it to {stem}{SUFFIX}", "parse")], True, None)
+    # The signature is taken before reading: a file changed meanwhile then looks changed next time.
+    signature = stat_signature(path) if hashing else None
+    data = read_file(path, max_bytes)
+    if isinstance(data, LoadError):
+        return FileResult(path, [data.problem()], True, None, signature=signature)
+    result: FileResult = analyser(path, data)
+    if hashing:
+        result.digest = digest(data)
+        result.signature = signature
+    return result
+
+
+def collect(results: Sequence[FileResult], files: Sequence[str]) -> Checked:
+    """A Checked from the given files' results."""
+    checked = Checked(list(files))
+    for result in results:
+        checked.problems.extend(result.problems)
+        if result.broken:
+            checked.broken.add(result.path)
+        if result.summary is not None:
+            checked.summaries[result.path] = result.summary
+            if isinstance(result.summary.status, str):
+                checked.statuses[result.path] = result.summary.status
+    return checked
+
+
+def _bank_stage(results: Sequence[FileResult], given: Sequence[FileResult], bank_wide: list[RuleSetting],
+                prepared: dict[str, dict[str, Any]], store: CheckCache | None) -> dict[str, list[Problem]]:
+    """Bank-wide problems by path: every file's summary is read, the given valid files are reported on."""
+    report_on = [r.path for r in given if not r.broken and r.summary is not None]
+    found: dict[str, list[Problem]] = {}
+    if not bank_wide or not report_on:
+        return found
+    key = store.bank_key(results, report_on) if store is not None else ""
+    problems = store.bank_lookup(key) if store is not None else None
+    if problems is None:
+        summaries = [r.summary for r in results if r.summary is not None]
+        problems = bank_problems(bank_wide, summaries, prepared, set(report_on))
+        if store is not None:
+            store.bank_store(key, problems)
+    for problem in problems:
+        found.setdefault(problem.path, []).append(problem)
+    return found
+
+
+def _finish(given: Sequence[FileResult], found: dict[str, list[Problem]], settings: dict[str, RuleSetting],
+            strict: bool) -> list[Problem]:
+    """Apply suppressions to bank-wide problems, report unused suppressions, set configured severities."""
+    severity = {name: _severity(s, strict) for name, s in settings.items()}
+    out: list[Problem] = []
+    for result in given:
+        problems = list(result.problems)
+        extra = found.get(result.path, [])
+        suppressions: list[Suppression] = result.extra or []
+        if suppressions and extra and result.summary is not None:
+            extra = apply(result.summary, extra, suppressions)
+        problems += extra
+        if suppressions and UNUSED in settings and result.summary is not None:
+            ran = _ran(settings, result.broken)
+            problems += [Problem(result.path, line, column, severity[UNUSED], message, UNUSED)
+                         for line, column, message in unused(result.summary, suppressions, ran, RULES)]
+        out.extend(p if p.code not in severity or p.severity is severity[p.code] else replace(p, severity=severity[p.code])
+                   for p in problems)
+    return out
+
+
+def _encode_suppressions(suppressions: list[Suppression] | None) -> list[Any]:
+    return [[s.line, s.column, s.directive, list(s.rules), s.target, sorted(s.used)] for s in suppressions or []]
+
+
+def _decode_suppressions(rows: list[Any]) -> list[Suppression]:
+    return [Suppression(line, column, directive, tuple(rules), target, set(used))
+            for line, column, directive, rules, target, used in rows]
+
+
+def _severity(setting: RuleSetting, strict: bool) -> Severity:
+    if strict and setting.rule.strict_severity is not None:
+        return setting.rule.strict_severity
+    return setting.severity
+
+
+def _ran(settings: dict[str, RuleSetting], broken: bool) -> set[str]:
+    return {name for name, s in settings.items() if not (broken and (s.rule.needs_valid or s.rule.bank_wide))}
+
+
+def _bank(config: Config) -> list[str]:
+    return question_files((), config.root, config.exclude)
+
+
+def _rest_of_bank(given: Sequence[str], config: Config) -> list[str]:
+    """The bank's other files: what bank-wide rules compare the given files with."""
+    bank = _bank(config)
+    if list(given) == bank:
+        return []
+    cwd = os.getcwd()
+    identity = lambda name: os.path.normcase(os.path.normpath(os.path.join(cwd, name)))  # noqa: E731
+    seen = {identity(name) for name in given}
+    return [name for name in bank if identity(name) not in seen]
+
+
+def lint_view(checked: Checked) -> list[Problem]:
+    """What ``qtool lint`` shows: lint and parse problems; schema problems folded into one line per file."""
+    out = [p for p in checked.problems if p.code != "schema"]
+    schema: dict[str, list[Problem]] = {}
+    for p in checked.problems:
+        if p.code == "schema":
+            schema.setdefault(p.path, []).append(p)
+    for path, problems in schema.items():
+        first = min(problems, key=lambda p: (p.line, p.column))
+        count = len(problems)
+        out.append(Problem(path, first.line, first.column, Severity.ERROR,
+                           f"the file does not match the schema ({count} problem{'s' if count != 1 else ''}): run `qtool check` "
+                           "to see them; rules that need a valid file skipped it", "schema"))
+    return out

@@ -1,0 +1,75 @@
+"""The worker pool: forked processes that inherit one run's state, scoped to the call that shares it.
+
+Work items cross to the workers pickled (paths, indexes); everything else they need (the
+analyser, the rules, the bank's summaries) is shared by ``fork``: set with ``sharing(...)``
+just before the pool starts and cleared when the call returns, so nothing outlives the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Fewer items than this are handled in this process: starting workers costs more than it saves.
+PARALLEL_FROM = 400
+
+_SHARED: Any = None
+
+
+@contextlib.contextmanager
+def sharing(state: Any) -> Iterator[None]:
+    """Make ``state`` what ``shared()`` returns (in this process and in workers forked meanwhile), then forget it."""
+    global _SHARED
+    previous, _SHARED = _SHARED, state
+    try:
+        yield
+    finally:
+        _SHARED = previous
+
+
+def shared() -> Any:
+    """The state of the innermost ``sharing`` block (inherited by forked workers)."""
+    return _SHARED
+
+
+def worker_count(jobs: int | None = None) -> int:
+    """How many workers to start: ``jobs`` if given, else one per core (at most 8)."""
+    return jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+
+
+def can_fork() -> bool:
+    return hasattr(os, "fork")
+
+
+def parallel_map(func: Callable[[T], R], items: Sequence[T], jobs: int | None = None) -> list[R]:
+    """``[func(item) for item in items]``, in order, on all cores when there are enough items to pay for workers."""
+    workers = worker_count(jobs)
+    if workers < 2 or len(items) < PARALLEL_FROM or not can_fork():
+        return [func(item) for item in items]
+    with worker_pool(workers) as pool:
+        return pool.map(func, items, chunksize=max(16, min(256, len(items) // (workers * 8))))
+
+
+def worker_pool(workers: int) -> Any:
+    """A pool of fork()ed workers that leave Ctrl-C to the parent, which stops them without tracebacks.
+
+    SIGINT is blocked while the workers are forked: they inherit it blocked from their first
+    instruction, and a Ctrl-C pressed meanwhile waits for the parent instead of being lost.
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    if threading.current_thread() is not threading.main_thread():
+        return context.Pool(workers)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return context.Pool(workers)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
