@@ -141,7 +141,8 @@ def _batch_action(batch: str | None, batch_out: str | None, batch_in: str | None
 @click.option("--concurrency", type=click.IntRange(1, 64), default=None,
               help="Requests in flight at once (default: [tool.qtool.llm] concurrency, else 4).")
 @click.option("--budget", type=click.IntRange(1), default=None, metavar="TOKENS",
-              help="Start no new request once this many tokens (prompt + completion) are used.")
+              help="Start no new request once this many tokens (prompt + completion) are used; "
+                   "a batch estimated above it is not sent.")
 @click.option("--no-cache", is_flag=True, help="Ask the server even for drafts already cached.")
 @click.option("--batch-out", metavar="FILE", default=None,
               help="Write the requests as a JSONL batch file (for vllm run-batch or any batch runner) instead of sending them.")

@@ -19,7 +19,7 @@ from typing import Any
 
 from qtool.draft.batch import Outcome, Plan, _current_text, iter_plans, plan_file, write_draft
 from qtool.draft.batchfile import BadLine, Result, content_hash, custom_id, parse_result, read_results, request_line
-from qtool.draft.cache import CACHE_DIR, Cache
+from qtool.draft.cache import Cache
 from qtool.draft.client import DraftError
 from qtool.draft.drafter import MAX_REPAIRS, Drafter, cached_reply, check_reply, draft_key, job_body
 from qtool.draft.merge import is_missing, provenance
@@ -27,6 +27,7 @@ from qtool.draft.messages import build_messages, prompt_version, repair_message
 from qtool.draft.reply import Field, field_name, get_field, reply_schema
 from qtool.draft.settings import LLMSettings
 from qtool.errors import QtoolError
+from qtool.files import CACHE_DIR
 from qtool.model import Problem, Severity
 
 BATCHES = "batches"
