@@ -407,6 +407,15 @@ def test_bad_results_lines_are_one_line_each(bank, run, monkeypatch):
     assert applied.stdout.splitlines()[:2] == [
         "results.jsonl:1:1: error: unknown custom_id 'qtool-nope': not a request qtool prepared in this bank [draft]",
         "results.jsonl:2:1: error: not JSON (Expecting value: line 1 column 1 (char 0)) [draft]"]
+    state_file = next((bank / BATCHES).glob("*.json"))
+    cid = json.loads((bank / "requests.jsonl").read_text())["custom_id"]
+    state_file.write_text(state_file.read_text().replace('"fields":[', '"fields":7,"was":['))  # damaged: skipped
+    answer = {"custom_id": cid, "response": {"status_code": 200, "body": {"choices": [{"message": {"content": "{}"}}]}}}
+    (bank / "results.jsonl").write_text(json.dumps(answer) + "\n")
+    damaged = run("draft", "--batch-in", "results.jsonl")
+    assert damaged.exit_code == 1 and "Traceback" not in damaged.stderr
+    assert damaged.stdout.splitlines() == [
+        f"results.jsonl:1:1: error: unknown custom_id '{cid}': not a request qtool prepared in this bank [draft]"]
     missing = run("draft", "--batch-in", "nowhere.jsonl")
     assert missing.exit_code == 1 and missing.stderr.strip() == "Error: nowhere.jsonl: no such results file"
 

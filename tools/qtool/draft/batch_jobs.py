@@ -116,9 +116,21 @@ def load_states(root: str | os.PathLike[str]) -> list[State]:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if isinstance(data, dict) and data.get("version") == 1 and isinstance(data.get("requests"), dict):
+        if _well_formed(data):
             out.append(State(path, data))
     return out
+
+
+def _well_formed(data: Any) -> bool:
+    """A state file qtool wrote (a damaged or foreign one is skipped, as a cache entry would be)."""
+    if not (isinstance(data, dict) and data.get("version") == 1 and isinstance(data.get("id"), str)
+            and all(isinstance(data.get(k), str) for k in ("model", "prompt_version", "status"))
+            and isinstance(data.get("requests"), dict) and isinstance(data.get("invalid"), dict)
+            and isinstance(data.get("parts"), list) and all(isinstance(p, dict) for p in data["parts"])):
+        return False
+    return all(isinstance(e, dict) and all(isinstance(e.get(k), str) for k in ("path", "hash", "key"))
+               and isinstance(e.get("fields"), list) and e["fields"] and all(isinstance(f, str) for f in e["fields"])
+               for e in data["requests"].values())
 
 
 def find_state(root: str | os.PathLike[str], ident: str | None) -> State:
