@@ -287,6 +287,8 @@ def test_submit_to_an_unreachable_server_keeps_the_batch_for_collect(bank, run, 
     assert len(lines) == 1 and lines[0].startswith(f"Error: cannot connect to {url}")
     assert "is kept: qtool draft --batch collect sends it" in lines[0] and "Traceback" not in failed.stderr
     assert states(bank)[0]["status"] == "prepared"
+    status = run("draft", "--batch", "status")
+    assert status.stdout.strip() == f"{states(bank)[0]['id']}: not sent yet (2 requests): collect sends it, cancel drops it"
     with LLMServer() as server:
         use(server, monkeypatch)
         collected = run("draft", "--batch", "collect")

@@ -412,7 +412,9 @@ def _status_line(state: State) -> str:
         return f"{state.id}: interrupted while preparing, nothing sent (collect or cancel removes it)"
     if state.data.get("mode") == "file":
         return f"{state.id}: written to {state.data.get('requests_file')} ({_n(len(state.requests), 'request')}), {where}"
-    remote = ", ".join(p["batch_id"] for p in parts if p.get("batch_id")) or "not sent yet"
+    remote = ", ".join(p["batch_id"] for p in parts if p.get("batch_id"))
+    if not remote:
+        return f"{state.id}: not sent yet ({_n(total, 'request')}): collect sends it, cancel drops it"
     return f"{state.id}: {'/'.join(statuses)}, {done} of {total} done, {failed} failed ({remote}){', collected' if where == 'collected' else ''}"
 
 
