@@ -359,6 +359,7 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
         tail = (last.stderr.strip().splitlines() or [""])[-1]
         return tail.split(";")[0][:150] if last.status == 0 else f"failed: {tail[:150]}"
 
+    against = [*qtool, "check", "--against", "HEAD"]
     check = "check" if has["check"] else "validate"
     stand_in = "" if has["check"] else " (stand-in: no `check` yet)"
     rows = [
@@ -367,6 +368,8 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
              describe=cjs_note),
         Case("check-cold", f"`qtool {check}` cold (no cache){stand_in}", [*qtool, check], prepare=cold, describe=checked),
         Case("check-warm", f"`qtool {check}` warm (nothing changed){stand_in}", [*qtool, check], describe=checked),
+        Case("check-against", "`qtool check --against HEAD` warm (the bank committed in git)", against,
+             prepare=lambda: commit_bank(bank, against), reference="check-warm", describe=checked),
         Case("check-one", f"`qtool {check}` after one file changed{stand_in}", [*qtool, check], prepare=change_one,
              describe=checked),
         Case("export-all", "`qtool export --format all`", [*qtool, "export", "--format", "all", "--out", str(out_dir)],
@@ -389,11 +392,23 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
         for row in rows:
             if row.key.startswith("batch"):
                 row.skipped = "n/a: no `qtool draft --batch-out`"
+    if not has["check"] or shutil.which("git") is None:
+        rows = [row for row in rows if row.key != "check-against"]
     if not has["export"]:
         for row in rows:
             if row.key.startswith("export"):
                 row.skipped = "n/a: no `qtool export` command"
     return rows, lambda: changed.write_bytes(original)
+
+
+def commit_bank(bank: Path, warm: list[str]) -> None:
+    """Make the bank a git repository with everything committed (once), then run ``warm`` untimed to fill the cache."""
+    if not (bank / ".git").is_dir():
+        env = dict(os.environ, GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.com",
+                   GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@example.com", GIT_CONFIG_GLOBAL=os.devnull)
+        for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "bench bank"]):
+            subprocess.run(["git", *args], cwd=bank, env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(warm, cwd=bank, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def measure(size: int, rounds: int, work: Path, seed: int, qtool: list[str], python: str, has: dict[str, bool],

@@ -20,6 +20,13 @@ SEED = REPO / "questions" / "marketing-specialist" / "social-media-crisis.yaml"
 ALLOWED_SKIPS = ("no ../shared/seed",)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests name their own git base and step summary: a CI run's (GITHUB_BASE_REF, ...) must not leak into them."""
+    for name in ("PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF", "GITHUB_BASE_REF", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
+                 "GITHUB_STEP_SUMMARY"):
+        os.environ.pop(name, None)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Generator[None, Any, None]:
     """Under CI=true a skipped test (a missing anki, git, browser or feature) fails instead of passing green."""

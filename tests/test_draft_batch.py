@@ -303,7 +303,7 @@ def test_batch_out_to_a_folder_is_one_line(bank, run, monkeypatch):
         use(server, monkeypatch)
         result = run("draft", "--batch-out", "out", PARTIAL)
     assert result.exit_code == 1
-    assert result.stderr.strip().splitlines() == ["Error: cannot write out: Is a directory"]
+    assert result.stderr.strip().splitlines() == ["Error: out: is a folder, not a file"]
     assert states(bank) == [] and list((bank / "out").iterdir()) == []
 
 

@@ -16,7 +16,7 @@ def test_init_makes_a_bank_that_checks(tmp_path: Path, run, monkeypatch: pytest.
     assert sorted(p.relative_to(bank).as_posix() for p in bank.rglob("*")) == [
         ".gitignore", ".pre-commit-config.yaml", "pyproject.toml", "questions", "schema",
         "schema/config.schema.json", "schema/question.schema.json"]
-    assert (bank / ".gitignore").read_text() == ".qtool-cache/\nexports/\n"
+    assert (bank / ".gitignore").read_text() == ".qtool-cache/\nexports/\n*.qtool-tmp\n"
     assert json.loads((bank / "schema" / "question.schema.json").read_text())["title"]
     monkeypatch.chdir(bank / "questions")
     made = run("new", "--role", "Data Analyst", "--question", "How do you check a dashboard?", "--category",
@@ -34,7 +34,7 @@ def test_init_keeps_what_exists(tmp_path: Path, run, monkeypatch: pytest.MonkeyP
     (tmp_path / ".pre-commit-config.yaml").write_text("repos: []\n")
     assert run("init").exit_code == 0
     assert (tmp_path / "pyproject.toml").read_text().startswith('[project]\nname = "mine"\n\n[tool.qtool]\n')
-    assert (tmp_path / ".gitignore").read_text() == "*.pyc\n.qtool-cache/\nexports/\n"
+    assert (tmp_path / ".gitignore").read_text() == "*.pyc\n.qtool-cache/\nexports/\n*.qtool-tmp\n"
     assert (tmp_path / ".pre-commit-config.yaml").read_text() == "repos: []\n"
     before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     again = run("init")

@@ -209,3 +209,23 @@ def test_this_repositorys_own_config_passes_on_a_copy(tmp_path: Path, env: dict[
     assert done.returncode == 0, done.stdout
     for hook in ("qtool fmt", "qtool check", "ruff", "mypy", "trim trailing whitespace", "check yaml", "check json", "valid JSON Schemas"):
         assert re.search(rf"{re.escape(hook)}.*\.+Passed", done.stdout), (hook, done.stdout)
+
+
+def test_guid_change_passes_a_plain_commit_and_fails_pre_commit_from_ref(bank_repo: Path, env: dict[str, str]) -> None:
+    """guid-stable is silent without a base; `pre-commit run --from-ref/--to-ref` hands qtool check the base."""
+    run(["git", "checkout", "-q", "-b", "topic"], bank_repo, env)
+    seed = bank_repo / SEED_REL
+    text = seed.read_text(encoding="utf-8")
+    old = re.search(r'^guid: "([^"]*)"$', text, re.M).group(1)
+    seed.write_text(text.replace(f'guid: "{old}"', 'guid: "Zz9Yy8Xx7W"'), encoding="utf-8")
+
+    plain = commit(bank_repo, env, SEED_REL)
+    ranged = run([sys.executable, "-m", "pre_commit", "run", "--from-ref", "main", "--to-ref", "HEAD"], bank_repo, env, check=False)
+
+    assert plain.returncode == 0, plain.stdout
+    assert head_message(bank_repo, env) == "change"
+    assert ranged.returncode != 0
+    assert re.search(r"qtool check \(validate \+ lint\)\.+Failed", ranged.stdout), ranged.stdout
+    line = text.splitlines().index(f'guid: "{old}"') + 1
+    assert re.search(rf"^{re.escape(SEED_REL)}:{line}:1: error: guid changed from '{re.escape(old)}' at \S+ \(\w+\) "
+                     r"to 'Zz9Yy8Xx7W'.* \[guid-stable\]$", ranged.stdout, re.M), ranged.stdout

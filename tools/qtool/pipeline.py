@@ -13,7 +13,7 @@ import gc
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qtool.cache import CheckCache, context_key, run_cached, run_key, run_lookup, run_store
 from qtool.config import Config
@@ -27,19 +27,26 @@ from qtool.model import Checked, FileResult, Problem, Severity
 from qtool.schema import validate_question
 from qtool.workers import parallel_map, shared, sharing
 
+if TYPE_CHECKING:
+    from qtool.gitbase import Base
+
 Analyser = Callable[[str, bytes], FileResult]
 
 
 def check_files(files: Sequence[str] | None, config: Config, *, select: Iterable[str] | None = None,
                 ignore: Iterable[str] | None = None, strict: bool = False, cache: bool = False,
-                jobs: int | None = None) -> Checked:
+                jobs: int | None = None, base: Base | None = None) -> Checked:
     """Load, validate and lint ``files`` (None: the whole bank); ConfigError for a bad rules table or rule name.
 
     The result's problems hold everything: parse, schema, id-path, lint, unused suppressions.
     With ``cache``, unchanged files and an unchanged bank are answered from ``.qtool-cache/``.
+    ``base`` (``qtool check --against``) is the git base the guid-stable rule compares with.
     """
     settings = active_rules(config, select or (), ignore or ())
     prepared = {name: s.rule.prepare(dict(s.options), config.root) for name, s in settings.items()}
+    # --- issue 14: the git base reaches guid-stable as one of its options ---
+    if base is not None and "guid-stable" in prepared:
+        prepared["guid-stable"] = {**prepared["guid-stable"], "base": base}
     gc.disable()  # a short run that frees by reference counting; the collector's passes over the cache cost more than they find
     try:
         return _check(files, config, settings, prepared, strict, cache, jobs)
@@ -49,7 +56,9 @@ def check_files(files: Sequence[str] | None, config: Config, *, select: Iterable
 
 def _check(files: Sequence[str] | None, config: Config, settings: dict[str, RuleSetting],
            prepared: dict[str, dict[str, Any]], strict: bool, cache: bool, jobs: int | None) -> Checked:
-    bank_wide = [s for s in settings.values() if s.rule.bank_wide]
+    # issue 14: a bank-wide rule with nothing to compare (guid-stable without a git base) neither reads the bank nor judges suppressions
+    idle = {name for name, s in settings.items() if s.rule.idle(prepared[name])}
+    bank_wide = [s for s in settings.values() if s.rule.bank_wide and s.rule.name not in idle]
     if files is None:
         files = _bank(config)
         universe = list(files)
@@ -58,9 +67,10 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
     store = None
     if cache:
         described = sorted((name, s.severity.value, sorted(s.options.items())) for name, s in settings.items())
-        key = context_key(described, prepared, config.max_file_size, strict)
+        key = context_key(described, _without_base(prepared), config.max_file_size, strict)
+        whole = key + _base_tag(prepared)  # issue 14: per-file results do not depend on the git base; whole runs do
         if run_cached(config.root):
-            previous = run_lookup(config.root, run_key(key, files, ((name, stat_signature(name)) for name in universe)))
+            previous = run_lookup(config.root, run_key(whole, files, ((name, stat_signature(name)) for name in universe)))
             if previous is not None:
                 return Checked(list(files), previous["problems"], set(previous["broken"]), statuses=previous["statuses"])
         store = CheckCache(config.root, key, _encode_suppressions, _decode_suppressions)
@@ -69,11 +79,11 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
     given = results[: len(files)]
     found = _bank_stage(results, given, bank_wide, prepared, store)
     checked = collect(given, files)
-    checked.problems = _finish(given, found, settings, strict)
+    checked.problems = _finish(given, found, {name: s for name, s in settings.items() if name not in idle}, strict)
     if store is not None:
         store.save(keep=universe)
         # The signatures were taken before each file was read: a file changed since looks changed next time.
-        last_run = run_key(store.key, files, ((r.path, r.signature) for r in results))
+        last_run = run_key(whole, files, ((r.path, r.signature) for r in results))
         run_store(config.root, last_run, checked.problems, checked.broken, checked.statuses)
     return checked
 
@@ -149,10 +159,11 @@ def _bank_stage(results: Sequence[FileResult], given: Sequence[FileResult], bank
                 prepared: dict[str, dict[str, Any]], store: CheckCache | None) -> dict[str, list[Problem]]:
     """Bank-wide problems by path: every file's summary is read, the given valid files are reported on."""
     report_on = [r.path for r in given if not r.broken and r.summary is not None]
+    report_on += [path for s in bank_wide for path in s.rule.outside_paths(prepared[s.rule.name])]  # issue 14: deleted files
     found: dict[str, list[Problem]] = {}
     if not bank_wide or not report_on:
         return found
-    key = store.bank_key(results, report_on) if store is not None else ""
+    key = store.bank_key(results, report_on) + _base_tag(prepared) if store is not None else ""
     problems = store.bank_lookup(key) if store is not None else None
     if problems is None:
         summaries = [r.summary for r in results if r.summary is not None]
@@ -180,9 +191,32 @@ def _finish(given: Sequence[FileResult], found: dict[str, list[Problem]], settin
             ran = _ran(settings, result.broken)
             problems += [Problem(result.path, line, column, severity[UNUSED], message, UNUSED)
                          for line, column, message in unused(result.summary, suppressions, ran, RULES)]
-        out.extend(p if p.code not in severity or p.severity is severity[p.code] else replace(p, severity=severity[p.code])
-                   for p in problems)
+        out.extend(_with_severity(p, settings, severity, strict) for p in problems)
+    # --- issue 14: bank-wide problems at paths no longer in the bank (guid-stable: files deleted since the base) ---
+    for path in sorted(set(found) - {r.path for r in given}):
+        out.extend(_with_severity(p, settings, severity, strict) for p in found[path])
     return out
+
+
+def _with_severity(p: Problem, settings: dict[str, RuleSetting], severity: dict[str, Severity], strict: bool) -> Problem:
+    """The configured severity; a rule's deliberately milder problem keeps its own unless configuration or --strict says otherwise."""
+    setting = settings.get(p.code)
+    if setting is None or p.severity is severity[p.code]:
+        return p
+    rule = setting.rule
+    if p.severity is not rule.default_severity and severity[p.code] is rule.default_severity \
+            and not (strict and rule.strict_severity is not None):
+        return p
+    return replace(p, severity=severity[p.code])
+
+
+# --- issue 14: the git base (guid-stable's "base" option) keys bank-wide and whole-run results only ---
+def _without_base(prepared: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {name: {k: v for k, v in options.items() if k != "base"} for name, options in prepared.items()}
+
+
+def _base_tag(prepared: dict[str, dict[str, Any]]) -> str:
+    return "".join(repr(options["base"]) for options in prepared.values() if "base" in options)
 
 
 def _encode_suppressions(suppressions: list[Suppression] | None) -> list[Any]:

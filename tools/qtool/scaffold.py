@@ -8,7 +8,7 @@ from pathlib import Path
 
 from qtool import __version__
 from qtool.files import CACHE_DIR, QUESTIONS_DIR
-from qtool.fsutil import atomic_write
+from qtool.fsutil import TEMP_SUFFIX, atomic_write
 from qtool.schema import schema_text
 
 #: Shipped schemas copied into the bank, so each question's modeline resolves in editors.
@@ -39,7 +39,7 @@ repos:
         require_serial: true
 """
 
-GITIGNORE_LINES = (f"{CACHE_DIR}/", "exports/")
+GITIGNORE_LINES = (f"{CACHE_DIR}/", "exports/", f"*{TEMP_SUFFIX}")
 
 
 @dataclass(frozen=True)

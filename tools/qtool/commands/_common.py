@@ -19,7 +19,7 @@ def config_or_exit(paths: Sequence[str] = ()) -> Config:
 
 
 def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``--format text|json|github``; github is picked automatically under GitHub Actions."""
+    """``--format text|json|github|sarif|gitlab``; github is picked automatically under GitHub Actions."""
     return click.option(
         "--format",
         "fmt",

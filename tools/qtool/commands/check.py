@@ -3,29 +3,59 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from qtool.commands._common import config_or_exit, format_option, paths_argument
-from qtool.errors import returns_status
+from qtool.errors import UsageError, returns_status
+
+if TYPE_CHECKING:
+    from qtool.config import Config
+    from qtool.gitbase import Base
 
 
 @returns_status
 def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False,
               select: Iterable[str] = (), ignore: Iterable[str] = (), *, lint_only: bool = False,
-              cache: bool = True) -> int:
-    """Check the given files (default: the bank) and report; returns the exit status (0, 1, or 2 for usage errors)."""
+              cache: bool = True, against: str | None = None, changed_only: bool = False) -> int:
+    """Check the given files (default: the bank) and report; returns the exit status (0, 1, or 2 for usage errors).
+
+    ``against`` is the git ref to compare with (``""``: none; None: none unless pre-commit or CI names one).
+    """
     from qtool.files import question_files
     from qtool.pipeline import check_files, lint_view
-    from qtool.report import exit_code, report
+    from qtool.report import default_format, exit_code, report, report_context, write_step_summary
 
     config = config_or_exit(paths)
     files = question_files(paths, config.root, config.exclude) if paths else None
-    checked = check_files(files, config, select=select, ignore=ignore, strict=strict, cache=cache)
+    base = _base(against, config)
+    if changed_only:
+        if base is None:
+            raise UsageError("--changed-only needs a base: --against REF (or PRE_COMMIT_FROM_REF, GITHUB_BASE_REF, "
+                                   "CI_MERGE_REQUEST_TARGET_BRANCH_NAME in the environment)")
+        files = base.only_changed(files if files is not None else question_files((), config.root, config.exclude))
+    checked = check_files(files, config, select=select, ignore=ignore, strict=strict, cache=cache, base=base)
     problems = lint_view(checked) if lint_only else checked.problems
-    report(problems, len(checked.files), fmt)
+    fmt = fmt or default_format()
+    context = report_context(config) if fmt in ("sarif", "gitlab") else None
+    files_seen = len(checked.files) + len({p.path for p in problems} - set(checked.files))  # + files deleted since the base
+    report(problems, files_seen, fmt, context=context)
+    if fmt == "github":
+        write_step_summary(problems, files_seen)
     return exit_code(problems, strict)
+
+
+def _base(against: str | None, config: Config) -> Base | None:
+    """The git base to compare with: ``--against``, else one pre-commit or CI names; None for none."""
+    from qtool.gitbase import read_base, ref_from_env
+
+    if against == "":
+        return None
+    found = (against, None) if against is not None else ref_from_env()
+    if found is None:
+        return None
+    return read_base(found[0], source=found[1], root=config.root, exclude=config.exclude, max_bytes=config.max_file_size)
 
 
 def rule_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -44,10 +74,16 @@ def rule_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @paths_argument
 @format_option
 @rule_options
+@click.option("--against", "against", metavar="REF", default=None,
+              help="Compare with the merge base of REF and HEAD (guid-stable: learners' Anki notes). Default: "
+                   "PRE_COMMIT_FROM_REF, GITHUB_BASE_REF or CI_MERGE_REQUEST_TARGET_BRANCH_NAME when set; '' for none.")
+@click.option("--changed-only", "changed_only", is_flag=True,
+              help="Report only files new or changed since the base (rules that compare files still read the whole bank).")
 def command(paths: tuple[str, ...], fmt: str | None, strict: bool, no_cache: bool, select: tuple[str, ...],
-            ignore: tuple[str, ...]) -> None:
+            ignore: tuple[str, ...], against: str | None, changed_only: bool) -> None:
     """With no PATH, every *.yaml under questions/. Rules that compare files (related ids,
     duplicates, guids) read the whole bank but report only on the files given.
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage or configuration errors.
     """
-    raise SystemExit(run_check(paths, fmt, strict, select, ignore, cache=not no_cache))
+    raise SystemExit(run_check(paths, fmt, strict, select, ignore, cache=not no_cache, against=against,
+                               changed_only=changed_only))

@@ -11,7 +11,8 @@ from typing import Any
 import click
 
 from qtool.commands._common import config_or_exit, paths_argument
-from qtool.errors import returns_status
+from qtool.errors import UsageError, returns_status
+from qtool.files import QUESTIONS_DIR
 
 FORMATS = ("json", "csv", "anki", "markdown", "all")
 #: What ``--format all`` writes.
@@ -49,6 +50,8 @@ def run_export(
         click.echo(f"qtool export: skipped {path} ({_plural(errors, 'error')})", err=True)
     questions = selection.questions  # already in export order
 
+    if out is not None and out != STDOUT:
+        _refuse_inside_bank(out, config.root)
     for name in ALL if fmt == "all" else (fmt,):
         target = _target(name, fmt, out, config.root)
         with _progress(len(questions), name) as progress:
@@ -66,6 +69,14 @@ def _target(name: str, fmt: str, out: str | None, root: Any) -> str:
     if out is None:
         return os.path.join(root, default)
     return os.path.join(out, os.path.basename(default)) if fmt == "all" else out
+
+
+def _refuse_inside_bank(out: str, root: Any) -> None:
+    """Exports never write into questions/: an --out there would replace a question (or the bank) with an export."""
+    bank = os.path.realpath(os.path.join(root, QUESTIONS_DIR))
+    where = os.path.realpath(out)
+    if where == bank or where.startswith(bank + os.sep):
+        raise UsageError(f"--out {out} is inside {QUESTIONS_DIR}/: exports never write into the bank")
 
 
 def _plural(count: int, noun: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -9,7 +11,12 @@ import click
 
 from qtool.commands._common import config_or_exit, format_option, paths_argument
 from qtool.errors import returns_status
+from qtool.files import QUESTIONS_DIR, question_files
+from qtool.fmt import FormatError, format_text
+from qtool.fsutil import ChangedOnDisk, atomic_write, remove_stale_temps
+from qtool.loader import LoadError, load_bytes, read_file
 from qtool.model import Problem, Severity
+from qtool.report import report
 
 
 @dataclass
@@ -23,16 +30,13 @@ class FmtResult:
 
 def format_files(files: Sequence[str], *, write: bool, max_bytes: int, diff: bool = False) -> FmtResult:
     """Format each file; write the changed ones atomically when ``write``; unified diffs on stdout."""
-    import difflib
-
-    from qtool.fmt import FormatError, format_text
-    from qtool.fsutil import atomic_write
-    from qtool.loader import LoadError, load_bytes, read_file
-
     result = FmtResult(files=len(files))
     for name in files:
         raw = read_file(name, max_bytes)
-        loaded = raw if isinstance(raw, LoadError) else load_bytes(raw, name)
+        if isinstance(raw, LoadError):
+            result.problems.append(raw.problem())
+            continue
+        loaded = load_bytes(raw, name)
         if isinstance(loaded, LoadError):
             result.problems.append(loaded.problem())
             continue
@@ -46,9 +50,12 @@ def format_files(files: Sequence[str], *, write: bool, max_bytes: int, diff: boo
                 )
                 click.echo("".join(_ended(line) for line in lines), nl=False)
             if write:
-                atomic_write(name, canonical)
+                atomic_write(name, canonical, expect=raw)
         except FormatError as exc:
             result.problems.append(exc.problem)
+            continue
+        except ChangedOnDisk as exc:
+            result.problems.append(Problem(name, 1, 1, Severity.ERROR, str(exc), "fmt"))
             continue
         except OSError as exc:
             result.problems.append(Problem(name, 1, 1, Severity.ERROR, f"cannot write the file: {exc.strerror or exc}", "fmt"))
@@ -68,12 +75,11 @@ def run_fmt(paths: Sequence[str], check: bool = False, diff: bool = False, fmt: 
     0: all canonical (or rewritten); 1: --check/--diff found files to change, or a file
     could not be loaded or formatted (it is left byte-for-byte as it was).
     """
-    from qtool.files import question_files
-    from qtool.report import report
-
     config = config_or_exit(paths)
     files = question_files(paths, config.root, config.exclude)
     write = not (check or diff)
+    if write:
+        remove_stale_temps(os.path.join(config.root, QUESTIONS_DIR))
     result = format_files(files, write=write, max_bytes=config.max_file_size, diff=diff)
     verb = "reformatted" if write else "would reformat"
     for name in result.changed:

@@ -17,4 +17,4 @@ def command(paths: tuple[str, ...], fmt: str | None, strict: bool, no_cache: boo
     """With no PATH, every *.yaml under questions/. A file that does not match the schema gets
     one line saying so; `qtool check` shows its schema problems.
     """
-    raise SystemExit(run_check(paths, fmt, strict, select, ignore, lint_only=True, cache=not no_cache))
+    raise SystemExit(run_check(paths, fmt, strict, select, ignore, lint_only=True, cache=not no_cache, against=""))

@@ -73,10 +73,7 @@ def batch_out(ctx: Drafting, files: Iterable[str], out: str, *, repair: bool = F
             return _over_budget(prepared.estimate, budget, "nothing written")
         click.echo(f"nothing to draft: no request to write{_cached(prepared)}", err=True)
         return _status(prepared.problems)
-    except OSError as exc:
-        state.discard()
-        raise BatchError(f"cannot write {out}: {exc.strerror or exc}") from None
-    except BaseException:
+    except BaseException:  # an unwritable target (one line from returns_status), Ctrl-C: nothing kept
         state.discard()
         raise
     if repair:

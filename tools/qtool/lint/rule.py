@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -47,6 +47,14 @@ class Rule:
 
     def check_bank(self, questions: Sequence[Question], options: Mapping[str, Any], report_on: set[str]) -> Iterable[Problem]:
         """Problems that need the whole bank, for the files whose path is in ``report_on`` only."""
+        return ()
+
+    def idle(self, options: Mapping[str, Any]) -> bool:
+        """True when the rule has nothing to compare in this run (guid-stable without a git base): it is skipped."""
+        return False
+
+    def outside_paths(self, options: Mapping[str, Any]) -> Collection[str]:
+        """Paths no longer in the bank that ``check_bank`` may also report on (files deleted since a git base)."""
         return ()
 
     def at(self, question: Question | str, pos: Position, message: str) -> Problem:

@@ -9,6 +9,7 @@ from qtool.lint.rules import (
     competency_vocabulary,
     draft_status,
     duplicate_question,
+    guid_stable,
     guid_unique,
     id_unique,
     near_duplicate,
@@ -37,6 +38,7 @@ RULES: dict[str, Rule] = {
         duplicate_question,
         near_duplicate,
         guid_unique,
+        guid_stable,
         id_unique,
         unused_suppression,
     )
