@@ -206,7 +206,7 @@ def test_file_edited_between_submit_and_collect_is_skipped(bank, run, monkeypatc
     assert collected.exit_code == 0  # a warning: nothing was lost
     assert f"{files[0]}:1:1: warning: stale, skipped: the file changed after batch qb-" in collected.stdout
     assert (bank / files[0]).read_text() == edited
-    assert drafted(bank / files[1])
+    assert data(bank / files[1])["answers"]["solid"]["text"].strip() == good_values()["answers"]["solid"]["text"]
     assert "1 written, 1 stale" in collected.stderr
 
 
@@ -454,3 +454,21 @@ def test_batch_ids_and_option_clashes(bank, run, monkeypatch):
     clash = run("draft", "--batch-out", "a.jsonl", "--batch", "submit")
     assert clash.exit_code == 2 and "cannot be combined" in clash.stderr
     assert run("draft", "--repair-now", PARTIAL).exit_code == 2
+
+
+def test_overwrite_is_recorded_at_submit_and_authors_text_kept_without_it(bank, run, monkeypatch):
+    files = copies(bank, 2)
+    authored = data(bank / files[0])["answers"]["sample"]["text"]
+    with LLMServer() as server:
+        use(server, monkeypatch)
+        assert run("draft", "--batch", "submit", "--only", "answers", "--overwrite", files[0]).exit_code == 0
+        assert run("draft", "--batch", "submit", "--only", "answers", files[1]).exit_code == 0
+        assert run("draft", "--batch", "collect", "batch_1").exit_code == 0
+        assert run("draft", "--batch", "collect", "batch_2").exit_code == 0
+    assert [line["body"]["response_format"]["json_schema"]["schema"]["properties"]["answers"]["required"]
+            for upload in server.uploads for line in upload.lines] == [["sample", "solid", "exceptional"],
+                                                                        ["solid", "exceptional"]]
+    good = good_values()["answers"]["sample"]["text"]
+    assert data(bank / files[0])["answers"]["sample"]["text"].strip() == good  # --overwrite, given at submit
+    assert data(bank / files[1])["answers"]["sample"]["text"] == authored  # the author's text stays
+    assert data(bank / files[1])["answers"]["solid"]["text"].strip() == good_values()["answers"]["solid"]["text"]
