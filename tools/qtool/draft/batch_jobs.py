@@ -23,8 +23,8 @@ from qtool.draft.cache import Cache
 from qtool.draft.client import DraftError
 from qtool.draft.drafter import MAX_REPAIRS, Drafter, cached_reply, check_reply, draft_key, job_body
 from qtool.draft.merge import is_missing, provenance
-from qtool.draft.messages import build_messages, prompt_version, repair_message
-from qtool.draft.reply import Field, field_name, get_field, reply_schema
+from qtool.draft.messages import build_messages, job_schema, prompt_version, repair_message
+from qtool.draft.reply import Field, field_name, get_field
 from qtool.draft.settings import LLMSettings
 from qtool.errors import QtoolError
 from qtool.files import CACHE_DIR
@@ -309,7 +309,7 @@ class Applier:
             done.problems.append(_line(path, f"could not draft in batch {state.id}: {result.error}; file left as it was"))
             return
         fields = tuple(tuple(name.split(".")) for name in entry["fields"])
-        schema = reply_schema(fields, state.data.get("vocabulary", ()))
+        schema = job_schema(fields, tuple(state.data.get("vocabulary", ())))
         reply, errors = check_reply(result.content, schema)
         text = _current_text(path)
         if text is None:

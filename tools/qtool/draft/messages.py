@@ -46,11 +46,11 @@ class DraftJob:
     @property
     def schema(self) -> dict[str, Any]:
         """The JSON Schema a reply to this job must match (shared between jobs: do not change it)."""
-        return _reply_schema(self.fields, self.vocabulary)
+        return job_schema(self.fields, self.vocabulary)
 
 
 @lru_cache(maxsize=64)
-def _reply_schema(fields: tuple[Field, ...], vocabulary: tuple[str, ...]) -> dict[str, Any]:
+def job_schema(fields: tuple[Field, ...], vocabulary: tuple[str, ...]) -> dict[str, Any]:
     """Built once per set of parts: a batch of thousands of files asks for a handful of shapes."""
     return reply_schema(fields, vocabulary)
 
