@@ -66,3 +66,26 @@ def test_one_line_help_has_one_home(command: str) -> None:
     assert any(line.split(None, 1) == [command, summary] for line in listing.splitlines())
     own = CliRunner().invoke(cli, [command, "--help"], terminal_width=400).output
     assert own.splitlines()[2].strip() == summary
+
+
+def test_drafts_are_counted_not_silently_dropped(bank: Path, run) -> None:
+    question = bank / "questions" / "software-engineer" / "design-trade-off.yaml"
+    question.write_text(question.read_text().replace("status: reviewed", "status: draft"))
+    checked = run("check")
+    assert "1 question at status: draft, waiting for a person to review" in checked.stderr
+    exported = run("export", "--format", "json", "--out", "-")
+    assert exported.exit_code == 0 and "qtool export: 1 draft left out (pass --include-drafts)" in exported.stderr
+
+
+def test_a_closed_pipe_ends_quietly(bank: Path) -> None:
+    """`qtool export --out - | head -1`: no traceback, no 'Exception ignored' noise."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "qtool", "export", "--format", "json", "--out", "-"], cwd=bank,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    process.stdout.readline()
+    process.stdout.close()  # what head does after its first line
+    _, err = process.communicate(timeout=120)
+    assert err == b"", err

@@ -137,3 +137,16 @@ def test_the_schema_lists_every_rule_and_its_options() -> None:
     for name, rule in RULES.items():
         assert set(rules[name]["properties"]) == {"enabled", "severity", *rule.options}, name
         assert config_problems({"rules": {name: dict(rule.options)}}, "", "pyproject.toml") == [], name
+
+
+@pytest.mark.parametrize("name", list(RULES))
+def test_rules_name_explains_one_rule(draft_bank: Path, run, name: str) -> None:
+    result = run("rules", name)
+    assert result.exit_code == 0
+    out = result.stdout
+    assert out.startswith(f"{name}: {RULES[name].description}\n")
+    assert "severity here:" in out and "passes:\n" in out and "fails:\n" in out
+    passes, fails = RULES[name].examples
+    assert passes.strip() and fails.strip() and passes != fails
+    for key in RULES[name].options:
+        assert f"  {key} = " in out

@@ -172,3 +172,40 @@ def test_tab_indentation_is_refused_at_the_tab(text: str, where: tuple[int, int]
     loaded = load_text(text, "f.yaml")
     assert isinstance(loaded, LoadError)
     assert (loaded.line, loaded.column, loaded.message) == (*where, "tab character used for indentation: indent with spaces")
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_unicode_line_separators_are_text_and_positions_stay_true(separator: str) -> None:
+    """YAML 1.2 (and every editor) does not break lines at U+2028, U+2029 or U+0085; libyaml would."""
+    text = SEED.read_text(encoding="utf-8")
+    text = text.replace("role: Marketing", f"role: Mar{separator}keting", 1)
+    answer_line = next(line for line in text.splitlines() if line.startswith("      ") and len(line) > 20)
+    text = text.replace(answer_line, answer_line + f" one{separator}two", 1)
+    loaded = load_text(text, "q.yaml")
+    assert isinstance(loaded, Question), loaded
+    assert loaded.data["role"].startswith(f"Mar{separator}keting")
+    assert f"one{separator}two" in loaded.data["answers"]["sample"]["text"] + loaded.data["answers"]["solid"]["text"] + \
+        loaded.data["answers"]["exceptional"]["text"] + loaded.data["answers"]["solid"].get("critique", "")
+    assert loaded.text == text
+    lines = text.split("\n")
+    assert loaded.pos("category") == (next(n for n, line in enumerate(lines, 1) if line.startswith("category:")), 11)
+
+
+@pytest.mark.parametrize(("data", "hint"), [
+    ("id: café\n".encode("utf-16"), "it looks like UTF-16"),
+    ("id: café\n".encode("utf-16-le"), "it looks like UTF-16 without a BOM"),
+    ("id: café\n".encode("utf-16-be"), "it looks like UTF-16 without a BOM"),
+    ("id: café\n".encode("cp1252"), "it looks like Windows-1252 or Latin-1"),
+])
+def test_encodings_other_than_utf8_get_a_hint(data: bytes, hint: str) -> None:
+    loaded = load_bytes(data, "q.yaml")
+    assert isinstance(loaded, LoadError) and hint in loaded.message and "save it as UTF-8" in loaded.message
+
+
+@pytest.mark.parametrize(("text", "where", "words"), [
+    ("a:\n  b: 1\n c: 2\n", (3, 2), "bad indentation"),
+    ("role: x\nquestion: y\n  extra: z\n", (3, 8), "put the text in quotes"),
+])
+def test_yaml_mistakes_are_said_as_what_to_fix(text: str, where: tuple[int, int], words: str) -> None:
+    loaded = load_text(text, "q.yaml")
+    assert isinstance(loaded, LoadError) and (loaded.line, loaded.column) == where and words in loaded.message

@@ -186,3 +186,22 @@ def test_step_summary_is_never_written_through_a_symlink(tmp_path: Path, capsys:
 
     assert target.read_text(encoding="utf-8") == "keep\n"
     assert "cannot write the step summary" in capsys.readouterr().err
+
+
+def test_text_lines_escape_control_characters() -> None:
+    """A file name with a newline or an escape sequence cannot split a problem line or forge one."""
+    from qtool.report import format_line
+
+    forged = Problem("a\nb.yaml:1:1: error: fake [x]\x1b[31m.yaml", 1, 2, Severity.ERROR, "bad \u2028 here\x07", "parse")
+    line = format_line(forged)
+    assert "\n" not in line and "\x1b" not in line and "\u2028" not in line and "\x07" not in line
+    assert line == "a\\nb.yaml:1:1: error: fake [x]\\x1b[31m.yaml:1:2: error: bad \\u2028 here\\x07 [parse]"
+
+
+def test_a_file_name_with_a_newline_is_one_problem_line(empty_bank, run) -> None:
+    folder = empty_bank / "questions" / "role"
+    folder.mkdir()
+    (folder / "two\nlines.yaml").write_text("id: [\n")
+    result = run("check")
+    assert result.exit_code == 1 and len(result.stdout.splitlines()) == 1
+    assert result.stdout.startswith("questions/role/two\\nlines.yaml:")

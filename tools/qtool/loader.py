@@ -123,19 +123,35 @@ def decode(data: bytes) -> str:
     """Strict UTF-8, BOM accepted; the error points at the first bad byte."""
     if data.startswith(_BOM):
         data = data[len(_BOM):]
+    if b"\x00" in data[:4096] and _legacy_encoding(data) == "UTF-16":
+        raise _Fail("file is not UTF-8: every other byte is NUL (it looks like UTF-16 without a BOM: save it as UTF-8)")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         before = data[: exc.start]
         line = before.count(b"\n") + 1
         column = exc.start - (before.rfind(b"\n") + 1) + 1
-        hint = " (it looks like UTF-16: save it as UTF-8)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        hint = f" (it looks like {_legacy_encoding(data)}: save it as UTF-8)"
         raise _Fail(f"file is not valid UTF-8: byte 0x{data[exc.start]:02x} cannot start a character{hint}", line, column) from None
+
+
+#: Characters libyaml (a YAML 1.1 parser) takes for line breaks but YAML 1.2 and editors do not.
+_NOT_BREAKS = "\x85\u2028\u2029"
+
+
+def _legacy_encoding(data: bytes) -> str:
+    """A guess at what a file that is not UTF-8 was saved as, for the hint: UTF-16 (with or without BOM) or an 8-bit code page."""
+    sample = data[:4096]
+    if sample[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(sample) >= 4 and sample.count(0) >= len(sample) // 4):
+        return "UTF-16"
+    return "Windows-1252 or Latin-1"
 
 
 def load_text(text: str, path: str = "<text>") -> Question | LoadError:
     """Load already-decoded text; never raises for any input."""
     try:
+        if any(char in text for char in _NOT_BREAKS):
+            return _load_with_stand_ins(text, path)
         return _Builder(text, path).build()
     except _Fail as fail:
         return LoadError(path, fail.line, fail.column, fail.message)
@@ -145,7 +161,7 @@ def load_text(text: str, path: str = "<text>") -> Question | LoadError:
             return LoadError(path, line, column, "tab character used for indentation: indent with spaces")
         mark = exc.problem_mark or exc.context_mark
         where = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        message = " ".join(part for part in (exc.context, exc.problem) if part)
+        message = _plain_words(exc) or " ".join(part for part in (exc.context, exc.problem) if part)
         return LoadError(path, where[0], where[1], f"invalid YAML: {message or 'cannot parse'}")
     except RecursionError:
         return LoadError(path, 1, 1, "invalid YAML: nested too deeply")
@@ -155,6 +171,44 @@ def load_text(text: str, path: str = "<text>") -> Question | LoadError:
             return LoadError(path, *_offset_to_pos(text, exc.position), f"invalid YAML: {exc}".splitlines()[0])
         where = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         return LoadError(path, where[0], where[1], f"invalid YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+
+
+def _load_with_stand_ins(text: str, path: str) -> Question:
+    """Load text holding U+0085, U+2028 or U+2029 as YAML 1.2 reads it: as text, not line breaks.
+
+    Each is swapped for a private-use character absent from the text (one character for one,
+    so every position stays exact), parsed, and swapped back in the loaded strings.
+    """
+    free = (chr(code) for code in range(0xE000, 0xF900) if chr(code) not in text)
+    stand_ins = {char: next(free) for char in _NOT_BREAKS}
+    back = {ord(stand_in): char for char, stand_in in stand_ins.items()}
+    loaded = _Builder(text.translate({ord(char): stand_in for char, stand_in in stand_ins.items()}), path).build()
+    loaded.data = _restore(loaded.data, back)
+    loaded.text = text
+    return loaded
+
+
+def _restore(value: Any, table: dict[int, str]) -> Any:
+    if isinstance(value, str):
+        return value.translate(table)
+    if isinstance(value, dict):
+        return {key.translate(table): _restore(item, table) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_restore(item, table) for item in value]
+    return value
+
+
+def _plain_words(exc: Any) -> str | None:
+    """libyaml's two commonest complaints, said as what to fix (the mark is already on the offending line)."""
+    problem = exc.problem or ""
+    context = exc.context_mark
+    since = f" (the block it breaks starts on line {context.line + 1})" if context is not None else ""
+    if "did not find expected key" in problem or "expected <block end>" in problem:
+        return f"bad indentation: this line lines up with no key above it; indent it like the keys it belongs with{since}"
+    if "mapping values are not allowed" in problem:
+        return ("a 'key: value' where only text can go: indent it under a key, or put the text in quotes "
+                "(': ' inside unquoted text starts a mapping)")
+    return None
 
 
 def _events(text: str) -> Callable[[], Any]:

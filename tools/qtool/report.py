@@ -211,9 +211,26 @@ def _uri(path: str) -> str:
     return quote(path.replace(os.sep, "/"), safe="/")
 
 
+#: Characters a problem line must not carry raw: line breaks (which could forge another problem
+#: line), escape sequences (which a terminal would obey) and other controls.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """``text`` with control characters shown as escapes (``\\n``, ``\\x1b``, ``\\u2028``): one safe line."""
+    return _UNPRINTABLE.sub(_escape_char, text)
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group()
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    if char in named:
+        return named[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
 def format_line(p: Problem) -> str:
-    message = " ".join(p.message.split("\n"))
-    return f"{p.path}:{p.line}:{p.column}: {p.severity.value}: {message} [{p.code}]"
+    return f"{visible(p.path)}:{p.line}:{p.column}: {p.severity.value}: {visible(p.message)} [{p.code}]"
 
 
 def report(problems: Sequence[Problem], files: int, fmt: str | None = None, out: IO[str] | None = None, *,

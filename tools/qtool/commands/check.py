@@ -43,6 +43,9 @@ def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False
     report(problems, files_seen, fmt, context=context)
     if fmt == "github":
         write_step_summary(problems, files_seen)
+    drafts = sum(status == "draft" for status in checked.statuses.values())
+    if drafts:
+        click.echo(f"{drafts} question{'s' if drafts != 1 else ''} at status: draft, waiting for a person to review", err=True)
     return exit_code(problems, strict)
 
 

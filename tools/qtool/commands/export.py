@@ -48,6 +48,8 @@ def run_export(
         return 1
     for path, errors in selection.broken.items():
         click.echo(f"qtool export: skipped {path} ({_plural(errors, 'error')})", err=True)
+    if selection.drafts:
+        click.echo(f"qtool export: {_plural(selection.drafts, 'draft')} left out (pass --include-drafts)", err=True)
     questions = selection.questions  # already in export order
 
     if out is not None and out != STDOUT:

@@ -20,6 +20,8 @@ class Rule:
     name: ClassVar[str] = ""
     #: One line for ``qtool rules``.
     description: ClassVar[str] = ""
+    #: YAML that passes and YAML that fails this rule, for ``qtool rules NAME``.
+    examples: ClassVar[tuple[str, str]] = ("", "")
     default_severity: ClassVar[Severity] = Severity.WARNING
     #: The severity under ``--strict``, when it differs (draft files become errors).
     strict_severity: ClassVar[Severity | None] = None

@@ -17,6 +17,8 @@ from qtool.skeleton import SKELETON_MARKER
 class AnswerLength(Rule):
     name = "answer-length"
     description = "answer texts and critiques are within word bounds (configurable)"
+    examples = ('text: (an answer of 40 to 700 words)',
+                'text: I fixed it.')
     default_severity = Severity.WARNING
     options = {"min-words": 40, "max-words": 700, "critique-min-words": 15, "critique-max-words": 250}
 

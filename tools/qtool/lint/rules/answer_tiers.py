@@ -28,6 +28,8 @@ def _blank(value: Any) -> bool:
 class AnswerTiers(Rule):
     name = "answer-tiers"
     description = "sample, solid and exceptional answers all have text; solid and exceptional have critiques"
+    examples = ('answers:\n  solid:\n    text: I measured ...\n    critique: It names the result ...',
+                'answers:\n  solid:\n    text: I measured ...\n    critique: ""')
     default_severity = Severity.ERROR
     needs_valid = False
     covers_schema = ("answers",)

@@ -30,6 +30,8 @@ def read_vocabulary(path: Path) -> list[str]:
 class CompetencyVocabulary(Rule):
     name = "competency-vocabulary"
     description = f"competencies are listed in the bank's vocabulary ({DEFAULT_VOCABULARY}), with a did-you-mean"
+    examples = ('competencies:\n  - Problem-solving   # listed in schema/competencies.yaml',
+                'competencies:\n  - Problem solvng')
     default_severity = Severity.WARNING
     #: ``vocabulary``: the vocabulary file, relative to the bank's root (no file, no check).
     options = {"vocabulary": DEFAULT_VOCABULARY}

@@ -12,6 +12,8 @@ from qtool.model import Problem, Question, Severity
 class DraftStatus(Rule):
     name = "draft-status"
     description = "status: draft is a warning (an error under --strict): a person reads drafts before they count"
+    examples = ('status: reviewed',
+                'status: draft')
     default_severity = Severity.WARNING
     strict_severity = Severity.ERROR
 

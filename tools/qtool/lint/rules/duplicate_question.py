@@ -21,6 +21,8 @@ def scope_option(options: Mapping[str, Any]) -> str | None:
 class DuplicateQuestion(Rule):
     name = "duplicate-question"
     description = "no two files ask the same question (identical after normalising case, spacing and punctuation)"
+    examples = ('question: How do you prioritise a backlog?   # asked once in the bank',
+                'question: how do you prioritise a backlog   # the same words as another file')
     default_severity = Severity.ERROR
     bank_wide = True
     #: ``scope``: "bank" compares every question with every other; "role" only within a role,

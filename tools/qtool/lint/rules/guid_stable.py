@@ -23,6 +23,8 @@ OPTION = "retired-guids"
 class GuidStable(Rule):
     name = "guid-stable"
     description = "with --against REF: no guid changes, moves to another id or disappears since the base (learners' Anki history)"
+    examples = ('guid: "k3#Lq8!xZp"   # as at the base',
+                'guid: "new-guid-1"   # was "k3#Lq8!xZp" at the base')
     default_severity = Severity.ERROR
     strict_severity = Severity.ERROR  # a deleted question's guid is a warning, an error under --strict
     options = {OPTION: []}

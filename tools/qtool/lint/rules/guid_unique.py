@@ -13,6 +13,8 @@ from qtool.model import Problem, Question, Severity
 class GuidUnique(Rule):
     name = "guid-unique"
     description = "every guid is used by one file only (Anki identifies notes by it)"
+    examples = ('guid: "k3#Lq8!xZp"   # no other file has it',
+                'guid: "k3#Lq8!xZp"   # another file has it too')
     default_severity = Severity.ERROR
     bank_wide = True
 

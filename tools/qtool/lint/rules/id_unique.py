@@ -13,6 +13,8 @@ from qtool.model import Problem, Question, Severity
 class IdUnique(Rule):
     name = "id-unique"
     description = "every id is used by one file only"
+    examples = ('id: data-analyst/dashboard-numbers   # once in the bank',
+                'id: data-analyst/dashboard-numbers   # also in another file')
     default_severity = Severity.ERROR
     bank_wide = True
 

@@ -42,6 +42,8 @@ MAX_BLOCK = 256
 class NearDuplicate(Rule):
     name = "near-duplicate"
     description = "no question is a light rewording of another (rapidfuzz similarity at or above a threshold)"
+    examples = ('question: How do you prioritise a backlog?',
+                'question: How would you go about prioritising the backlog?   # beside the one above')
     default_severity = Severity.WARNING
     bank_wide = True
     #: ``threshold``: the similarity (0-100) from which two questions count as near-duplicates.

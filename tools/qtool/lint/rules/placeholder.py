@@ -34,6 +34,8 @@ def _has_hint(text: str) -> bool:
 class Placeholder(Rule):
     name = "placeholder"
     description = "no placeholder text left in (skeleton markers, TODO, TBD, FIXME, lorem ipsum, <...>, [insert ...], X%)"
+    examples = ('text: I cut the build from 14 to 6 minutes.',
+                'text: I cut the build by X% at <company name>. TODO')
     default_severity = Severity.ERROR
     needs_valid = False
     #: ``extra-patterns``: regular expressions the bank also treats as placeholders.

@@ -21,6 +21,8 @@ _FIRST_WORD = re.compile(r"[\W_]*([^\W\d_]+)")
 class QuestionForm(Rule):
     name = "question-form"
     description = "the question ends with '?' or opens with an imperative such as 'Tell us about' or 'Describe'"
+    examples = ('question: How do you review a pull request?',
+                'question: Code reviews.')
     default_severity = Severity.WARNING
     #: ``imperatives``: the first words (lower case) that make a question without '?' read as one.
     options = {"imperatives": IMPERATIVES}

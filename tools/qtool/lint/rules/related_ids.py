@@ -12,6 +12,8 @@ from qtool.model import Problem, Question, Severity
 class RelatedIds(Rule):
     name = "related-ids"
     description = "related ids exist in the bank, are not the file itself, and are listed once"
+    examples = ('related:\n  - data-analyst/dashboard-numbers   # a file in the bank',
+                'related:\n  - data-analyst/no-such-question')
     default_severity = Severity.ERROR
     bank_wide = True
 

@@ -31,6 +31,8 @@ def normalise(text: str) -> str:
 class RequiredSections(Rule):
     name = "required-sections"
     description = "prep_tips and competencies are present and non-empty, with no blank or duplicate items"
+    examples = ('prep_tips:\n  - Rehearse one story per competency.\ncompetencies:\n  - Problem-solving',
+                'prep_tips: []\ncompetencies:\n  - Problem-solving\n  - Problem-solving')
     default_severity = Severity.ERROR
     needs_valid = False
     covers_schema = tuple(SECTIONS)

@@ -17,6 +17,8 @@ ONE_LINE_ITEMS = ("prep_tips", "competencies", "related")
 class StrayWhitespace(Rule):
     name = "stray-whitespace"
     description = "one-line values (question, role, tips, competencies, ids) have no leading or trailing whitespace or line breaks"
+    examples = ('role: Data Analyst',
+                'role: "Data  Analyst "')
     default_severity = Severity.WARNING
 
     def check(self, q: Question, options: Mapping[str, Any]) -> Iterator[Problem]:

@@ -13,6 +13,8 @@ from qtool.skeleton import SKELETON_MARKER
 class TiersRise(Rule):
     name = "tiers-rise"
     description = "the solid answer is longer than the sample, and the exceptional longer than the solid"
+    examples = ('sample: 120 words; solid: 200; exceptional: 320',
+                'sample: 200 words; solid: 150; exceptional: 320')
     default_severity = Severity.WARNING
 
     def check(self, q: Question, options: Mapping[str, Any]) -> Iterator[Problem]:

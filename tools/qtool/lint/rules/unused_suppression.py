@@ -9,6 +9,8 @@ from qtool.model import Severity
 class UnusedSuppression(Rule):
     name = "unused-suppression"
     description = "a '# qtool: disable=...' comment suppresses nothing or names an unknown rule"
+    examples = ('role: Tester TBD  # qtool: disable=placeholder',
+                'role: Tester  # qtool: disable=placeholder   (nothing to suppress)')
     default_severity = Severity.WARNING
 
 
