@@ -472,3 +472,28 @@ def test_overwrite_is_recorded_at_submit_and_authors_text_kept_without_it(bank, 
     assert data(bank / files[0])["answers"]["sample"]["text"].strip() == good  # --overwrite, given at submit
     assert data(bank / files[1])["answers"]["sample"]["text"] == authored  # the author's text stays
     assert data(bank / files[1])["answers"]["solid"]["text"].strip() == good_values()["answers"]["solid"]["text"]
+
+
+def test_results_applied_by_forked_workers_land_in_the_right_files_and_state(bank, run, monkeypatch):
+    from qtool import workers
+
+    monkeypatch.setattr(workers, "PARALLEL_FROM", 1)  # the worker pool even for a few results
+    files = copies(bank, 6)
+    bad = good_values()
+    bad["competencies"] = []
+
+    def replies(request):
+        return schema_model(bad)(request) if "decision 3" in request.messages[-1]["content"] else numbered(request)
+
+    with LLMServer(default=replies) as server:
+        use(server, monkeypatch)
+        assert run("draft", "--batch", "submit").exit_code == 0
+        collected = run("draft", "--batch", "collect")
+    assert collected.exit_code == 1
+    assert "5 written, 1 invalid" in collected.stderr
+    for index, f in enumerate(files):
+        if index != 3:
+            assert data(bank / f)["competencies"] == [f"Competency {index}"]
+    state = states(bank)[0]
+    assert [state["requests"][cid]["path"] for cid in state["invalid"]] == [files[3]]  # kept for --repair
+    assert len(list((bank / ".qtool-cache" / "draft").rglob("*.json"))) == 5  # the workers' cache entries

@@ -263,8 +263,28 @@ class Applied:
     touched: dict[str, State] = field(default_factory=dict)
 
 
+@dataclass
+class Step:
+    """What applying one result did: computed wherever it runs (a worker, or here), merged by the Applier."""
+
+    custom_id: str
+    written: Outcome | None = None
+    problem: Problem | None = None
+    counter: str | None = None  # "failed", "invalid", "stale" or "already"
+    #: The invalid reply to keep for a repair round (None: drop any kept before).
+    invalid: dict[str, Any] | None = None
+
+
+#: Results handed to the worker pool at a time (workers start only for PARALLEL_FROM items or more).
+CHUNK = 2000
+
+
 class Applier:
-    """Applies result lines one at a time: validated as the sync path does, merged, written only where nothing changed."""
+    """Applies result lines: validated as the sync path does, merged, written only where nothing changed.
+
+    Results are read one at a time and applied in chunks, on every core when a chunk is large
+    (``workers.parallel_map``); every file write is atomic, so Ctrl-C leaves each file whole.
+    """
 
     def __init__(self, ctx: Drafting, states: Iterable[State], repair_now: Drafter | None = None) -> None:
         self.ctx = ctx
@@ -278,6 +298,7 @@ class Applier:
 
     def apply_file(self, path: str | os.PathLike[str], shown: str | None = None) -> None:
         """Apply every line of a results (or error) file, streamed."""
+        chunk: list[Result] = []
         for number, line in read_results(path):
             try:
                 result = parse_result(line)
@@ -289,90 +310,136 @@ class Applier:
                                                   f"unknown custom_id {result.custom_id!r}: not a request qtool prepared "
                                                   "in this bank", "draft"))
                 continue
-            self.apply(result)
+            if self._first(result):
+                chunk.append(result)
+            if len(chunk) >= CHUNK:
+                self._run(chunk)
+                chunk = []
+        self._run(chunk)
 
     def apply(self, result: Result) -> None:
         """Apply one result whose custom_id is known."""
-        done = self.done
+        if self._first(result):
+            self._merge(result, self.step(result))
+
+    def _first(self, result: Result) -> bool:
+        """Count a result once (e.g. given in both the output and the error file) and its tokens."""
         if result.custom_id in self._seen:
-            return  # a result given twice (e.g. in the output and the error file) is applied once
+            return False
         self._seen.add(result.custom_id)
         state = self.index[result.custom_id]
+        self.done.touched[state.id] = state
+        self.done.results += 1
+        self.done.prompt_tokens += result.prompt_tokens
+        self.done.completion_tokens += result.completion_tokens
+        return True
+
+    def _run(self, chunk: list[Result]) -> None:
+        from qtool.workers import parallel_map, sharing
+
+        if self.repair_now is not None:  # repairs talk to the server: one at a time, here
+            steps = [self.step(result) for result in chunk]
+        else:
+            with sharing(self):
+                steps = parallel_map(_step_in_worker, chunk)
+        for result, step in zip(chunk, steps):
+            self._merge(result, step)
+
+    def _merge(self, result: Result, step: Step) -> None:
+        done = self.done
+        if step.written is not None:
+            done.written.append(step.written)
+        if step.problem is not None:
+            done.problems.append(step.problem)
+        if step.counter is not None:
+            setattr(done, step.counter, getattr(done, step.counter) + 1)
+        if result.error is None:
+            invalid = self.index[result.custom_id].data["invalid"]
+            if step.invalid is not None:
+                invalid[result.custom_id] = step.invalid
+            else:
+                invalid.pop(result.custom_id, None)
+
+    def step(self, result: Result) -> Step:
+        """Apply one result to its file; changes nothing but that file and the draft cache."""
+        state = self.index[result.custom_id]
         entry = state.requests[result.custom_id]
-        done.touched[state.id] = state
-        done.results += 1
-        done.prompt_tokens += result.prompt_tokens
-        done.completion_tokens += result.completion_tokens
         path = _shown_path(self.ctx.root, entry["path"])
+        step = Step(result.custom_id)
         if result.error is not None:
-            done.failed += 1
-            done.problems.append(_line(path, f"could not draft in batch {state.id}: {result.error}; file left as it was"))
-            return
+            step.counter = "failed"
+            step.problem = _line(path, f"could not draft in batch {state.id}: {result.error}; file left as it was")
+            return step
         fields = tuple(tuple(name.split(".")) for name in entry["fields"])
         schema = job_schema(fields, tuple(state.data.get("vocabulary", ())))
         reply, errors = check_reply(result.content, schema)
         text = _current_text(path)
         if text is None:
-            done.problems.append(_line(path, f"the file is gone or unreadable; batch {state.id}'s draft skipped"))
-            return
+            step.problem = _line(path, f"the file is gone or unreadable; batch {state.id}'s draft skipped")
+            return step
         fresh = content_hash(text) == entry["hash"]
         if errors:
-            state.data["invalid"].pop(result.custom_id, None)
             if not fresh:
-                self._stale(path, state)
-                return
-            self._invalid(result, state, entry, path, errors)
-            return
+                return self._stale(step, path, state)
+            return self._invalid(step, result, state, entry, path, errors)
         if self.ctx.cache is not None:
             self.ctx.cache.put(entry["key"], reply)
-        state.data["invalid"].pop(result.custom_id, None)
         if not fresh:
             if _already_applied(path, reply, fields, self.ctx.max_file_bytes):
-                done.already += 1
-            else:
-                self._stale(path, state)
-            return
-        self._write(state, entry, path, reply)
+                step.counter = "already"
+                return step
+            return self._stale(step, path, state)
+        return self._write(step, state, entry, path, reply)
 
-    def _invalid(self, result: Result, state: State, entry: dict[str, Any], path: str, errors: list[str]) -> None:
-        done = self.done
+    def _invalid(self, step: Step, result: Result, state: State, entry: dict[str, Any], path: str,
+                 errors: list[str]) -> Step:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         if self.repair_now is not None:
             plan = _plan_for(self.ctx, state, entry, path)
             if isinstance(plan, Problem):
-                done.problems.append(plan)
-                return
+                step.problem = plan
+                return step
             try:
                 reply = self.repair_now.draft(plan.job, repair=(result.content or "", errors))
             except DraftError as exc:
-                done.problems.append(_line(path, f"could not repair batch {state.id}'s reply: {exc}; file left as it was"))
-                return
-            self._write(state, entry, path, reply)
-            return
-        done.invalid += 1
+                step.problem = _line(path, f"could not repair batch {state.id}'s reply: {exc}; file left as it was")
+                return step
+            return self._write(step, state, entry, path, reply)
+        step.counter = "invalid"
         if int(entry.get("round", 0)) >= MAX_REPAIRS:
-            done.problems.append(_line(path, f"the model's reply did not fit the question schema after {MAX_REPAIRS + 1} "
-                                             f"attempts: {errors[0]}{more}; file left as it was"))
-            return
-        state.data["invalid"][result.custom_id] = {"content": result.content, "errors": errors}
-        done.problems.append(_line(path, f"batch {state.id}'s reply did not fit the question schema: {errors[0]}{more}; "
-                                         "repair it with --repair (a second batch) or --repair-now"))
+            step.problem = _line(path, f"the model's reply did not fit the question schema after {MAX_REPAIRS + 1} "
+                                       f"attempts: {errors[0]}{more}; file left as it was")
+            return step
+        step.invalid = {"content": result.content, "errors": errors}
+        step.problem = _line(path, f"batch {state.id}'s reply did not fit the question schema: {errors[0]}{more}; "
+                                   "repair it with --repair (a second batch) or --repair-now")
+        return step
 
-    def _stale(self, path: str, state: State) -> None:
-        self.done.stale += 1
-        self.done.problems.append(_line(path, f"stale, skipped: the file changed after batch {state.id} was prepared; "
-                                              "run qtool draft again", Severity.WARNING))
+    def _stale(self, step: Step, path: str, state: State) -> Step:
+        step.counter = "stale"
+        step.problem = _line(path, f"stale, skipped: the file changed after batch {state.id} was prepared; "
+                                   "run qtool draft again", Severity.WARNING)
+        return step
 
-    def _write(self, state: State, entry: dict[str, Any], path: str, reply: dict[str, Any]) -> None:
+    def _write(self, step: Step, state: State, entry: dict[str, Any], path: str, reply: dict[str, Any]) -> Step:
         plan = _plan_for(self.ctx, state, entry, path)
         if isinstance(plan, Problem):
-            self.done.problems.append(plan)
-            return
+            step.problem = plan
+            return step
         outcome = write_draft(plan, reply, provenance(state.data["model"], state.data["prompt_version"]))
         if outcome.problem is not None:
-            self.done.problems.append(outcome.problem)
+            step.problem = outcome.problem
         else:
-            self.done.written.append(outcome)
+            step.written = outcome
+        return step
+
+
+def _step_in_worker(result: Result) -> Step:
+    """``Applier.step`` in a forked worker: the Applier is the shared state of the run."""
+    from qtool.workers import shared
+
+    applier: Applier = shared()
+    return applier.step(result)
 
 
 def pending_ids(states: Iterable[State]) -> set[str]:
