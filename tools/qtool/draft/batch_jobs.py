@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -209,7 +210,7 @@ def prepare(ctx: Drafting, files: Iterable[str], state: State, write: Callable[[
         line = request_line(cid, job_body(ctx.settings, messages, schema))
         write(line)
         state.requests[cid] = {"path": _stored_path(ctx.root, item.path), "hash": digest,
-                               "fields": [field_name(f) for f in item.job.fields], "key": key, "round": 0}
+                               "fields": [sys.intern(field_name(f)) for f in item.job.fields], "key": key, "round": 0}
         out.requests += 1
         out.estimate += estimate_tokens(line, len(item.job.fields))
     return out
