@@ -66,6 +66,8 @@ def batch_out(ctx: Drafting, files: Iterable[str], out: str, *, repair: bool = F
                 raise _Empty
             if budget is not None and prepared.estimate > budget:
                 raise _Empty
+            state.data.update(status="written", estimate=prepared.estimate)
+            state.save()  # before the requests file appears: every line it holds can be matched
     except _Empty:
         state.discard()
         _report(prepared.problems, prepared.from_cache)
@@ -78,9 +80,6 @@ def batch_out(ctx: Drafting, files: Iterable[str], out: str, *, repair: bool = F
         raise
     if repair:
         _clear_invalid(states, state)
-    state.data["status"] = "written"
-    state.data["estimate"] = prepared.estimate
-    state.save()
     _report(prepared.problems, prepared.from_cache)
     click.echo(f"wrote {_n(prepared.requests, 'request')} to {out} (batch {state.id}, {ctx.settings.model}){_cached(prepared)}; "
                f"about {prepared.estimate} tokens; apply the results with qtool draft --batch-in RESULTS.jsonl", err=True)

@@ -427,7 +427,11 @@ class Applier:
         if isinstance(plan, Problem):
             step.problem = plan
             return step
-        outcome = write_draft(plan, reply, provenance(state.data["model"], state.data["prompt_version"]))
+        try:
+            outcome = write_draft(plan, reply, provenance(state.data["model"], state.data["prompt_version"]))
+        except OSError as exc:  # one file that cannot be written does not stop the others
+            step.problem = _line(path, f"cannot write the draft: {exc.strerror or exc}; file left as it was")
+            return step
         if outcome.problem is not None:
             step.problem = outcome.problem
         else:
