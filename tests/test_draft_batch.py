@@ -30,6 +30,7 @@ BATCHES = Path(".qtool-cache") / "batches"
 def quick_polls(monkeypatch: pytest.MonkeyPatch) -> None:
     """collect polls at once: the tests assert on what the server saw, never on how long it waited."""
     monkeypatch.setattr(batch_api, "POLL_FIRST", 0.01)
+    monkeypatch.setattr(batch_api, "POLL_CAP", 0.05)
 
 
 def copies(root: Path, count: int) -> list[str]:
@@ -497,3 +498,28 @@ def test_results_applied_by_forked_workers_land_in_the_right_files_and_state(ban
     state = states(bank)[0]
     assert [state["requests"][cid]["path"] for cid in state["invalid"]] == [files[3]]  # kept for --repair
     assert len(list((bank / ".qtool-cache" / "draft").rglob("*.json"))) == 5  # the workers' cache entries
+
+
+def test_cancel_of_a_half_sent_submit_never_sends_the_rest(bank, run, monkeypatch):
+    files = copies(bank, 2)
+    with LLMServer() as server:
+        server.batch_scripts += [BatchScript(statuses=("validating",) + ("in_progress",) * 50 + ("completed",), finished=1)] * 2
+        use(server, monkeypatch)
+        assert run("draft", "--batch", "submit", "--batch-max-requests", "1").exit_code == 0
+        state_file = next((bank / BATCHES).glob("*.json"))
+        state = json.loads(state_file.read_text())
+        for key in ("file_id", "batch_id", "status", "counts"):  # as after Ctrl-C once part 1 was sent
+            state["parts"][1].pop(key, None)
+        state["status"] = "prepared"
+        state_file.write_text(json.dumps(state))
+        assert run("draft", "--batch", "cancel").exit_code == 0
+        collected = run("draft", "--batch", "collect")
+        assert collected.exit_code == 0, collected.output + collected.stderr
+        assert server.api_calls.count(("POST", "/v1/batches")) == 2  # the two of the first submit, no more
+        assert ("POST", "/v1/batches/batch_1/cancel") in server.api_calls
+        assert "part 2 cancelled: 0 of 1 requests finished" in collected.stderr
+        sent_first = server.uploads[0].lines[0]["custom_id"]
+        done = [f for f in files if drafted(bank / f)]
+        assert len(done) == 1 and state["requests"][sent_first]["path"] == done[0]
+        again = run("draft", "--batch", "submit")
+        assert again.exit_code == 0 and [len(u.lines) for u in server.uploads] == [1, 1, 1]

@@ -173,7 +173,7 @@ def collect(ctx: Drafting, ident: str | None, *, wait: bool = True, repair_now: 
         click.echo(f"batch {state.id} is already collected", err=True)
         return 0
     client = _client(ctx)
-    if any(not p.get("batch_id") for p in state.parts):
+    if any(not p.get("batch_id") and p.get("status") != "cancelled" for p in state.parts):
         _send(ctx, state, resume=True)  # a submit interrupted after preparing: send what was not sent
     if not _wait(ctx, client, state, wait):
         click.echo(_status_line(state), err=True)
@@ -183,7 +183,8 @@ def collect(ctx: Drafting, ident: str | None, *, wait: bool = True, repair_now: 
         counts = part.get("counts") or {}
         where = f"batch {state.id}" + (f" part {number}" if len(state.parts) > 1 else "")
         if part.get("status") in ("expired", "cancelled"):
-            click.echo(f"{where} {part['status']}: {counts.get('completed', 0)} of {counts.get('total', 0)} requests finished "
+            total = counts.get("total", part.get("requests", 0))
+            click.echo(f"{where} {part['status']}: {counts.get('completed', 0)} of {total} requests finished "
                        "and were applied; qtool draft --batch submit sends the rest", err=True)
         elif part.get("status") == "failed":
             click.echo(f"{where} failed: {part.get('errors') or 'the server gave no reason'}", err=True)
@@ -205,7 +206,10 @@ def cancel(ctx: Drafting, ident: str | None) -> int:
         raise BatchError(f"batch {state.id} has nothing to cancel on a server")
     client = _client(ctx)
     for part in state.parts:
-        if part.get("batch_id") and part.get("status") not in TERMINAL:
+        if not part.get("batch_id"):
+            part["status"] = "cancelled"  # never sent: collect must not send it now
+            state.save()
+        elif part.get("status") not in TERMINAL:
             batch = _call(ctx, client.batches.cancel, part["batch_id"])
             _update(part, batch)
             state.save()
@@ -240,6 +244,8 @@ def _send(ctx: Drafting, state: State, resume: bool = False) -> None:
     """
     client = _client(ctx)
     for number, part in enumerate(state.parts, 1):
+        if part.get("status") == "cancelled":
+            continue
         if not part.get("file_id"):
             path = state.folder / part["input"]
             if not path.is_file():
