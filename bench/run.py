@@ -347,7 +347,7 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
         shutil.copytree(bank / "questions", draft_bank / "questions")
         shutil.copytree(bank / "schema", draft_bank / "schema")
         (draft_bank / "pyproject.toml").write_text(
-            '[tool.qtool.llm]\nbase_url = "http://127.0.0.1:9/v1"\nmodel = "bench-model"\n')  # never contacted in file mode
+            '[tool.qtool.llm]\nbase-url = "http://127.0.0.1:9/v1"\nmodel = "bench-model"\n')  # never contacted in file mode
 
     def answered() -> None:
         # The results a runner would write for this round's requests (same ids every round: same files).

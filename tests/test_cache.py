@@ -216,3 +216,31 @@ def test_ctrl_c_stops_the_workers_without_tracebacks(in_big_bank: Path) -> None:
     _, err = process.communicate(timeout=60)
     assert "Traceback" not in err and "ForkPoolWorker" not in err, err
     assert process.returncode == 130 and "Aborted!" in err
+
+
+def test_a_large_check_on_a_terminal_shows_progress(in_big_bank: Path) -> None:
+    """stderr on a terminal and a bank of at least 500 files: a progress bar; not under -q, nor into a pipe."""
+    import pty
+
+    def stderr_of(*args: str, tty: bool) -> str:
+        main, secondary = pty.openpty() if tty else os.pipe()
+        process = subprocess.Popen([sys.executable, "-m", "qtool", "check", "--no-cache", *args], cwd=in_big_bank,
+                                   stdout=subprocess.DEVNULL, stderr=secondary)
+        os.close(secondary)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the pty closes with an EIO when the process ends
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        process.wait(timeout=120)
+        os.close(main)
+        return b"".join(chunks).decode(errors="replace")
+
+    shown = stderr_of(tty=True)
+    assert "checking" in shown and "100%" in shown
+    assert "checking" not in stderr_of("-q", tty=True)
+    assert "checking" not in stderr_of(tty=False)

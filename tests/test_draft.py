@@ -33,7 +33,7 @@ def bank(empty_bank: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def configure(root: Path, **llm: object) -> None:
     settings = {"timeout": 2, "max_retries": 1, "model": "test-model", **llm}
-    body = "\n".join(f"{key} = {json.dumps(value)}" for key, value in settings.items())
+    body = "\n".join(f"{key.replace('_', '-')} = {json.dumps(value)}" for key, value in settings.items())
     (root / "pyproject.toml").write_text(f"[tool.qtool.llm]\n{body}\n", encoding="utf-8")
 
 
@@ -296,7 +296,7 @@ def test_without_endpoint_draft_is_a_usage_error(bank, run):
     result = run("draft", PARTIAL)
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
-        "Error: no LLM endpoint configured (set OPENAI_API_KEY, or OPENAI_BASE_URL or base_url in [tool.qtool.llm] "
+        "Error: no LLM endpoint configured (set OPENAI_API_KEY, or OPENAI_BASE_URL or base-url in [tool.qtool.llm] "
         "for a local server): nothing to draft with"]
 
 
@@ -374,3 +374,33 @@ def test_temperature_is_sent_only_when_configured(bank, run, monkeypatch):
         assert run("draft", "--no-cache", "--only", "prep-tips", "--overwrite", PARTIAL).exit_code == 0
     assert "temperature" not in server.requests[0].body
     assert server.requests[1].body["temperature"] == 0.2
+
+
+# -- the format asked for follows the category (issue 12) -------------------------------------------
+CODE_ANSWER = ("A generator keeps one item in memory at a time:\n\n```python\ndef read_rows(path):\n"
+               "    with open(path) as handle:\n        for line in handle:\n            yield line.rstrip(\"\\n\")\n```\n\n"
+               "so a 10 GB log never has to fit in memory.")
+
+
+@pytest.mark.parametrize(("category", "asked", "not_asked"), [
+    ("technical", "put it in a fenced code block", "no Markdown"),
+    ("behavioral", "plain prose paragraphs", "fenced code block"),
+])
+def test_prompt_asks_for_markdown_only_for_technical_questions(bank, run, monkeypatch, category, asked, not_asked):
+    values = good_values()
+    values["answers"]["solid"]["text"] = CODE_ANSWER
+    with LLMServer(default=schema_model(values)) as server:
+        use(server, monkeypatch)
+        result = run("new", "--role", "Software Engineer", "--question", "How would you read a 10 GB log file in Python?",
+                     "--category", category)
+    assert result.exit_code == 0, result.output + result.stderr
+    [request] = server.requests
+    sent = request.messages[-1]["content"]
+    assert asked in sent and not_asked not in sent
+    assert ("No raw HTML" in sent) == (category == "technical")
+    # The worked example (a behavioral question) is asked for in prose either way.
+    assert "plain prose paragraphs" in request.messages[1]["content"]
+    # The fenced code the model wrote is kept exactly, indentation and all.
+    [path] = (bank / "questions" / "software-engineer").glob("*.yaml")
+    written = data(path)
+    assert written["answers"]["solid"]["text"] == CODE_ANSWER + "\n"

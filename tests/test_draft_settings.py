@@ -82,4 +82,4 @@ def test_sources_and_table():
     assert llm_source("/bank/pyproject.toml:[tool.qtool]") == "/bank/pyproject.toml:[tool.qtool.llm]"
     assert llm_source("/bank/.qtool.toml") == "/bank/.qtool.toml:[llm]"
     table = settings_table()
-    assert all(f"| `{key}` |" in table for key in KEYS)
+    assert all(f"| `{key.replace('_', '-')}` |" in table for key in KEYS)

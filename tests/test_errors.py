@@ -39,10 +39,11 @@ def test_every_command_is_listed() -> None:
 @pytest.mark.parametrize("body", ["anything = 42", "exclude = 3", "[rules.no-such-rule]", "[llm]\ntimeout = -1"])
 def test_bad_configuration_is_exit_2_in_every_command(bank: Path, run, command: str, body: str) -> None:
     (bank / "pyproject.toml").write_text(f"[tool.qtool]\n{body}\n".replace("[rules.", "[tool.qtool.rules.").replace("[llm]", "[tool.qtool.llm]"))
+    questions = sorted((bank / "questions").rglob("*"))
     result = run(command, *COMMANDS[command], env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"})
     assert result.exit_code == 2, (result.stdout, result.stderr)
     assert re.fullmatch(r"pyproject\.toml:[2-3]:\d+: error: .* \[config\]\n", result.stderr), result.stderr
-    assert not (bank / "questions" / "data-analyst").exists()
+    assert sorted((bank / "questions").rglob("*")) == questions  # nothing written
 
 
 def test_a_mistyped_command_gets_a_suggestion(run) -> None:
@@ -89,3 +90,48 @@ def test_a_closed_pipe_ends_quietly(bank: Path) -> None:
     process.stdout.close()  # what head does after its first line
     _, err = process.communicate(timeout=120)
     assert err == b"", err
+
+
+@pytest.mark.parametrize("command", sorted(set(COMMANDS) | NO_CONFIGURATION))
+def test_every_command_takes_the_output_options(command: str) -> None:
+    text = CliRunner().invoke(cli, [command, "--help"], terminal_width=200).output
+    assert "--color [auto|always|never]" in text and "--quiet" in text and "--verbose" in text
+
+
+def test_colour_only_when_asked_or_on_a_terminal(bank: Path, run, monkeypatch) -> None:
+    question = bank / "questions" / "software-engineer" / "design-trade-off.yaml"
+    question.write_text(question.read_text().replace("status: reviewed", "status: draft"))
+    plain = run("check")
+    assert "\x1b[" not in plain.stdout and plain.stdout.count("[draft-status]") == 1
+    coloured = run("check", "--color", "always")
+    assert "\x1b[33m\x1b[1mwarning:\x1b[0m" in coloured.stdout
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in run("check", "--color", "auto").stdout
+
+
+def test_quiet_prints_problems_only_and_verbose_names_the_bank(bank: Path, run) -> None:
+    question = bank / "questions" / "software-engineer" / "design-trade-off.yaml"
+    question.write_text(question.read_text().replace("status: reviewed", "status: draft"))
+    quiet = run("check", "-q")
+    assert quiet.stderr == "" and "[draft-status]" in quiet.stdout
+    assert run("export", "--format", "json", "-q").stderr == ""
+    verbose = run("check", "-v")
+    assert f"bank: {bank.resolve()} (configuration: none, the defaults)" in verbose.stderr
+
+
+def test_an_unwritable_bank_is_one_line_not_a_traceback(empty_bank: Path, run) -> None:
+    (empty_bank / "questions" / "data-analyst").write_text("a file where the role's folder should be")
+    result = run("new", "--role", "Data Analyst", "--question", "What is a join?", "--category", "technical", "--no-llm")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_a_full_standard_output_is_one_line_not_a_traceback(bank: Path) -> None:
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "qtool", "check", "--format", "json"], cwd=bank, stdout=full,
+                              stderr=subprocess.PIPE, text=True)
+    assert done.returncode == 1
+    assert done.stderr == "Error: cannot write to standard output: No space left on device\n", done.stderr

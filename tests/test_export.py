@@ -21,6 +21,8 @@ from qtool.export import guid_for
 from qtool.export.times import file_times
 
 FIXTURES = Path(__file__).parent / "fixtures" / "export"
+#: Questions in this repository's bank (the ``bank`` fixture copies it).
+BANK_SIZE = len(list((Path(__file__).resolve().parent.parent / "questions").rglob("*.yaml")))
 OUTPUTS = ("exports/questions.json", "exports/questions.csv", "exports/questions.apkg")
 
 
@@ -52,7 +54,7 @@ def test_all_writes_three_files_byte_identical_twice(bank: Path, run: Callable[.
     first = run("export")
     assert first.exit_code == 0, first.output
     assert first.stdout == ""
-    assert "wrote exports/questions.apkg (10 questions)" in first.stderr
+    assert f"wrote exports/questions.apkg ({BANK_SIZE} questions)" in first.stderr
     before = _outputs(bank)
     assert run("export", "--format", "all").exit_code == 0
     assert _outputs(bank) == before
@@ -78,7 +80,7 @@ def test_force_skips_broken_files_and_names_them(bank: Path, run: Callable[..., 
     assert result.exit_code == 0
     assert re.search(r"^qtool export: skipped questions/marketing-specialist/broken-schema.yaml \(\d+ errors?\)$", result.stderr, re.M)
     document = json.loads((bank / "exports" / "questions.json").read_text(encoding="utf-8"))
-    assert document["count"] == 10
+    assert document["count"] == BANK_SIZE
     assert "marketing-specialist/broken-schema" not in {q["id"] for q in document["questions"]}
 
 
@@ -86,10 +88,10 @@ def test_drafts_are_left_out_unless_asked_for(bank: Path, run: Callable[..., Any
     _make_draft(bank / "questions" / "product-manager" / "failed-feature.yaml")
     assert run("export", "--format", "json").exit_code == 0
     ids = [q["id"] for q in json.loads((bank / "exports" / "questions.json").read_text())["questions"]]
-    assert "product-manager/failed-feature" not in ids and len(ids) == 9
+    assert "product-manager/failed-feature" not in ids and len(ids) == BANK_SIZE - 1
     assert run("export", "--format", "json", "--include-drafts").exit_code == 0
     document = json.loads((bank / "exports" / "questions.json").read_text())
-    assert document["count"] == 10
+    assert document["count"] == BANK_SIZE
     assert {q["id"]: q["status"] for q in document["questions"]}["product-manager/failed-feature"] == "draft"
 
 
@@ -112,7 +114,7 @@ def test_out_file_folder_and_stdout(bank: Path, run: Callable[..., Any]) -> None
     assert run("export", "--out", "all-here").exit_code == 0
     assert sorted(p.name for p in (bank / "all-here").iterdir()) == ["questions.apkg", "questions.csv", "questions.json"]
     result = run("export", "--format", "json", "--out", "-")
-    assert result.exit_code == 0 and json.loads(result.stdout)["count"] == 10
+    assert result.exit_code == 0 and json.loads(result.stdout)["count"] == BANK_SIZE
     assert not (bank / "exports").exists()
 
 
@@ -218,8 +220,8 @@ def test_times_outside_git_are_mtimes(tmp_path: Path) -> None:
 def test_markdown_pages_and_bad_config(bank: Path, run: Callable[..., Any]) -> None:
     result = run("export", "--format", "markdown")
     assert result.exit_code == 0, result.output
-    assert len(list((bank / "exports" / "pages").rglob("*.md"))) == 10
-    assert "wrote 10 pages to exports/pages" in result.stderr
+    assert len(list((bank / "exports" / "pages").rglob("*.md"))) == BANK_SIZE
+    assert f"wrote {BANK_SIZE} pages to exports/pages" in result.stderr
     (bank / ".qtool.toml").write_text("[rules]\nno-such-rule = true\n")
     result = run("export")
     assert result.exit_code == 2 and "Traceback" not in result.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sqlite3
 import subprocess
 import zipfile
@@ -69,16 +70,18 @@ def test_note_type_and_deck_constants_are_pinned() -> None:
 
 def test_template_changes_bump_the_note_type_time() -> None:
     fingerprint = hashlib.sha256((anki.FRONT + anki.BACK + anki.CSS).encode()).hexdigest()
-    assert (fingerprint[:16], anki.NOTETYPE_TIME) == ("3d101580de3dc3e4", 1795594800), (
+    assert (fingerprint[:16], anki.NOTETYPE_TIME) == ("49f6126d2fca9b51", 1796169600), (
         "the card template or CSS changed: raise NOTETYPE_TIME (so learners' note types update) and re-pin both"
     )
 
 
 # -- fields, tags, decks -----------------------------------------------------------------
 def test_text_html_escapes_and_keeps_paragraphs_and_line_breaks() -> None:
-    assert anki.text_html("a <b> & c\nd\n\n  e\n") == "<p>a &lt;b&gt; &amp; c<br>d</p><p>e</p>"
+    # Texts are CommonMark: a single line break is a soft break, a blank line a new paragraph.
+    assert anki.text_html("a <b> & c\nd\n\n  e\n") == "<p>a &lt;b&gt; &amp; c\nd</p>\n<p>e</p>"
     assert anki.text_html(None) == anki.text_html("  \n") == ""
     assert anki.list_html(["<i>", "x"]) == "<ul><li>&lt;i&gt;</li><li>x</li></ul>"
+    assert anki.list_html(["use `<i>`", "*x*"], markdown=True) == "<ul><li>use <code>&lt;i&gt;</code></li><li><em>x</em></li></ul>"
     assert anki.list_html([]) == ""
 
 
@@ -109,10 +112,10 @@ def test_real_anki_imports_fields_tags_decks_escaped(tmp_path: Path, col: Any) -
     note = by_guid[effective_guid(tricky)]
     assert note.note_type()["name"] == anki.MODEL_NAME
     assert [f["name"] for f in note.note_type()["flds"]] == list(anki.FIELDS)
-    assert note["Question"] == '&lt;script&gt;alert("x")&lt;/script&gt; — how do you keep a café\'s naïve staff safe, 1 &lt; 2?'
+    assert note["Question"] == '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; — how do you keep a café\'s naïve staff safe, 1 &lt; 2?'
     assert note["Sample"] == (
-        '<p>=HYPERLINK("http://evil.example","click"), said the sheet.</p>'
-        '<p>A second paragraph,<br>with a line break, "quotes" and a comma.</p>'
+        '<p>=HYPERLINK(&quot;http://evil.example&quot;,&quot;click&quot;), said the sheet.</p>\n'
+        '<p>A second paragraph,\nwith a line break, &quot;quotes&quot; and a comma.</p>'
     )
     assert note["Exceptional"] == "<p>@mention at the start &amp; &lt;b&gt;not bold&lt;/b&gt;</p>"
     assert note["Competencies"] == '<ul><li>C++ &amp; "quotes"</li><li>Problem-solving</li><li>Crème brûlée tasting</li></ul>'
@@ -264,3 +267,82 @@ def test_two_files_with_one_guid_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="same Anki GUID"):
         anki.write_anki([a, b], tmp_path / "x.apkg", {a.path: T0, b.path: T0})
     assert not (tmp_path / "x.apkg").exists()
+
+
+# -- Markdown rendered at build time (issue 12, item 4) -------------------------------------
+def test_real_anki_stores_markdown_rendered_as_html(tmp_path: Path, col: Any) -> None:
+    question = load("markdown.yaml")
+    apkg = tmp_path / "deck.apkg"
+    anki.write_anki([question], apkg, {question.path: T0})
+    import_apkg(col, apkg)
+    note = notes(col)["md8Tq2LxWa"]
+
+    assert note["Question"] == "What does <code>List&lt;String&gt;</code> guarantee that a raw <code>List</code> does not?"
+    sample = note["Sample"]
+    # Fenced code: highlighted by Pygments into <pre> with classes, indentation kept, no script.
+    assert '<pre class="highlight"><code class="language-java">' in sample
+    assert '<span class="n">names</span>' in sample
+    assert '\n<span class="w">    </span><span class="c1">// indented comment, kept</span>' in sample
+    # Links: http(s) clickable, javascript: never a link; raw HTML is escaped text.
+    assert '<a href="https://docs.oracle.com/javase/tutorial/java/generics/">the tutorial</a>' in sample
+    assert "[this](javascript:alert(1))" in sample and 'href="javascript' not in sample
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in sample and "<script" not in sample
+    solid = note["Solid"]
+    assert "<table>" in solid and "<td><code>List&lt;String&gt;</code></td>" in solid
+    assert '<a href="mailto:team@example.com">mailto:team@example.com</a>' in solid and "<strong>the spec</strong>" in solid
+    assert "<a" not in note["SolidCritique"] and "<em>table</em>" in note["SolidCritique"]
+    assert note["PrepTips"] == "<ul><li>Know what <code>? extends T</code> means.</li></ul>"
+    # Tags keep letters of any script; the sort field stays the plain text.
+    assert "competency::性能优化" in note.tags
+    assert col.db.scalar("select sfld from notes where id = ?", note.id) == "What does List<String> guarantee that a raw List does not?"
+    # The note type carries light and night-mode code styles, and no script.
+    notetype = note.note_type()
+    assert ".highlight .k {" in notetype["css"] and ".nightMode .highlight .k {" in notetype["css"]
+    card = note.cards()[0]
+    assert "<script" not in card.answer()
+
+
+def test_level_tag(tmp_path: Path) -> None:
+    question = load("markdown.yaml")
+    question.data["level"] = "senior"
+    assert anki.note_tags(question)[-1] == "level::senior"
+    assert not any(tag.startswith("level::") for tag in anki.note_tags(load("plain.yaml")))
+
+
+def test_tags_keep_letters_of_any_script() -> None:
+    assert anki.slug("性能优化") == "性能优化"
+    assert anki.slug("データ分析") == "データ分析"  # dakuten are part of the letter, not accents
+    assert anki.slug("Crème brûlée") == "creme-brulee"
+    assert anki.slug("한국어 능력") == "한국어-능력"
+
+
+def test_bank_technical_questions_import_into_real_anki_as_rendered_html(tmp_path: Path, col: Any) -> None:
+    from conftest import BANK
+
+    technical = [q for q in (load_file(p) for p in sorted(BANK.rglob("*.yaml")))
+                 if isinstance(q, Question) and q.category == "technical" and "```" in q.text]
+    assert len(technical) >= 6 and len({q.role for q in technical}) >= 3
+    apkg = tmp_path / "technical.apkg"
+    anki.write_anki(technical, apkg, {q.path: T0 for q in technical})
+    import_apkg(col, apkg)
+    assert col.note_count() == len(technical)
+    stored = {note["Id"]: note for note in notes(col).values()}
+    for question in technical:
+        note = stored[question.id]
+        answers = note["Sample"] + note["Solid"] + note["Exceptional"]
+        # Every technical answer carries code, highlighted into <pre> with classes; no raw tag from the text survives.
+        assert '<pre class="highlight"><code class="language-' in answers, question.id
+        assert not re.search(r"<(input|form|label|button|script|String|T)\b", answers), question.id
+        assert "```" not in answers and "<br>" not in answers
+    deploy = stored["devops-engineer/zero-downtime-deployment"]
+    # The YAML manifest keeps its indentation inside <pre>.
+    assert ('\n<span class="w">    </span><span class="nt">rollingUpdate</span><span class="p">:</span>\n'
+            '<span class="w">      </span><span class="nt">maxUnavailable</span>') in deploy["Solid"]
+    assert '<a href="https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination">terminates a pod</a>' in deploy["PrepTips"]
+    form = stored["frontend-developer/controlled-form-inputs"]
+    assert "&lt;input value={name}" in re.sub(r"<[^>]+>", "", form["Sample"])  # JSX shown as code, escaped
+    generics = stored["software-engineer/java-generics-type-erasure"]
+    assert generics["Question"].startswith("What problem do generics such as <code>List&lt;String&gt;</code> solve")
+    chinese = stored["data-analyst/monthly-retention-cohorts"]
+    assert {"competency::技术专长", "competency::数据驱动决策", "competency::问题解决"} <= set(chinese.tags)
+    assert col.decks.name(chinese.cards()[0].did) == "Interview Questions::数据分析师"

@@ -80,6 +80,8 @@ def test_every_key_is_present_and_guid_derived_from_id(validator: Any) -> None:
         lambda d: d["questions"][1].update(category="bogus"),
         lambda d: d["questions"][1]["answers"]["solid"].pop("critique"),
         lambda d: d["questions"][1].update(colour="red"),
+        lambda d: d.update(markup="text/html"),
+        lambda d: d.pop("markup"),
     ],
 )
 def test_schema_rejects_a_broken_document(validator: Any, break_it: Callable[[dict[str, Any]], Any]) -> None:
@@ -102,7 +104,43 @@ def test_streamed_file_equals_one_json_dumps_of_the_document(tmp_path: Path) -> 
 
     questions = sort_questions([load_file(path) for path in sorted(BANK.rglob("*.yaml"))])
     for subset in (questions, questions[:1], []):
-        target = tmp_path / "out.json"
-        qjson.write_json(subset, target)
-        expected = json.dumps(qjson.document(subset), ensure_ascii=False, indent=2) + "\n"
-        assert target.read_text(encoding="utf-8") == expected
+        for html in (False, True):
+            target = tmp_path / "out.json"
+            qjson.write_json(subset, target, html=html)
+            expected = json.dumps(qjson.document(subset, html=html), ensure_ascii=False, indent=2) + "\n"
+            assert target.read_text(encoding="utf-8") == expected
+
+
+# -- Markdown: the document says so, and --html renders it (issue 12) ----------------------------
+def test_document_records_the_markup_and_schemas_say_markdown() -> None:
+    assert qjson.document(unit_questions())["markup"] == "text/markdown"
+    question = json.loads((REPO / "schema" / "question.schema.json").read_text())
+    assert question["properties"]["question"]["contentMediaType"] == "text/markdown"
+    assert question["properties"]["prep_tips"]["items"]["contentMediaType"] == "text/markdown"
+    assert question["$defs"]["text"]["contentMediaType"] == "text/markdown"
+
+
+def test_html_renders_every_text_in_the_records_shape(validator: Any) -> None:
+    questions = [load_file(UNIT / "markdown.yaml"), load_file(UNIT / "plain.yaml")]
+    document = qjson.document(questions, html=True)  # type: ignore[arg-type]
+    assert not list(validator.iter_errors(document))
+    rendered = document["html"]["tricky-role/markdown"]
+    assert rendered["question"] == "What does <code>List&lt;String&gt;</code> guarantee that a raw <code>List</code> does not?"
+    assert '<pre class="highlight"><code class="language-java">' in rendered["answers"]["sample"]["text"]
+    assert "&lt;script&gt;" in rendered["answers"]["sample"]["text"] and "<script" not in rendered["answers"]["sample"]["text"]
+    assert rendered["answers"]["solid"]["critique"] == "<p>It adds a <em>table</em> and a [link](ftp://example.com/file).</p>\n"
+    assert rendered["prep_tips"] == ["Know what <code>? extends T</code> means."]
+    assert document["html"]["tricky-role/plain"]["answers"]["sample"] == {"text": "<p>A sample.</p>\n"}
+    broken = copy.deepcopy(document)
+    broken["html"]["tricky-role/plain"]["answers"]["sample"]["colour"] = "red"
+    assert list(validator.iter_errors(broken))
+
+
+def test_html_option_on_the_command_line(bank: Path, run: Callable[..., Any], validator: Any) -> None:
+    result = run("export", "--format", "json", "--html", "--out", "q.json")
+    assert result.exit_code == 0, result.output
+    document = json.loads((bank / "q.json").read_text(encoding="utf-8"))
+    assert not list(validator.iter_errors(document))
+    assert set(document["html"]) == {record["id"] for record in document["questions"]}
+    without = run("export", "--format", "json", "--out", "plain.json")
+    assert without.exit_code == 0 and "html" not in json.loads((bank / "plain.json").read_text(encoding="utf-8"))

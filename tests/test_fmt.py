@@ -376,8 +376,51 @@ def test_an_emitter_bug_is_caught_and_the_file_left_as_it_was(empty_bank: Path, 
     target.parent.mkdir()
     shutil.copy(FIXTURES / "fmt" / "messy" / "reordered.yaml", target)
     before = target.read_bytes()
-    real = qtool.fmt._emit
-    monkeypatch.setattr(qtool.fmt, "_emit", lambda tree: bug(real(tree)))  # inject the fault below the net
+    real, real_fast = qtool.fmt._emit, qtool.fmt.fast_emit
+    monkeypatch.setattr(qtool.fmt, "_emit", lambda tree: bug(real(tree)))  # inject the fault below the net,
+    monkeypatch.setattr(qtool.fmt, "fast_emit", lambda data: bug(real_fast(data) or ""))  # in both writers
     result = run("fmt", str(target))
     assert result.exit_code == 1 and message in result.stdout + result.stderr
     assert target.read_bytes() == before
+
+
+def test_check_says_line_endings_instead_of_a_whole_file_diff(empty_bank: Path, run) -> None:
+    canonical = (FMT / "canonical" / "reordered.yaml").read_text(encoding="utf-8")
+    target = empty_bank / "questions" / "x" / "crlf.yaml"
+    target.parent.mkdir()
+    target.write_bytes(canonical.replace("\n", "\r\n").encode())
+    result = run("fmt", "--diff", str(target))
+    assert result.exit_code == 1 and result.stdout == ""
+    assert f"would reformat {target} (line endings: CRLF to LF)" in result.stderr
+
+
+_SCALARS = st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=40) | st.sampled_from(
+    ["plain words", "a: colon", "# hash", "yes", "no", "1e3", "k3#Lq8!xZp", "line\n", "two\nlines\n", "no end\nnewline",
+     "  indented\n", "\nleading newline\n", "tab\tinside\n", "blank\n\nline\n", "trailing space \n", "ünïcödé\n", "\u2028"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.fixed_dictionaries({}, optional={
+    "id": _SCALARS, "guid": _SCALARS, "role": _SCALARS, "question": _SCALARS, "status": _SCALARS,
+    "answers": st.fixed_dictionaries({}, optional={tier: st.fixed_dictionaries({}, optional={"text": _SCALARS, "critique": _SCALARS})
+                                                   for tier in ("sample", "solid", "exceptional")}),
+    "prep_tips": st.lists(_SCALARS, max_size=3), "competencies": st.lists(_SCALARS, max_size=3),
+    "provenance": st.dictionaries(st.sampled_from(["drafted_by", "drafted_at", "x"]), _SCALARS, max_size=3),
+    "extra": _SCALARS, "y": _SCALARS,
+}))
+def test_the_fast_writer_writes_what_ruamel_writes(data: dict) -> None:
+    """Comment-free files skip ruamel.yaml; where the fast writer answers, it answers ruamel's bytes."""
+    import qtool.fmt
+
+    fast = qtool.fmt.fast_emit(data)
+    if fast is not None:
+        assert fast == qtool.fmt._emit(qtool.fmt._canonical(data, None, ""))
+
+
+def test_the_fast_writer_takes_the_bank() -> None:
+    import qtool.fmt
+
+    for path in BANK.rglob("*.yaml"):
+        loaded = load_text(path.read_text(encoding="utf-8"), str(path))
+        assert not isinstance(loaded, LoadError)
+        assert qtool.fmt.fast_emit(loaded.data) == path.read_text(encoding="utf-8"), path

@@ -31,7 +31,9 @@ EXPECTED = sorted([
     (BUG_HUNT, 4, 11, "near-duplicate"),  # ... to bug-story
     (BUG_HUNT, 4, 11, "near-duplicate"),  # ... and to its copy
     (DASHBOARD, 4, 11, "duplicate-question"),  # same question as wrong-id.yaml
-    (WRONG_ID, 1, 5, "id-path"),  # broken, so bank-wide rules report nothing on it
+    (WRONG_ID, 1, 5, "id-path"),  # broken, yet a wrong id hides none of its clashes:
+    (WRONG_ID, 1, 5, "id-unique"),  # ... it claims bug-story's id
+    (WRONG_ID, 4, 11, "duplicate-question"),  # ... and asks dashboard's question
     (COPY, 4, 11, "duplicate-question"),
     (COPY, 4, 11, "near-duplicate"),
     (BUG_STORY, 1, 5, "id-unique"),  # wrong-id.yaml claims its id

@@ -150,3 +150,12 @@ def test_rules_name_explains_one_rule(draft_bank: Path, run, name: str) -> None:
     assert passes.strip() and fails.strip() and passes != fails
     for key in RULES[name].options:
         assert f"  {key} = " in out
+
+
+def test_one_naming_style_kebab_case_with_a_suggestion(draft_bank: Path, run) -> None:
+    """Rules and llm keys are kebab-case alike; the snake_case spelling gets a did-you-mean."""
+    pyproject(draft_bank, '[tool.qtool.llm]\nbase_url = "http://localhost:1/v1"\n')
+    result = run("check")
+    assert result.exit_code == 2 and "unknown key 'base_url' in llm (did you mean 'base-url'?)" in result.stderr
+    pyproject(draft_bank, '[tool.qtool.llm]\nbase-url = "http://localhost:1/v1"\nmax-retries = 0\n')
+    assert run("check").exit_code == 0

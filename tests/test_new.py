@@ -28,7 +28,7 @@ def bank(empty_bank: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (empty_bank / "schema").mkdir()
     for item in schema.iterdir():
         (empty_bank / "schema" / item.name).write_bytes(item.read_bytes())
-    (empty_bank / "pyproject.toml").write_text('[tool.qtool.llm]\ntimeout = 2\nmax_retries = 1\nmodel = "test-model"\n')
+    (empty_bank / "pyproject.toml").write_text('[tool.qtool.llm]\ntimeout = 2\nmax-retries = 1\nmodel = "test-model"\n')
     return empty_bank
 
 
@@ -95,7 +95,7 @@ def test_without_endpoint_writes_a_skeleton_and_says_so(bank, run):
     result = run(*ARGS)
     assert result.exit_code == 0, result.output
     notes = [line for line in result.stderr.splitlines() if "skeleton" in line]
-    assert notes == [f"no LLM endpoint configured (set OPENAI_API_KEY, or OPENAI_BASE_URL or base_url in [tool.qtool.llm] "
+    assert notes == [f"no LLM endpoint configured (set OPENAI_API_KEY, or OPENAI_BASE_URL or base-url in [tool.qtool.llm] "
                      f"for a local server): wrote a skeleton to {PATH}; replace every TODO(qtool) text"]
     question = load_file(str(bank / PATH))
     assert validate_question(question) == []
@@ -172,7 +172,7 @@ def test_persistent_server_error_writes_nothing(bank, run, monkeypatch):
 
 
 def test_timeout_is_bounded_and_writes_nothing(bank, run, monkeypatch):
-    (bank / "pyproject.toml").write_text("[tool.qtool.llm]\ntimeout = 1\nmax_retries = 0\n")
+    (bank / "pyproject.toml").write_text("[tool.qtool.llm]\ntimeout = 1\nmax-retries = 0\n")
     with LLMServer(default=Reply(hang=True)) as server:
         use(server, monkeypatch)
         result = run(*ARGS)
@@ -189,8 +189,8 @@ def test_bad_llm_settings_are_a_usage_error(bank, run, monkeypatch):
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         "pyproject.toml:2:1: error: unknown key 'api_key' in llm (put the key in the "
-        "OPENAI_API_KEY environment variable, never in a file); allowed keys: model, base_url, temperature, timeout, "
-        "max_retries, concurrency [config]"]
+        "OPENAI_API_KEY environment variable, never in a file); allowed keys: model, base-url, temperature, timeout, "
+        "max-retries, concurrency [config]"]
     assert "sk-in-a-file" not in result.output
 
 

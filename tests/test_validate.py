@@ -71,7 +71,8 @@ def test_one_bad_file_never_stops_the_others(bank, run) -> None:
 
 
 def test_folder_and_file_arguments(bank, run) -> None:
-    assert run("validate", "questions/software-engineer").stderr.strip() == "no problems in 3 files"
+    engineers = len(list((bank / "questions" / "software-engineer").glob("*.yaml")))
+    assert run("validate", "questions/software-engineer").stderr.strip() == f"no problems in {engineers} files"
     result = run("validate", "questions/product-manager", "questions/product-manager/failed-feature.yaml")
     assert result.stderr.strip() == "no problems in 3 files"
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from qtool.files import CACHE_DIR, digest, stat_signature
+from qtool.loader import LoadError, read_file
 from qtool.model import FileResult, Problem, Question, Severity
 
 FORMAT = "qtool-check-cache/1"
@@ -91,12 +92,8 @@ class CheckCache:
         if signature == (-1,):
             return None
         if entry.get("stat") != signature:
-            try:
-                with open(name, "rb") as handle:
-                    data = handle.read()
-            except OSError:
-                return None
-            if digest(data) != entry.get("digest"):
+            data = read_file(name)
+            if isinstance(data, LoadError) or digest(data) != entry.get("digest"):
                 return None
             entry["stat"] = signature
             self.dirty = True

@@ -7,6 +7,7 @@ one-line help: ``qtool --help`` lists it without importing any command (nor open
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import importlib
 import importlib.util
@@ -32,6 +33,40 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+def _remember(field: str) -> Any:
+    """A callback that records an output option in the run's Output (click's context meta)."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        from qtool.report import OUTPUT_KEY, Output
+
+        current = ctx.meta.get(OUTPUT_KEY, Output())
+        if value is not None and value is not False:
+            ctx.meta[OUTPUT_KEY] = dataclasses.replace(current, **{field: value})
+
+    return callback
+
+
+def _flag(key: str) -> Any:
+    """A callback that records a flag in click's context meta for the run."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        if value:
+            ctx.meta[key] = True
+
+    return callback
+
+
+#: Options every command takes (added where a command has no option of the same name).
+OUTPUT_OPTIONS = (
+    lambda: click.Option(["--color"], type=click.Choice(["auto", "always", "never"]), default=None, expose_value=False,
+                         callback=_remember("color"), help="Colour problem lines: auto (a terminal, unless NO_COLOR is set), always, never."),
+    lambda: click.Option(["-q", "--quiet"], is_flag=True, default=False, expose_value=False, callback=_remember("quiet"),
+                         help="Print problems and errors only: no summaries, no 'wrote ...' lines."),
+    lambda: click.Option(["-v", "--verbose"], is_flag=True, default=False, expose_value=False, callback=_remember("verbose"),
+                         help="Also say which bank and configuration are used."),
+)
+
+
 class LazyGroup(click.Group):
     """A group that imports a command's module only when that command is invoked."""
 
@@ -46,6 +81,12 @@ class LazyGroup(click.Group):
         if command.short_help is None:
             command.short_help = summary
             command.help = f"{summary}\n\n{inspect.cleandoc(command.help)}" if command.help else summary
+            taken = {opt for param in command.params for opt in param.opts}
+            command.params += [option() for option in OUTPUT_OPTIONS if not taken & set(option().opts)]
+            if any(param.name == "paths" for param in command.params):
+                command.params.append(click.Option(
+                    ["--force-exclude"], is_flag=True, expose_value=False, callback=_flag("qtool.force_exclude"),
+                    help="Apply the configuration's exclude to files named on the command line too (pre-commit's hooks pass it)."))
         return command
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:

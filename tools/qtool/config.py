@@ -59,6 +59,8 @@ class Config:
     #: The configuration file and where the table sits in it (None: no configuration file).
     file: str | None = None
     table_path: tuple[str, ...] = ()
+    #: Apply ``exclude`` to files named on the command line too (``--force-exclude``, for pre-commit).
+    force_exclude: bool = False
 
     def error(self, path: str, message: str) -> ConfigError:
         """A ConfigError at the line of ``path`` (a JSON path in the table, e.g. ``rules.near-duplicate``)."""
@@ -143,7 +145,7 @@ def load_config(root: str | Path = ".") -> Config:
             raise ConfigError(problems)
         return Config(root=base, source=source, exclude=table.get("exclude", []),
                       max_file_size=table.get("max-file-size", DEFAULT_MAX_BYTES), rules=table.get("rules", {}),
-                      llm=table.get("llm", {}), export=table.get("export", {}), raw=table,
+                      llm=_llm_table(table.get("llm", {})), export=table.get("export", {}), raw=table,
                       file=str(candidate), table_path=table_path)
     return Config(root=base)
 
@@ -162,7 +164,13 @@ def config_problems(table: Any, text: str, path: str, table_path: tuple[str, ...
 
 
 #: What to add to a message about a key that people often put in the wrong place.
-_HINTS = {"unknown key 'api_key' in llm": " (put the key in the OPENAI_API_KEY environment variable, never in a file)"}
+_KEY_HINT = " (put the key in the OPENAI_API_KEY environment variable, never in a file)"
+_HINTS = {"unknown key 'api_key' in llm": _KEY_HINT, "unknown key 'api-key' in llm": _KEY_HINT}
+
+
+def _llm_table(table: dict[str, Any]) -> dict[str, Any]:
+    """``[tool.qtool.llm]`` as the drafting settings name its keys (``base-url`` -> ``base_url``, as the openai client does)."""
+    return {key.replace("-", "_"): value for key, value in table.items()}
 
 
 def _hinted(message: str) -> str:

@@ -38,12 +38,13 @@ def stat_signature(name: str) -> tuple[int, ...]:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
-def question_files(paths: Sequence[str], root: str | os.PathLike[str] = ".", exclude: Iterable[str] = ()) -> list[str]:
+def question_files(paths: Sequence[str], root: str | os.PathLike[str] = ".", exclude: Iterable[str] = (),
+                   force_exclude: bool = False) -> list[str]:
     """No paths: every *.yaml under root/questions. A folder: every *.yaml below it. A file: itself.
 
     Paths are returned as given (or relative to the working directory when found by a walk),
     sorted within each folder, without duplicates; files matching an exclude glob are dropped
-    unless named explicitly.
+    unless named explicitly (and then too with ``force_exclude``, as pre-commit names every file).
     """
     patterns = list(exclude)
     if not paths:
@@ -58,6 +59,8 @@ def question_files(paths: Sequence[str], root: str | os.PathLike[str] = ".", exc
                 found = [f for f in found if not _excluded(f, patterns)]
         else:
             found = [given]
+            if force_exclude and patterns and _excluded(os.path.relpath(given, root), patterns):
+                found = []
         for name in found:
             key = os.path.normpath(name)
             if key not in seen:

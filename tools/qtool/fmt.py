@@ -11,6 +11,7 @@ and compared, so formatting can fail loudly but never silently change a question
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import re
@@ -74,7 +75,7 @@ def dump_question(data: dict[str, Any]) -> str:
     """
     if not isinstance(data, dict):
         raise TypeError(f"a question is a dict, not {type(data).__name__}")
-    text = _emit(_canonical(data, None, ""))
+    text = fast_emit(data) or _emit(_canonical(data, None, ""))
     _verify(text, data, "<data>")
     return text
 
@@ -97,7 +98,7 @@ def format_text(text: str, path: str = "<text>") -> str:
         except Exception as exc:  # noqa: BLE001 - ruamel's parser disagreeing with libyaml's
             raise _fmt_error(path, f"cannot format: ruamel.yaml reads the file differently: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     try:
-        out = _emit(_canonical(loaded.data, tree, ""))
+        out = (None if before else fast_emit(loaded.data)) or _emit(_canonical(loaded.data, tree, ""))
     except Exception as exc:  # noqa: BLE001 - an emitter bug must not become a traceback
         raise _fmt_error(path, f"cannot format: {exc}") from None
     _verify(out, loaded.data, path)
@@ -159,16 +160,6 @@ def _styled_key(key: str) -> str:
     return DoubleQuotedScalarString(key)
 
 
-def _printable(ch: str) -> bool:
-    """Characters the emitter writes as themselves (its own test, minus the line separators)."""
-    return (
-        "\x20" <= ch <= "\x7e"
-        or ("\xa0" <= ch <= "\ud7ff" and ch not in "\u2028\u2029")
-        or ("\ue000" <= ch <= "\ufffd" and ch != "\ufeff")
-        or "\U00010000" <= ch <= "\U0010ffff"
-    )
-
-
 def _literal_ok(value: str) -> bool:
     """A literal block holds the text exactly, and survives editors and whitespace hooks.
 
@@ -182,12 +173,16 @@ def _literal_ok(value: str) -> bool:
         return False
     if value.lstrip("\n").startswith("\t"):  # libyaml: a tab where the indentation is detected
         return False
-    for line in value.split("\n"):
-        if line != line.rstrip(" \t"):
-            return False
-        if not all(ch == "\t" or _printable(ch) for ch in line):
-            return False
+    if _TRAILING_BLANK.search(value) or _UNWRITABLE.search(value.replace("\n", "")):
+        return False
     return True
+
+
+#: A line ending in spaces or tabs (at a line break or at the very end).
+_TRAILING_BLANK = re.compile(r"[ \t]+(?:\n|\Z)")
+#: Characters a literal block cannot hold as themselves: controls (but tab), NEL, line/paragraph separators, BOM,
+#: surrogates and non-characters; the emitter writes every other character as itself.
+_UNWRITABLE = re.compile("[^\t\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 
 
 _ANALYZER = Emitter(None, allow_unicode=True)  # only its analyze_scalar is used
@@ -195,6 +190,7 @@ _ANALYZER.use_version = (1, 2)  # type: ignore[attr-defined]  # read through its
 _RESOLVERS = (VersionedResolver(version=(1, 1)), VersionedResolver(version=(1, 2)))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _plain_ok(value: str) -> bool:
     """A plain scalar reads back as this same string, in YAML 1.2 and 1.1, and looks like one.
 
@@ -433,6 +429,83 @@ def _emit(tree: Any) -> str:
     stream = io.StringIO()
     _dumper().dump(tree, stream)
     return f"{MODELINE}\n{stream.getvalue()}"
+
+
+# -- the fast writer --------------------------------------------------------------------
+# Most files hold no comment and only what the contract defines: for them the canonical text is
+# written here directly, in the styles _styled picks, byte for byte what ruamel.yaml would write
+# (a hypothesis test holds the two equal). Anything unusual returns None and goes to ruamel.
+
+
+class _Unusual(Exception):
+    """A value the fast writer leaves to ruamel.yaml."""
+
+
+def fast_emit(data: dict[str, Any]) -> str | None:
+    """The canonical text of comment-free question data, or None when ruamel.yaml must write it."""
+    if not data:
+        return None
+    lines = [MODELINE]
+    try:
+        _fast_mapping(data, "", 0, lines)
+    except _Unusual:
+        return None
+    return "\n".join(lines) + "\n"
+
+
+def _fast_mapping(data: dict[str, Any], path: str, indent: int, lines: list[str]) -> None:
+    pad = " " * indent
+    for key in ordered_keys(data, path):
+        if not isinstance(key, str) or not (_plain_ok(key) and len(key) < 128):
+            raise _Unusual
+        value = data[key]
+        child = f"{path}.{key}" if path else key
+        if isinstance(value, dict):
+            if not value:
+                raise _Unusual
+            lines.append(f"{pad}{key}:")
+            _fast_mapping(value, child, indent + 2, lines)
+        elif isinstance(value, list):
+            if not value:
+                lines.append(f"{pad}{key}: []")
+                continue
+            lines.append(f"{pad}{key}:")
+            for index, item in enumerate(value):
+                if isinstance(item, (dict, list)):
+                    raise _Unusual
+                text, block = _fast_scalar(item, f"{child}[{index}]")
+                if block:
+                    raise _Unusual
+                lines.append(f"{pad}  - {text}")
+        else:
+            text, block = _fast_scalar(value, child)
+            lines.append(f"{pad}{key}: {text}")
+            if block:
+                body = value[:-1] if value.endswith("\n") else value
+                lines.extend(f"{pad}  {line}" if line else "" for line in body.split("\n"))
+
+
+def _fast_scalar(value: Any, path: str) -> tuple[str, bool]:
+    """One scalar's text after ``key: `` or ``- ``, and whether it opens a literal block."""
+    if value is None:
+        return "null", False
+    if value is True or value is False:
+        return ("true" if value else "false"), False
+    if isinstance(value, int):
+        return str(value), False
+    if not isinstance(value, str):
+        raise _Unusual
+    styled = DoubleQuotedScalarString(value) if path in QUOTED_PATHS else \
+        _styled(value, literal=path in PROSE_PATHS or "\n" in value or len(value) > LONG_TEXT)
+    if isinstance(styled, LiteralScalarString):
+        if value.startswith((" ", "\n")):
+            raise _Unusual
+        return ("|" if value.endswith("\n") else "|-"), True
+    if isinstance(styled, DoubleQuotedScalarString):
+        if not all(" " <= ch <= "~" for ch in value) or '"' in value or "\\" in value:
+            raise _Unusual
+        return f'"{value}"', False
+    return value, False
 
 
 # -- safety net -------------------------------------------------------------------------

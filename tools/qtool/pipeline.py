@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import gc
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -35,12 +35,16 @@ Analyser = Callable[[str, bytes], FileResult]
 
 def check_files(files: Sequence[str] | None, config: Config, *, select: Iterable[str] | None = None,
                 ignore: Iterable[str] | None = None, strict: bool = False, cache: bool = False,
-                jobs: int | None = None, base: Base | None = None) -> Checked:
+                jobs: int | None = None, base: Base | None = None, contents: Mapping[str, bytes] | None = None,
+                progress: Callable[[int], None] | None = None) -> Checked:
     """Load, validate and lint ``files`` (None: the whole bank); ConfigError for a bad rules table or rule name.
 
     The result's problems hold everything: parse, schema, id-path, lint, unused suppressions.
     With ``cache``, unchanged files and an unchanged bank are answered from ``.qtool-cache/``.
     ``base`` (``qtool check --against``) is the git base the guid-stable rule compares with.
+    ``contents`` gives files' bytes from elsewhere than the disk (an editor's buffer piped to
+    ``qtool check -``): those replace the files on disk, and nothing is cached. ``progress`` is
+    called with the number of files read as they are (for a progress bar).
     """
     settings = active_rules(config, select or (), ignore or ())
     prepared = {name: s.rule.prepare(dict(s.options), config.root) for name, s in settings.items()}
@@ -49,13 +53,14 @@ def check_files(files: Sequence[str] | None, config: Config, *, select: Iterable
         prepared["guid-stable"] = {**prepared["guid-stable"], "base": base}
     gc.disable()  # a short run that frees by reference counting; the collector's passes over the cache cost more than they find
     try:
-        return _check(files, config, settings, prepared, strict, cache, jobs)
+        return _check(files, config, settings, prepared, strict, cache and not contents, jobs, contents or {}, progress)
     finally:
         gc.enable()
 
 
 def _check(files: Sequence[str] | None, config: Config, settings: dict[str, RuleSetting],
-           prepared: dict[str, dict[str, Any]], strict: bool, cache: bool, jobs: int | None) -> Checked:
+           prepared: dict[str, dict[str, Any]], strict: bool, cache: bool, jobs: int | None,
+           contents: Mapping[str, bytes], progress: Callable[[int], None] | None) -> Checked:
     # issue 14: a bank-wide rule with nothing to compare (guid-stable without a git base) neither reads the bank nor judges suppressions
     idle = {name for name, s in settings.items() if s.rule.idle(prepared[name])}
     bank_wide = [s for s in settings.values() if s.rule.bank_wide and s.rule.name not in idle]
@@ -75,7 +80,8 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
                 return Checked(list(files), previous["problems"], set(previous["broken"]), statuses=previous["statuses"])
         store = CheckCache(config.root, key, _encode_suppressions, _decode_suppressions)
     analyser = functools.partial(analyse, settings, prepared)
-    results = scan(universe, analyser, max_bytes=config.max_file_size, cache=store, jobs=jobs)
+    results = scan(universe, analyser, max_bytes=config.max_file_size, cache=store, jobs=jobs, contents=contents,
+                   progress=progress)
     given = results[: len(files)]
     found = _bank_stage(results, given, bank_wide, prepared, store)
     checked = collect(given, files)
@@ -104,7 +110,8 @@ def load_and_validate(files: Sequence[str], max_bytes: int = DEFAULT_MAX_BYTES) 
 
 
 def scan(files: Sequence[str], analyser: Analyser = validate_only, *, max_bytes: int = DEFAULT_MAX_BYTES,
-         cache: CheckCache | None = None, jobs: int | None = None) -> list[FileResult]:
+         cache: CheckCache | None = None, jobs: int | None = None, contents: Mapping[str, bytes] | None = None,
+         progress: Callable[[int], None] | None = None) -> list[FileResult]:
     """Analyse every file (in order), using the cache where a file is unchanged and all cores for many files."""
     results: list[FileResult | None] = [None] * len(files)
     todo: list[int] = []
@@ -114,9 +121,11 @@ def scan(files: Sequence[str], analyser: Analyser = validate_only, *, max_bytes:
             todo.append(index)
         else:
             results[index] = hit
+    if progress is not None and len(todo) < len(files):
+        progress(len(files) - len(todo))
     names = [files[i] for i in todo]
-    with sharing((analyser, max_bytes, cache is not None)):
-        fresh = parallel_map(_work, names, jobs)
+    with sharing((analyser, max_bytes, cache is not None, contents or {})):
+        fresh = parallel_map(_work, names, jobs, progress)
     for index, result in zip(todo, fresh):
         results[index] = result
         if cache is not None:
@@ -125,13 +134,13 @@ def scan(files: Sequence[str], analyser: Analyser = validate_only, *, max_bytes:
 
 
 def _work(path: str) -> FileResult:
-    analyser, max_bytes, hashing = shared()
+    analyser, max_bytes, hashing, contents = shared()
     if path.endswith(MISNAMED_SUFFIX):
         stem = os.path.basename(path)[: -len(MISNAMED_SUFFIX)]
         return FileResult(path, [Problem(path, 1, 1, Severity.ERROR, f"question files end in {SUFFIX}: rename it to {stem}{SUFFIX}", "parse")], True, None)
     # The signature is taken before reading: a file changed meanwhile then looks changed next time.
     signature = stat_signature(path) if hashing else None
-    data = read_file(path, max_bytes)
+    data = contents[path] if path in contents else read_file(path, max_bytes)
     if isinstance(data, LoadError):
         return FileResult(path, [data.problem()], True, None, signature=signature)
     result: FileResult = analyser(path, data)
@@ -158,7 +167,8 @@ def collect(results: Sequence[FileResult], files: Sequence[str]) -> Checked:
 def _bank_stage(results: Sequence[FileResult], given: Sequence[FileResult], bank_wide: list[RuleSetting],
                 prepared: dict[str, dict[str, Any]], store: CheckCache | None) -> dict[str, list[Problem]]:
     """Bank-wide problems by path: every file's summary is read, the given valid files are reported on."""
-    report_on = [r.path for r in given if not r.broken and r.summary is not None]
+    # Files that fail the schema or carry a wrong id are reported on too: a broken file must not hide a clash.
+    report_on = [r.path for r in given if r.summary is not None]
     report_on += [path for s in bank_wide for path in s.rule.outside_paths(prepared[s.rule.name])]  # issue 14: deleted files
     found: dict[str, list[Problem]] = {}
     if not bank_wide or not report_on:
@@ -188,9 +198,8 @@ def _finish(given: Sequence[FileResult], found: dict[str, list[Problem]], settin
             extra = apply(result.summary, extra, suppressions)
         problems += extra
         if suppressions and UNUSED in settings and result.summary is not None:
-            ran = _ran(settings, result.broken)
             problems += [Problem(result.path, line, column, severity[UNUSED], message, UNUSED)
-                         for line, column, message in unused(result.summary, suppressions, ran, RULES)]
+                         for line, column, message in unused(result.summary, suppressions, set(settings), RULES)]
         out.extend(_with_severity(p, settings, severity, strict) for p in problems)
     # --- issue 14: bank-wide problems at paths no longer in the bank (guid-stable: files deleted since the base) ---
     for path in sorted(set(found) - {r.path for r in given}):
@@ -234,10 +243,6 @@ def _severity(setting: RuleSetting, strict: bool) -> Severity:
     return setting.severity
 
 
-def _ran(settings: dict[str, RuleSetting], broken: bool) -> set[str]:
-    return {name for name, s in settings.items() if not (broken and (s.rule.needs_valid or s.rule.bank_wide))}
-
-
 def _bank(config: Config) -> list[str]:
     return question_files((), config.root, config.exclude)
 
@@ -265,5 +270,5 @@ def lint_view(checked: Checked) -> list[Problem]:
         count = len(problems)
         out.append(Problem(path, first.line, first.column, Severity.ERROR,
                            f"the file does not match the schema ({count} problem{'s' if count != 1 else ''}): run `qtool check` "
-                           "to see them; rules that need a valid file skipped it", "schema"))
+                           "to see them", "schema"))
     return out

@@ -6,12 +6,14 @@ repository) comes in as a ReportContext. The GitHub step summary is a plain func
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
+import sys
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
@@ -21,6 +23,65 @@ from qtool.model import Problem, Severity
 
 if TYPE_CHECKING:
     from qtool.config import Config
+
+
+@dataclass(frozen=True)
+class Output:
+    """How much to say and whether in colour: ``--color``, ``-q`` and ``-v``, which every command takes."""
+
+    color: str = "auto"  # auto | always | never
+    quiet: bool = False
+    verbose: bool = False
+
+    def colored(self, stream: IO[str] | None = None) -> bool:
+        """Colour for a terminal, unless NO_COLOR is set (https://no-color.org) or --color says otherwise."""
+        if self.color != "auto":
+            return self.color == "always"
+        if os.environ.get("NO_COLOR"):
+            return False
+        target = stream or sys.stdout
+        try:
+            return target.isatty()
+        except (AttributeError, ValueError):
+            return False
+
+
+#: Where the command line leaves its Output for the run (click's context meta).
+OUTPUT_KEY = "qtool.output"
+
+
+def output() -> Output:
+    """This run's output settings (the defaults outside a command line, e.g. when a test calls a run_* function)."""
+    context = click.get_current_context(silent=True)
+    found = context.meta.get(OUTPUT_KEY) if context is not None else None
+    return found if isinstance(found, Output) else Output()
+
+
+def note(message: str) -> None:
+    """An informational line on stderr (what was written, a summary); silent under ``-q``."""
+    if not output().quiet:
+        click.echo(message, err=True)
+
+
+#: Runs over at least this many files show a progress bar (on a terminal, not under -q).
+PROGRESS_FROM = 500
+
+
+@contextlib.contextmanager
+def progress_bar(count: Callable[[], int], label: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr for long runs on a terminal; None (no bar) otherwise.
+
+    ``count`` is called only on a terminal: counting may cost a walk of the bank.
+    """
+    if output().quiet or not sys.stderr.isatty():
+        yield None
+        return
+    total = count()
+    if total < PROGRESS_FROM:
+        yield None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar.update
 
 
 def default_format() -> str:
@@ -86,9 +147,10 @@ class TextReporter:
         self.context = context or ReportContext()
 
     def report(self, problems: Sequence[Problem], files: int) -> None:
+        styled = output().colored(self.out)
         for p in problems:
-            click.echo(format_line(p), file=self.out)
-        click.echo(summary(problems, files), err=True)
+            click.echo(styled_line(p) if styled else format_line(p), file=self.out, color=styled or None)
+        note(summary(problems, files))
 
 
 class JsonReporter(TextReporter):
@@ -106,7 +168,7 @@ class GithubReporter(TextReporter):
             level = "error" if p.severity is Severity.ERROR else "warning"
             message = _escape(f"{p.message} [{p.code}]")
             click.echo(f"::{level} file={_escape_prop(p.path)},line={p.line},col={p.column},title={_escape_prop(p.code)}::{message}", file=self.out)
-        click.echo(summary(problems, files), err=True)
+        note(summary(problems, files))
 
 
 class SarifReporter(TextReporter):
@@ -154,7 +216,7 @@ class SarifReporter(TextReporter):
             "runs": [{"tool": {"driver": driver}, "columnKind": "unicodeCodePoints", "results": results}],
         }
         click.echo(json.dumps(document, indent=2, ensure_ascii=False), file=self.out)
-        click.echo(summary(problems, files), err=True)
+        note(summary(problems, files))
 
 
 class GitlabReporter(TextReporter):
@@ -173,7 +235,7 @@ class GitlabReporter(TextReporter):
                 "location": {"path": path if path is not None else p.path, "lines": {"begin": p.line}},
             })
         click.echo(json.dumps(issues, indent=2, ensure_ascii=False), file=self.out)
-        click.echo(summary(problems, files), err=True)
+        note(summary(problems, files))
 
 
 REPORTERS = {"text": TextReporter, "json": JsonReporter, "github": GithubReporter, "sarif": SarifReporter,
@@ -227,6 +289,16 @@ def _escape_char(match: re.Match[str]) -> str:
     if char in named:
         return named[char]
     return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+_SEVERITY_COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow"}
+
+
+def styled_line(p: Problem) -> str:
+    """``format_line`` for a terminal: the path bold, the severity in colour, the code dim."""
+    path = click.style(f"{visible(p.path)}:{p.line}:{p.column}:", bold=True)
+    severity = click.style(f"{p.severity.value}:", fg=_SEVERITY_COLORS[p.severity], bold=True)
+    return f"{path} {severity} {visible(p.message)} {click.style(f'[{p.code}]', dim=True)}"
 
 
 def format_line(p: Problem) -> str:

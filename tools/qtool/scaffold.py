@@ -28,12 +28,12 @@ repos:
     hooks:
       - id: qtool-fmt
         name: qtool fmt (canonical form)
-        entry: qtool fmt
+        entry: qtool fmt --force-exclude
         language: unsupported
         files: ^{QUESTIONS_DIR}/.*\\.ya?ml$
       - id: qtool-check
         name: qtool check (validate + lint)
-        entry: qtool check
+        entry: qtool check --force-exclude
         language: unsupported
         files: ^{QUESTIONS_DIR}/.*\\.ya?ml$
         require_serial: true

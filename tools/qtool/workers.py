@@ -48,13 +48,27 @@ def can_fork() -> bool:
     return hasattr(os, "fork")
 
 
-def parallel_map(func: Callable[[T], R], items: Sequence[T], jobs: int | None = None) -> list[R]:
-    """``[func(item) for item in items]``, in order, on all cores when there are enough items to pay for workers."""
+def parallel_map(func: Callable[[T], R], items: Sequence[T], jobs: int | None = None,
+                 progress: Callable[[int], None] | None = None) -> list[R]:
+    """``[func(item) for item in items]``, in order, on all cores when there are enough items to pay for workers.
+
+    ``progress`` is called with 1 as each item is done (for a progress bar).
+    """
     workers = worker_count(jobs)
     if workers < 2 or len(items) < PARALLEL_FROM or not can_fork():
-        return [func(item) for item in items]
+        if progress is None:
+            return [func(item) for item in items]
+        return [_counted(func(item), progress) for item in items]
+    chunk = max(16, min(256, len(items) // (workers * 8)))
     with worker_pool(workers) as pool:
-        return pool.map(func, items, chunksize=max(16, min(256, len(items) // (workers * 8))))
+        if progress is None:
+            return pool.map(func, items, chunksize=chunk)
+        return [_counted(result, progress) for result in pool.imap(func, items, chunksize=chunk)]
+
+
+def _counted(result: R, progress: Callable[[int], None]) -> R:
+    progress(1)
+    return result
 
 
 def worker_pool(workers: int) -> Any:

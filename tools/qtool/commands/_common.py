@@ -8,14 +8,21 @@ from typing import Any
 import click
 
 from qtool.config import Config, bank_config
-from qtool.report import REPORTERS
+from qtool.report import REPORTERS, output
+
+#: Where ``--force-exclude`` leaves its value for the run (click's context meta).
+FORCE_EXCLUDE_KEY = "qtool.force_exclude"
 
 
 def config_or_exit(paths: Sequence[str] = ()) -> Config:
     """The bank's configuration (``qtool --root``, else found upward); a bad one, or none for no ``paths``, is exit status 2."""
     context = click.get_current_context(silent=True)
     root = context.find_root().params.get("root") if context is not None else None
-    return bank_config(root, paths_given=bool(paths))
+    config = bank_config(root, paths_given=bool(paths))
+    config.force_exclude = bool(context is not None and context.meta.get(FORCE_EXCLUDE_KEY))
+    if output().verbose:
+        click.echo(f"bank: {config.root.resolve()} (configuration: {config.source or 'none, the defaults'})", err=True)
+    return config
 
 
 def format_option(func: Callable[..., Any]) -> Callable[..., Any]:

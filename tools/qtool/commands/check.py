@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -9,6 +10,9 @@ import click
 
 from qtool.commands._common import config_or_exit, format_option, paths_argument
 from qtool.errors import UsageError, returns_status
+
+#: The path that means standard input.
+STDIN = "-"
 
 if TYPE_CHECKING:
     from qtool.config import Config
@@ -18,24 +22,37 @@ if TYPE_CHECKING:
 @returns_status
 def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False,
               select: Iterable[str] = (), ignore: Iterable[str] = (), *, lint_only: bool = False,
-              cache: bool = True, against: str | None = None, changed_only: bool = False) -> int:
+              cache: bool = True, against: str | None = None, changed_only: bool = False,
+              stdin_filename: str | None = None) -> int:
     """Check the given files (default: the bank) and report; returns the exit status (0, 1, or 2 for usage errors).
 
     ``against`` is the git ref to compare with (``""``: none; None: none unless pre-commit or CI names one).
     """
     from qtool.files import question_files
     from qtool.pipeline import check_files, lint_view
-    from qtool.report import default_format, exit_code, report, report_context, write_step_summary
+    from qtool.report import default_format, exit_code, note, progress_bar, report, report_context, write_step_summary
 
     config = config_or_exit(paths)
-    files = question_files(paths, config.root, config.exclude) if paths else None
+    contents = None
+    if STDIN in paths:
+        if list(paths) != [STDIN]:
+            raise UsageError("'-' (standard input) cannot be mixed with other paths")
+        name = stdin_filename or "<stdin>.yaml"
+        contents = {name: sys.stdin.buffer.read()}
+        paths = [name]
+    files = question_files(paths, config.root, config.exclude, config.force_exclude) if paths and contents is None else (list(paths) or None)
     base = _base(against, config)
     if changed_only:
         if base is None:
             raise UsageError("--changed-only needs a base: --against REF (or PRE_COMMIT_FROM_REF, GITHUB_BASE_REF, "
                                    "CI_MERGE_REQUEST_TARGET_BRANCH_NAME in the environment)")
         files = base.only_changed(files if files is not None else question_files((), config.root, config.exclude))
-    checked = check_files(files, config, select=select, ignore=ignore, strict=strict, cache=cache, base=base)
+    def count() -> int:
+        return len(files) if files is not None else len(question_files((), config.root, config.exclude))
+
+    with progress_bar(count, "checking") as progress:
+        checked = check_files(files, config, select=select, ignore=ignore, strict=strict, cache=cache, base=base,
+                              contents=contents, progress=progress)
     problems = lint_view(checked) if lint_only else checked.problems
     fmt = fmt or default_format()
     context = report_context(config) if fmt in ("sarif", "gitlab") else None
@@ -45,7 +62,7 @@ def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False
         write_step_summary(problems, files_seen)
     drafts = sum(status == "draft" for status in checked.statuses.values())
     if drafts:
-        click.echo(f"{drafts} question{'s' if drafts != 1 else ''} at status: draft, waiting for a person to review", err=True)
+        note(f"{drafts} question{'s' if drafts != 1 else ''} at status: draft, waiting for a person to review")
     return exit_code(problems, strict)
 
 
@@ -82,11 +99,14 @@ def rule_options(func: Callable[..., Any]) -> Callable[..., Any]:
                    "PRE_COMMIT_FROM_REF, GITHUB_BASE_REF or CI_MERGE_REQUEST_TARGET_BRANCH_NAME when set; '' for none.")
 @click.option("--changed-only", "changed_only", is_flag=True,
               help="Report only files new or changed since the base (rules that compare files still read the whole bank).")
+@click.option("--stdin-filename", "stdin_filename", metavar="PATH", default=None,
+              help="With PATH '-': the file the text on standard input is (an editor's unsaved buffer).")
 def command(paths: tuple[str, ...], fmt: str | None, strict: bool, no_cache: bool, select: tuple[str, ...],
-            ignore: tuple[str, ...], against: str | None, changed_only: bool) -> None:
+            ignore: tuple[str, ...], against: str | None, changed_only: bool, stdin_filename: str | None) -> None:
     """With no PATH, every *.yaml under questions/. Rules that compare files (related ids,
-    duplicates, guids) read the whole bank but report only on the files given.
+    duplicates, guids) read the whole bank but report only on the files given. PATH '-' reads
+    one file from standard input (name it with --stdin-filename), as editors pipe a buffer.
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage or configuration errors.
     """
     raise SystemExit(run_check(paths, fmt, strict, select, ignore, cache=not no_cache, against=against,
-                               changed_only=changed_only))
+                               changed_only=changed_only, stdin_filename=stdin_filename))

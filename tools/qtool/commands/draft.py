@@ -28,7 +28,7 @@ def run_draft(paths: Sequence[str], *, only: Sequence[str] = (), overwrite: bool
     from qtool.report import exit_code, report
 
     config, settings, vocabulary = _setup(paths)
-    files = question_files(paths, config.root, config.exclude)
+    files = question_files(paths, config.root, config.exclude, config.force_exclude)
     plans, problems = plan_files(files, fields_for(only), overwrite, config.max_file_size, vocabulary)
     if not plans:
         if problems:
@@ -84,6 +84,7 @@ def run_batch(action: str, paths: Sequence[str], *, target: str | None = None, o
 
     files_given = action in ("out", "submit")
     config, settings, vocabulary = _setup(paths if files_given else ())
+    files = question_files(paths, config.root, config.exclude, config.force_exclude) if files_given else []
     cache = None if no_cache else Cache(config.root)
     ctx = Drafting(str(config.root), settings, fields_for(only), overwrite, vocabulary, config.max_file_size, cache)
     fixer = Drafter(settings, cache=cache, budget=budget) if repair_now else None
@@ -91,13 +92,12 @@ def run_batch(action: str, paths: Sequence[str], *, target: str | None = None, o
     try:
         if action == "out":
             assert target is not None
-            return batch_api.batch_out(ctx, question_files(paths, config.root, config.exclude), target,
-                                       repair=repair, budget=budget)
+            return batch_api.batch_out(ctx, files, target, repair=repair, budget=budget)
         if action == "in":
             assert target is not None
             return batch_api.batch_in(ctx, target, repair_now=fixer)
         if action == "submit":
-            return batch_api.submit(ctx, question_files(paths, config.root, config.exclude), repair=repair, budget=budget,
+            return batch_api.submit(ctx, files, repair=repair, budget=budget,
                                     max_requests=max_requests or MAX_REQUESTS, max_bytes=max_bytes or MAX_BYTES)
         if action == "status":
             return batch_api.status(ctx, ident)

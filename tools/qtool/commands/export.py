@@ -13,6 +13,7 @@ import click
 from qtool.commands._common import config_or_exit, paths_argument
 from qtool.errors import UsageError, returns_status
 from qtool.files import QUESTIONS_DIR
+from qtool.report import note
 
 FORMATS = ("json", "csv", "anki", "markdown", "all")
 #: What ``--format all`` writes.
@@ -30,6 +31,7 @@ def run_export(
     *,
     include_drafts: bool = False,
     force: bool = False,
+    html: bool = False,
 ) -> int:
     """Export the given files (default: the bank) in ``fmt``; returns the exit status."""
     from qtool.export.gate import select
@@ -39,7 +41,7 @@ def run_export(
     if out == STDOUT and fmt in ("all", "markdown"):
         raise click.UsageError(f"--out - (standard output) needs a single file format, not {fmt}")
     config = config_or_exit(paths)
-    files = question_files(paths, config.root, config.exclude)
+    files = question_files(paths, config.root, config.exclude, config.force_exclude)
     selection = select(files, config, include_drafts=include_drafts)
     if selection.refused and not force:
         report(selection.problems, len(files))
@@ -49,7 +51,7 @@ def run_export(
     for path, errors in selection.broken.items():
         click.echo(f"qtool export: skipped {path} ({_plural(errors, 'error')})", err=True)
     if selection.drafts:
-        click.echo(f"qtool export: {_plural(selection.drafts, 'draft')} left out (pass --include-drafts)", err=True)
+        note(f"qtool export: {_plural(selection.drafts, 'draft')} left out (pass --include-drafts)")
     questions = selection.questions  # already in export order
 
     if out is not None and out != STDOUT:
@@ -57,9 +59,9 @@ def run_export(
     for name in ALL if fmt == "all" else (fmt,):
         target = _target(name, fmt, out, config.root)
         with _progress(len(questions), name) as progress:
-            message = _write(name, questions, target, progress, config.root)
+            message = _write(name, questions, target, progress, config.root, html)
         if target != STDOUT:
-            click.echo(message, err=True)
+            note(message)
     return 0
 
 
@@ -85,7 +87,8 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' if count != 1 else ''}"
 
 
-def _write(name: str, questions: Sequence[Any], target: str, progress: Callable[[int], None] | None, root: Any) -> str:
+def _write(name: str, questions: Sequence[Any], target: str, progress: Callable[[int], None] | None, root: Any,
+           html: bool = False) -> str:
     """Run one exporter (``-`` writes to standard output); returns the line saying what was written."""
     if name == "markdown":
         from qtool.export.markdown import write_pages
@@ -95,7 +98,7 @@ def _write(name: str, questions: Sequence[Any], target: str, progress: Callable[
     if name == "json":
         from qtool.export.json import write_json
 
-        write_json(questions, sys.stdout if target == STDOUT else target, progress)
+        write_json(questions, sys.stdout if target == STDOUT else target, progress, html=html)
     elif name == "csv":
         from qtool.export.csv import write_csv
 
@@ -140,9 +143,10 @@ class _progress:
 )
 @click.option("--include-drafts", is_flag=True, help="Export questions with status: draft too (left out by default).")
 @click.option("--force", is_flag=True, help="Export even if some files have errors: skip those files, naming them on stderr.")
-def command(paths: tuple[str, ...], fmt: str, out: str | None, include_drafts: bool, force: bool) -> None:
+@click.option("--html", is_flag=True, help="JSON: also give every Markdown text rendered as HTML (the document's 'html' map).")
+def command(paths: tuple[str, ...], fmt: str, out: str | None, include_drafts: bool, force: bool, html: bool) -> None:
     """Refuses a bank with errors (prints them, exit 1) unless --force. Output is byte-identical
     for the same bank: questions sorted by id, Anki note times taken from git (or file times).
     With no PATH, every *.yaml under questions/.
     """
-    raise SystemExit(run_export(paths, fmt, out, include_drafts=include_drafts, force=force))
+    raise SystemExit(run_export(paths, fmt, out, include_drafts=include_drafts, force=force, html=html))

@@ -16,6 +16,7 @@ from qtool.fmt import FormatError, format_text
 from qtool.fsutil import ChangedOnDisk, atomic_write, remove_stale_temps
 from qtool.loader import LoadError, load_bytes, read_file
 from qtool.model import Problem, Severity
+from qtool.report import note as inform
 from qtool.report import report
 
 
@@ -25,6 +26,8 @@ class FmtResult:
 
     files: int = 0
     changed: list[str] = field(default_factory=list)
+    #: Path -> why it changes, when the reason is invisible in a diff (line endings, a BOM).
+    notes: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -42,9 +45,12 @@ def format_files(files: Sequence[str], *, write: bool, max_bytes: int, diff: boo
             continue
         try:
             canonical = format_text(loaded.text, name)
-            if raw == canonical.encode("utf-8"):
+            encoded = canonical.encode("utf-8")
+            if raw == encoded:
                 continue
-            if diff:
+            if raw.replace(b"\r\n", b"\n").removeprefix(b"\xef\xbb\xbf") == encoded:
+                result.notes[name] = "line endings: CRLF to LF" if b"\r\n" in raw else "byte-order mark removed"
+            elif diff:
                 lines = difflib.unified_diff(
                     loaded.text.splitlines(keepends=True), canonical.splitlines(keepends=True), name, name
                 )
@@ -76,18 +82,19 @@ def run_fmt(paths: Sequence[str], check: bool = False, diff: bool = False, fmt: 
     could not be loaded or formatted (it is left byte-for-byte as it was).
     """
     config = config_or_exit(paths)
-    files = question_files(paths, config.root, config.exclude)
+    files = question_files(paths, config.root, config.exclude, config.force_exclude)
     write = not (check or diff)
     if write:
         remove_stale_temps(os.path.join(config.root, QUESTIONS_DIR))
     result = format_files(files, write=write, max_bytes=config.max_file_size, diff=diff)
     verb = "reformatted" if write else "would reformat"
     for name in result.changed:
-        click.echo(f"{verb} {name}", err=True)
+        note = f" ({result.notes[name]})" if name in result.notes else ""
+        inform(f"{verb} {name}{note}")
     if result.problems or fmt == "json":
         report(result.problems, len(files), fmt)
     unchanged = len(files) - len(result.changed) - len({p.path for p in result.problems})
-    click.echo(_summary(len(result.changed), unchanged, len({p.path for p in result.problems}), write), err=True)
+    inform(_summary(len(result.changed), unchanged, len({p.path for p in result.problems}), write))
     if result.problems or (not write and result.changed):
         return 1
     return 0

@@ -85,19 +85,11 @@ def run_import(
 
 
 def _read(name: str, max_bytes: int) -> bytes | str:
-    """The page's bytes, or why they cannot be read (one line)."""
-    try:
-        with open(name, "rb") as handle:
-            data = handle.read(max_bytes + 1)
-    except FileNotFoundError:
-        return "no such file"
-    except IsADirectoryError:
-        return "is a directory, not a question page"
-    except OSError as exc:
-        return f"cannot read the file: {exc.strerror or exc}"
-    if len(data) > max_bytes:
-        return f"page is larger than the {max_bytes}-byte limit (max-file-size)"
-    return data
+    """The page's bytes, or why they cannot be read (one line): qtool's one way to read a file."""
+    from qtool.loader import LoadError, read_file
+
+    data = read_file(name, max_bytes)
+    return data.message if isinstance(data, LoadError) else data
 
 
 @click.command("import")

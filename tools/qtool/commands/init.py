@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from qtool.errors import returns_status
+from qtool.report import note
 
 
 @returns_status
@@ -13,8 +14,8 @@ def run_init(folder: str = ".") -> int:
     from qtool.scaffold import init_bank
 
     for step in init_bank(folder):
-        click.echo(f"{step.action} {step.path}", err=True)
-    click.echo("next: `qtool new` to write a question, `pre-commit install` to check every commit", err=True)
+        note(f"{step.action} {step.path}")
+    note("next: `qtool new` to write a question, `pre-commit install` to check every commit")
     return 0
 
 

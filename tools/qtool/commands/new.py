@@ -10,8 +10,9 @@ import click
 from qtool.commands._common import config_or_exit
 from qtool.errors import QtoolError, returns_status
 from qtool.model import CATEGORIES
+from qtool.report import note as inform
 
-NO_ENDPOINT = ("no LLM endpoint configured (set OPENAI_API_KEY, or OPENAI_BASE_URL or base_url in "
+NO_ENDPOINT = ("no LLM endpoint configured (set OPENAI_API_KEY, or OPENAI_BASE_URL or base-url in "
                "[tool.qtool.llm] for a local server)")
 
 
@@ -57,7 +58,7 @@ def run_new(role: str, question: str, category: str, *, slug: str | None = None,
     if target.path.exists() and not force:  # made by someone else while the model was drafting
         raise QtoolError(f"{target.path} appeared while drafting: pick another --slug, or pass --force to replace it")
     atomic_write(target.path, text)
-    click.echo(note, err=True)
+    inform(note)
     _check(os.fspath(target.path))
     return 0
 
@@ -82,7 +83,7 @@ def command(role: str, question: str, category: str, slug: str | None, role_slug
             no_cache: bool) -> None:
     """The file gets a fresh guid and status: draft.
 
-    With an endpoint (OPENAI_API_KEY, OPENAI_BASE_URL or [tool.qtool.llm] base_url) an LLM
+    With an endpoint (OPENAI_API_KEY, OPENAI_BASE_URL or [tool.qtool.llm] base-url) an LLM
     drafts the answers, critiques, prep tips and competencies; without one (or with --no-llm)
     you get a skeleton to fill in. Then the file is checked and its problems shown.
     """

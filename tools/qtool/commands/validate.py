@@ -18,7 +18,7 @@ def run_validate(paths: Sequence[str], fmt: str | None = None) -> int:
     from qtool.report import exit_code, report
 
     config = config_or_exit(paths)
-    files = question_files(paths, config.root, config.exclude)
+    files = question_files(paths, config.root, config.exclude, config.force_exclude)
     checked = load_and_validate(files, config.max_file_size)
     report(checked.problems, len(files), fmt)
     return exit_code(checked.problems)

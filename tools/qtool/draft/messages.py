@@ -84,6 +84,16 @@ def schema_for_prompt(job: DraftJob) -> dict[str, Any]:
     return _drop_titles(job.schema)
 
 
+#: Categories whose answers are Markdown with fenced code; every other category is plain prose.
+MARKDOWN_CATEGORIES = ("technical",)
+
+
+def format_text(category: str | None) -> str:
+    """The request's format rule: Markdown with fenced code for technical questions, plain prose otherwise."""
+    name = "format-markdown.md" if category in MARKDOWN_CATEGORIES else "format-prose.md"
+    return prompt_text(name).strip()
+
+
 def request_text(job: DraftJob) -> str:
     """The user message for one job, rendered from ``request.md``."""
     context = ""
@@ -100,6 +110,7 @@ def request_text(job: DraftJob) -> str:
         question=job.question,
         context=context,
         fields=", ".join(field_name(f) for f in job.fields),
+        format=format_text(job.category),
         schema=json.dumps(schema_for_prompt(job), ensure_ascii=False),
     )
 

@@ -128,5 +128,5 @@ def settings_table() -> str:
     rows = ["| key | default | meaning |", "|---|---|---|"]
     for key, (default, text) in KEYS.items():
         shown = f"`{default}`" if default is not None else "(none)"
-        rows.append(f"| `{key}` | {shown} | {text} |")
+        rows.append(f"| `{key.replace('_', '-')}` | {shown} | {text} |")
     return "\n".join(rows)

@@ -9,6 +9,11 @@ What keeps a learner's history across re-imports:
   commit, else mtime; ``qtool.export.times``): an edited question arrives newer, and the same
   bank always builds the same bytes. Nothing reads the clock.
 - The note type id, its field and template names, and the deck ids are constants; a test pins them.
+
+Texts are Markdown, rendered to HTML here at build time by ``qtool.markup`` (fenced code
+highlighted by Pygments into ``<pre>`` with classes, styled by the note type's CSS in light and
+night mode; no script runs on a card); raw HTML in a text stays escaped text and only
+http(s)/mailto links are made. Plain prose takes the renderer's fast path.
 """
 
 from __future__ import annotations
@@ -29,9 +34,15 @@ from datetime import datetime, timezone
 from functools import cache, lru_cache
 from typing import IO, Any
 
+from qtool import markup
 from qtool.export import ExportError, Progress, effective_guid, question_paths
 from qtool.fsutil import atomic_writer
 from qtool.model import Question
+
+
+def _highlight_css() -> str:
+    """Code colours: Pygments' light style, and a dark one under ``.nightMode`` (Anki's night mode, desktop and mobile)."""
+    return markup.highlight_css(".highlight", ".nightMode .highlight")
 
 #: genanki model id of the "qtool interview question" note type. Never change it.
 MODEL_ID = 2031460882
@@ -59,7 +70,7 @@ DECK_ROOT = "Interview Questions"
 DECK_ID_BASE = 1 << 32
 #: When the template or CSS below last changed (seconds since the epoch). Bump it with any change
 #: to them, so learners' copies of the note type update (Anki takes only newer note types).
-NOTETYPE_TIME = 1795594800
+NOTETYPE_TIME = 1796169600
 #: zlib level for the .apkg. On the bank's prose, level 3 is ~10% larger than level 6 (zlib's
 #: default) and ~2x faster; stored (genanki's way) is ~5x larger.
 COMPRESS_LEVEL = 3
@@ -148,9 +159,17 @@ hr#answer { border: 0; border-top: 1px solid var(--qt-rule); margin: 1.2em 0; }
 .qt-list ul { margin: 0; padding-left: 1.3em; }
 .qt-list li { margin: 0.15em 0; }
 .qt-id { color: var(--qt-muted); font-size: 0.7em; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; margin-top: 2em; }
+.qt code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.88em; background: var(--qt-panel); border-radius: 4px; padding: 0.05em 0.3em; }
+.qt pre.highlight { font-size: 0.85em; line-height: 1.45; padding: 0.7em 0.9em; border-radius: 6px; overflow-x: auto; white-space: pre; tab-size: 4; margin: 0 0 0.8em; }
+.qt pre.highlight code { background: none; padding: 0; font-size: 1em; }
+.qt table { border-collapse: collapse; margin: 0 0 0.8em; }
+.qt th, .qt td { border: 1px solid var(--qt-rule); padding: 0.25em 0.6em; text-align: left; }
+.qt blockquote { margin: 0 0 0.7em; padding-left: 0.8em; border-left: 3px solid var(--qt-rule); color: var(--qt-muted); }
+.qt a { color: var(--qt-solid); }
 """
+#: Pygments styles for fenced code: light, and dark under Anki's night mode.
+CSS += _highlight_css()
 
-_BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
 #: Fixed zip entry attributes so the .apkg's bytes depend on its content only.
 _ZIP_UNIX = 3
 _ZIP_MODE = 0o644 << 16
@@ -161,18 +180,18 @@ _LEVEL_ATTRIBUTE = "compress_level" if hasattr(zipfile.ZipInfo, "compress_level"
 
 # -- fields, tags, decks ---------------------------------------------------------
 def text_html(text: str | None) -> str:
-    """Prose as HTML: escaped, blank lines -> paragraphs, single line breaks -> ``<br>``."""
+    """A Markdown text as HTML (``qtool.markup``): paragraphs, lists, tables, highlighted code; raw HTML escaped."""
     if not text or not text.strip():
         return ""
-    paragraphs = _BLANK_LINES.split(html.escape(text.strip(), quote=False))
-    return "".join("<p>" + "<br>".join(p.strip().split("\n")) + "</p>" for p in paragraphs if p.strip())
+    return markup.render_fast(text).rstrip("\n")
 
 
-def list_html(items: Sequence[str]) -> str:
-    """A list as an escaped ``<ul>`` (empty string for no items, so ``{{#Field}}`` hides it)."""
+def list_html(items: Sequence[str], markdown: bool = False) -> str:
+    """A list as a ``<ul>``, its items escaped (rendered inline when they are Markdown); empty for no items, so ``{{#Field}}`` hides it."""
     if not items:
         return ""
-    return "<ul>" + "".join(f"<li>{html.escape(item, quote=False)}</li>" for item in items) + "</ul>"
+    item_html = markup.render_inline if markdown else _plain
+    return "<ul>" + "".join(f"<li>{item_html(item)}</li>" for item in items) + "</ul>"
 
 
 def note_fields(question: Question) -> list[str]:
@@ -181,7 +200,7 @@ def note_fields(question: Question) -> list[str]:
     if not (sample and solid and exceptional):
         raise ExportError(f"{question.path}: not a valid question (run qtool check)")
     return [
-        _plain(question.question),
+        markup.render_inline(question.question),
         _plain(question.role),
         _plain(question.category),
         text_html(sample.text),
@@ -190,7 +209,7 @@ def note_fields(question: Question) -> list[str]:
         text_html(solid.critique),
         text_html(exceptional.text),
         text_html(exceptional.critique),
-        list_html(question.prep_tips),
+        list_html(question.prep_tips, markdown=True),
         list_html(question.competencies),
         list_html(question.related),
         _plain(question.id),
@@ -203,15 +222,29 @@ def _plain(text: str | None) -> str:
 
 @lru_cache(maxsize=4096)
 def slug(text: str) -> str:
-    """A tag-safe slug: accents dropped, lower case, each run of other characters one ``-``."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    """A tag-safe slug: Latin accents dropped, lower case, letters and digits of any script kept, other runs one ``-``."""
+    if text.isascii():
+        return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return re.sub(r"[\W_]+", "-", "".join(_fold(ch) for ch in unicodedata.normalize("NFC", text.lower()))).strip("-")
+
+
+def _fold(ch: str) -> str:
+    """``é`` -> ``e``: a character that is an ASCII letter plus accents; any other character unchanged (``が`` stays)."""
+    if ch.isascii():
+        return ch
+    parts = unicodedata.normalize("NFKD", ch)
+    if parts[:1].isascii() and all(unicodedata.combining(c) for c in parts[1:]):
+        return parts[:1]
+    return ch
 
 
 def note_tags(question: Question) -> list[str]:
-    """``category::<slug>``, ``competency::<slug>`` for each competency, ``status::draft`` for drafts."""
+    """``category::<slug>``, ``competency::<slug>`` for each competency, ``level::<level>``, ``status::draft`` for drafts."""
     tags = [f"category::{slug(question.category or '')}"]
     tags += [f"competency::{s}" for s in dict.fromkeys(slug(c) for c in question.competencies) if s]
+    level = question.data.get("level")
+    if isinstance(level, str) and slug(level):
+        tags.append(f"level::{slug(level)}")
     if question.status == "draft":
         tags.append("status::draft")
     return tags

@@ -28,7 +28,7 @@ def analyse(settings: dict[str, RuleSetting], prepared: dict[str, dict[str, Any]
     schema = validate_question(loaded)
     broken = any(p.severity is Severity.ERROR for p in schema)
     lint = [p for s in settings.values() if not s.rule.bank_wide and s.rule.name != UNUSED
-            and not (broken and s.rule.needs_valid) for p in s.rule.check(loaded, prepared[s.rule.name])]
+            for p in s.rule.check(loaded, prepared[s.rule.name])]
     suppressions = parse(loaded.text)
     if suppressions:
         lint = apply(loaded, lint, suppressions)

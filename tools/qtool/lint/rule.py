@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -27,8 +28,6 @@ class Rule:
     strict_severity: ClassVar[Severity | None] = None
     #: Option name -> default value; configuration may set any of these, nothing else.
     options: ClassVar[Mapping[str, Any]] = {}
-    #: False when the check reads the file tolerantly and should also run on files that fail the schema.
-    needs_valid: ClassVar[bool] = True
     #: Top-level keys whose schema errors this rule explains better: ``qtool check`` then prints
     #: only the rule's line for a spot both flag.
     covers_schema: ClassVar[tuple[str, ...]] = ()
@@ -73,7 +72,24 @@ def quote(text: str, limit: int = 60) -> str:
     return f"'{flat}'"
 
 
+#: Scripts written without spaces between words, counted one word per character as word processors
+#: do: CJK ideographs (and their extensions and compatibility forms), kana, hangul, and CJK
+#: punctuation (which separates, and is not itself a word).
+_ONE_WORD_EACH = re.compile(
+    "[\u1100-\u11ff\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u31a0-\u31ff\u31f0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff\uf900-\ufaff\uff66-\uff9f\uffa0-\uffdc"
+    "\U00020000-\U0003134f]"
+)
+_CJK_PUNCTUATION = re.compile("[\u3000-\u303f\ufe30-\ufe4f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]")
+
+
 @lru_cache(maxsize=64)
 def word_count(text: str) -> int:
-    """Words in a text (cached: several rules count the same answers)."""
-    return len(text.split())
+    """Words in a text: runs between spaces, and each CJK ideograph, kana or hangul syllable (cached: several rules count the same answers)."""
+    if text.isascii():
+        return len(text.split())
+    spaced = _CJK_PUNCTUATION.sub(" ", text)
+    ideographs = len(_ONE_WORD_EACH.findall(spaced))
+    if ideographs:
+        spaced = _ONE_WORD_EACH.sub(" ", spaced)
+    return ideographs + len(spaced.split())

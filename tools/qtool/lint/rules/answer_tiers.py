@@ -31,7 +31,6 @@ class AnswerTiers(Rule):
     examples = ('answers:\n  solid:\n    text: I measured ...\n    critique: It names the result ...',
                 'answers:\n  solid:\n    text: I measured ...\n    critique: ""')
     default_severity = Severity.ERROR
-    needs_valid = False
     covers_schema = ("answers",)
 
     def check(self, q: Question, options: Mapping[str, Any]) -> Iterator[Problem]:

@@ -1,4 +1,8 @@
-"""No placeholder text left in: skeleton markers, TODO/TBD/FIXME, lorem ipsum, <...> and [...] stand-ins."""
+"""No placeholder text left in: skeleton markers, TODO/TBD/FIXME, lorem ipsum, <...> and [...] stand-ins.
+
+Markdown texts are judged as prose only: code spans and blocks, raw HTML, autolinks and link
+destinations (``List<String>``, ``<script defer>``, ``[x for x in items]`` in code) are not placeholders.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from qtool.lint.rule import Rule, quote
+from qtool.lint.rules._markdown import masked_file
 from qtool.model import Problem, Question, Severity
 from qtool.skeleton import SKELETON_MARKER
 
@@ -34,10 +39,9 @@ def _has_hint(text: str) -> bool:
 class Placeholder(Rule):
     name = "placeholder"
     description = "no placeholder text left in (skeleton markers, TODO, TBD, FIXME, lorem ipsum, <...>, [insert ...], X%)"
-    examples = ('text: I cut the build from 14 to 6 minutes.',
+    examples = ('text: I replaced `List<String>` and cut the build from 14 to 6 minutes.',
                 'text: I cut the build by X% at <company name>. TODO')
     default_severity = Severity.ERROR
-    needs_valid = False
     #: ``extra-patterns``: regular expressions the bank also treats as placeholders.
     options = {"extra-patterns": []}
 
@@ -53,9 +57,14 @@ class Placeholder(Rule):
         return {**options, "compiled": [re.compile(p) for p in options["extra-patterns"]]}
 
     def check(self, q: Question, options: Mapping[str, Any]) -> Iterator[Problem]:
-        text = q.text
         extra = options.get("compiled", ())
         found: dict[int, Problem] = {}
+        text = q.text
+        if not (_has_hint(text) and PATTERN.search(text)) and not any(p.search(text) for p in extra):
+            return iter(())
+        # Something matched: judge prose only. Non-prose characters of the Markdown texts become
+        # NUL, which no pattern matches, so positions stay exact.
+        text = masked_file(q, "\0")
         if _has_hint(text):
             for match in PATTERN.finditer(text):
                 kind = match.lastgroup or "marker"

@@ -34,7 +34,6 @@ class RequiredSections(Rule):
     examples = ('prep_tips:\n  - Rehearse one story per competency.\ncompetencies:\n  - Problem-solving',
                 'prep_tips: []\ncompetencies:\n  - Problem-solving\n  - Problem-solving')
     default_severity = Severity.ERROR
-    needs_valid = False
     covers_schema = tuple(SECTIONS)
 
     def check(self, q: Question, options: Mapping[str, Any]) -> Iterator[Problem]:
