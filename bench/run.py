@@ -276,6 +276,7 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
     """Every row for one bank, in the order they run within a round, and how to undo the one-file edit."""
     out_dir = work / f"export-{size}"
     anki_out = work / f"anki-{size}"
+    site_out = work / f"site-{size}"
     peer_out = work / f"peer-{size}"
     changed = sorted((bank / "questions").rglob("*.yaml"))[size // 2]
     original = changed.read_bytes()
@@ -327,6 +328,16 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
             return f"failed: {(samples[-1].stderr.strip().splitlines() or [''])[-1][:150]}"
         return f".apkg {target.stat().st_size / 1e6:.1f} MB"
 
+    def site_note(samples: list[Sample]) -> str:
+        last = samples[-1]
+        if last.status != 0:
+            return f"failed: {(last.stderr.strip().splitlines() or [''])[-1][:150]}"
+        files = [p for p in site_out.rglob("*") if p.is_file()]
+        index = site_out / "search-index.js"
+        per = index.stat().st_size / size if index.exists() else 0
+        return (f"{len(files):,} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB; "
+                f"search index {index.stat().st_size / 1e6 if index.exists() else 0:.2f} MB ({per:.0f} bytes a question)")
+
     def peer_anki_note(samples: list[Sample]) -> str:
         info = _last_json(samples[-1].stdout)
         return f"{info.get('notes')} notes, .apkg {info.get('bytes', 0) / 1e6:.1f} MB (stored); load {info.get('load_s')} s, notes {info.get('build_s')} s, write {info.get('write_s')} s"
@@ -377,6 +388,8 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
         Case("export-anki", "`qtool export --format anki`",
              [*qtool, "export", "--format", "anki", "--out", str(anki_out / "questions.apkg")],
              prepare=reset(anki_out), reference="genanki", describe=anki_note),
+        Case("export-site", "`qtool export --format site` (into an empty folder)",
+             [*qtool, "export", "--format", "site", "--out", str(site_out)], prepare=reset(site_out), describe=site_note),
         Case("genanki", "bare genanki build (peer)", [python, str(HERE / "peer_genanki.py"), str(bank),
                                                       str(peer_out / "questions.apkg")],
              prepare=reset(peer_out), describe=peer_anki_note),

@@ -19,6 +19,7 @@ COMMANDS = {
     "rules": [],
     "fmt": ["--check"],
     "export": ["--format", "json", "--out", "-"],
+    "stats": [],
     "draft": [],
     "new": ["--role", "Data Analyst", "--question", "What is a join?", "--category", "technical", "--no-llm"],
     "import": [str(FIXTURES / "errors" / "page.txt"), "--dry-run"],

@@ -7,11 +7,8 @@ one-line help: ``qtool --help`` lists it without importing any command (nor open
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
 import importlib
 import importlib.util
-import inspect
 from typing import Any
 
 import click
@@ -28,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "new": ("qtool.commands.new", "Start a question: an LLM drafts it, or a skeleton to fill by hand."),
     "draft": ("qtool.commands.draft", "Fill what is missing in question files with an LLM."),
     "export": ("qtool.commands.export", "Export the bank as JSON, CSV, an Anki deck or Markdown pages."),
+    "stats": ("qtool.commands.stats", "Print the bank's coverage figures (the site's coverage page) as tables or JSON."),
     "import": ("qtool.commands.import_", "Import question pages (plain text or Markdown) into the bank."),
     "init": ("qtool.commands.init", "Start a question bank: questions/, schema/, configuration, pre-commit, .gitignore."),
 }
@@ -37,6 +35,8 @@ def _remember(field: str) -> Any:
     """A callback that records an output option in the run's Output (click's context meta)."""
 
     def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        import dataclasses
+
         from qtool.report import OUTPUT_KEY, Output
 
         current = ctx.meta.get(OUTPUT_KEY, Output())
@@ -79,6 +79,8 @@ class LazyGroup(click.Group):
         module_name, summary = COMMANDS[cmd_name]
         command: click.Command = importlib.import_module(module_name).command
         if command.short_help is None:
+            import inspect
+
             command.short_help = summary
             command.help = f"{summary}\n\n{inspect.cleandoc(command.help)}" if command.help else summary
             taken = {opt for param in command.params for opt in param.opts}
@@ -93,6 +95,8 @@ class LazyGroup(click.Group):
         """Like click's, with a did-you-mean for a mistyped command name."""
         name = args[0] if args else ""
         if name and not name.startswith("-") and name not in COMMANDS:
+            import difflib
+
             close = difflib.get_close_matches(name, COMMANDS, n=1)
             if close:
                 ctx.fail(f"No such command '{name}'. Did you mean '{close[0]}'?")

@@ -15,7 +15,7 @@ from qtool.errors import UsageError, returns_status
 from qtool.files import QUESTIONS_DIR
 from qtool.report import note
 
-FORMATS = ("json", "csv", "anki", "markdown", "all")
+FORMATS = ("json", "csv", "anki", "markdown", "site", "all")
 #: What ``--format all`` writes.
 ALL = ("json", "csv", "anki")
 #: Banks at least this large get a progress bar (on a terminal only).
@@ -38,9 +38,11 @@ def run_export(
     from qtool.files import question_files
     from qtool.report import report
 
-    if out == STDOUT and fmt in ("all", "markdown"):
+    if out == STDOUT and fmt in ("all", "markdown", "site"):
         raise click.UsageError(f"--out - (standard output) needs a single file format, not {fmt}")
     config = config_or_exit(paths)
+    if fmt == "site":
+        _site_settings(config)  # a bad [tool.qtool.site] is a usage error, before any work
     files = question_files(paths, config.root, config.exclude, config.force_exclude)
     selection = select(files, config, include_drafts=include_drafts)
     if selection.refused and not force:
@@ -59,7 +61,10 @@ def run_export(
     for name in ALL if fmt == "all" else (fmt,):
         target = _target(name, fmt, out, config.root)
         with _progress(len(questions), name) as progress:
-            message = _write(name, questions, target, progress, config.root, html)
+            if name == "site":
+                message = _write_site(selection, target, progress, config)
+            else:
+                message = _write(name, questions, target, progress, config.root, html)
         if target != STDOUT:
             note(message)
     return 0
@@ -69,10 +74,27 @@ def _target(name: str, fmt: str, out: str | None, root: Any) -> str:
     """Where one format goes: ``--out`` itself for one format, a file inside ``--out`` for all, else the default."""
     from qtool.export import DEFAULT_PATHS, MARKDOWN_DIR
 
-    default = MARKDOWN_DIR if name == "markdown" else DEFAULT_PATHS[name]
+    default = {"markdown": MARKDOWN_DIR, "site": "exports/site"}.get(name) or DEFAULT_PATHS[name]
     if out is None:
         return os.path.join(root, default)
     return os.path.join(out, os.path.basename(default)) if fmt == "all" else out
+
+
+def _site_settings(config: Any) -> None:
+    from qtool.export.site import site_settings
+
+    site_settings(config)
+
+
+def _write_site(selection: Any, target: str, progress: Callable[[int], None] | None, config: Any) -> str:
+    """Build the static site; returns the line saying what was written."""
+    from qtool.export.site import build
+
+    built = build(selection, Path(target), config, progress)
+    per = built.index_bytes / built.pages if built.pages else 0
+    return (f"wrote site to {os.path.normpath(target)}: {_plural(built.pages, 'question page')}; "
+            f"{built.written} files written, {built.unchanged} unchanged, {built.removed} removed; "
+            f"search index {built.index_bytes:,} bytes ({per:.0f} a question)")
 
 
 def _refuse_inside_bank(out: str, root: Any) -> None:
@@ -133,13 +155,13 @@ class _progress:
 
 @click.command("export")
 @paths_argument
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="all", show_default=True, help="What to write; all = json, csv and anki.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="all", show_default=True, help="What to write; all = json, csv and anki; site = a static website.")
 @click.option(
     "--out",
     "out",
     type=click.Path(dir_okay=True, allow_dash=True),
     default=None,
-    help="File to write (- for standard output); a folder for markdown and all. Default: exports/questions.{json,csv,apkg}, exports/pages/.",
+    help="File to write (- for standard output); a folder for markdown, site and all. Default: exports/questions.{json,csv,apkg}, exports/pages/, exports/site/.",
 )
 @click.option("--include-drafts", is_flag=True, help="Export questions with status: draft too (left out by default).")
 @click.option("--force", is_flag=True, help="Export even if some files have errors: skip those files, naming them on stderr.")

@@ -23,6 +23,8 @@ class Selection:
     broken: dict[str, int] = field(default_factory=dict)
     #: Drafts left out.
     drafts: int = 0
+    #: Their paths, sorted (the site's coverage page and ``qtool stats`` list them as waiting for review).
+    draft_paths: list[str] = field(default_factory=list)
 
     @property
     def refused(self) -> bool:
@@ -53,7 +55,7 @@ def select(files: Sequence[str], config: Config, *, include_drafts: bool = False
     counts = Counter(p.path for p in errors)
     for path in checked.broken - drafts:
         counts.setdefault(path, 1)
-    selection = Selection(problems=errors, broken=dict(sorted(counts.items())), drafts=len(drafts))
+    selection = Selection(problems=errors, broken=dict(sorted(counts.items())), drafts=len(drafts), draft_paths=sorted(drafts))
     chosen = [path for path in checked.files if path in checked.statuses and path not in drafts and path not in counts]
     del checked  # its summaries are not needed any more: free them before loading whole files
     def load(path: str) -> Iterator[Question]:
