@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The peer for ``qtool export --format anki``: a bare genanki build of the same notes.
+"""The peer for ``qtool export --to anki``: a bare genanki build of the same notes.
 
     python bench/peer_genanki.py BANK OUT.apkg
 

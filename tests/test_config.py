@@ -26,7 +26,7 @@ def test_the_cache_lives_at_the_root(bank: Path, run, monkeypatch: pytest.Monkey
 
 def test_no_bank_is_one_line_and_exit_2(tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    for command in (["check"], ["export", "--format", "json"], ["fmt", "--check"]):
+    for command in (["check"], ["export", "--to", "json"], ["fmt", "--check"]):
         result = run(*command)
         assert result.exit_code == 2, command
         assert result.stderr.startswith("Error: no question bank in ") and len(result.stderr.splitlines()) == 1
@@ -52,7 +52,7 @@ def test_a_pyproject_table_marks_the_root(tmp_path: Path, run, monkeypatch: pyte
 
 def test_export_from_a_subfolder_writes_at_the_root(bank: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(bank / "questions")
-    assert run("export", "--format", "json").exit_code == 0
+    assert run("export", "--to", "json").exit_code == 0
     assert (bank / "exports" / "questions.json").is_file()
 
 

@@ -18,7 +18,7 @@ COMMANDS = {
     "lint": [],
     "rules": [],
     "fmt": ["--check"],
-    "export": ["--format", "json", "--out", "-"],
+    "export": ["--to", "json", "--out", "-"],
     "stats": [],
     "draft": [],
     "new": ["--role", "Data Analyst", "--question", "What is a join?", "--category", "technical", "--no-llm"],
@@ -75,7 +75,7 @@ def test_drafts_are_counted_not_silently_dropped(bank: Path, run) -> None:
     question.write_text(question.read_text().replace("status: reviewed", "status: draft"))
     checked = run("check")
     assert "1 question at status: draft, waiting for a person to review" in checked.stderr
-    exported = run("export", "--format", "json", "--out", "-")
+    exported = run("export", "--to", "json", "--out", "-")
     assert exported.exit_code == 0 and "qtool export: 1 draft left out (pass --include-drafts)" in exported.stderr
 
 
@@ -84,7 +84,7 @@ def test_a_closed_pipe_ends_quietly(bank: Path) -> None:
     import subprocess
     import sys
 
-    process = subprocess.Popen([sys.executable, "-m", "qtool", "export", "--format", "json", "--out", "-"], cwd=bank,
+    process = subprocess.Popen([sys.executable, "-m", "qtool", "export", "--to", "json", "--out", "-"], cwd=bank,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert process.stdout is not None
     process.stdout.readline()
@@ -115,7 +115,7 @@ def test_quiet_prints_problems_only_and_verbose_names_the_bank(bank: Path, run) 
     question.write_text(question.read_text().replace("status: reviewed", "status: draft"))
     quiet = run("check", "-q")
     assert quiet.stderr == "" and "[draft-status]" in quiet.stdout
-    assert run("export", "--format", "json", "-q").stderr == ""
+    assert run("export", "--to", "json", "-q").stderr == ""
     verbose = run("check", "-v")
     assert f"bank: {bank.resolve()} (configuration: none, the defaults)" in verbose.stderr
 

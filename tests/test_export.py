@@ -56,7 +56,7 @@ def test_all_writes_three_files_byte_identical_twice(bank: Path, run: Callable[.
     assert first.stdout == ""
     assert f"wrote exports/questions.apkg ({BANK_SIZE} questions)" in first.stderr
     before = _outputs(bank)
-    assert run("export", "--format", "all").exit_code == 0
+    assert run("export", "--to", "all").exit_code == 0
     assert _outputs(bank) == before
     assert sorted(p.name for p in (bank / "exports").iterdir()) == ["questions.apkg", "questions.csv", "questions.json"]
 
@@ -76,7 +76,7 @@ def test_refuses_a_bank_with_errors(bank: Path, run: Callable[..., Any]) -> None
 
 def test_force_skips_broken_files_and_names_them(bank: Path, run: Callable[..., Any]) -> None:
     _add(bank, "broken-schema.yaml")
-    result = run("export", "--format", "json", "--force")
+    result = run("export", "--to", "json", "--force")
     assert result.exit_code == 0
     assert re.search(r"^qtool export: skipped questions/marketing-specialist/broken-schema.yaml \(\d+ errors?\)$", result.stderr, re.M)
     document = json.loads((bank / "exports" / "questions.json").read_text(encoding="utf-8"))
@@ -86,10 +86,10 @@ def test_force_skips_broken_files_and_names_them(bank: Path, run: Callable[..., 
 
 def test_drafts_are_left_out_unless_asked_for(bank: Path, run: Callable[..., Any]) -> None:
     _make_draft(bank / "questions" / "product-manager" / "failed-feature.yaml")
-    assert run("export", "--format", "json").exit_code == 0
+    assert run("export", "--to", "json").exit_code == 0
     ids = [q["id"] for q in json.loads((bank / "exports" / "questions.json").read_text())["questions"]]
     assert "product-manager/failed-feature" not in ids and len(ids) == BANK_SIZE - 1
-    assert run("export", "--format", "json", "--include-drafts").exit_code == 0
+    assert run("export", "--to", "json", "--include-drafts").exit_code == 0
     document = json.loads((bank / "exports" / "questions.json").read_text())
     assert document["count"] == BANK_SIZE
     assert {q["id"]: q["status"] for q in document["questions"]}["product-manager/failed-feature"] == "draft"
@@ -98,34 +98,34 @@ def test_drafts_are_left_out_unless_asked_for(bank: Path, run: Callable[..., Any
 def test_errors_in_left_out_drafts_do_not_block(bank: Path, run: Callable[..., Any]) -> None:
     broken = _add(bank, "broken-schema.yaml")
     _make_draft(broken)
-    assert run("export", "--format", "json").exit_code == 0
-    assert run("export", "--format", "json", "--include-drafts").exit_code == 1
+    assert run("export", "--to", "json").exit_code == 0
+    assert run("export", "--to", "json", "--include-drafts").exit_code == 1
 
 
 def test_paths_select_files(bank: Path, run: Callable[..., Any]) -> None:
-    assert run("export", "--format", "json", "questions/product-manager").exit_code == 0
+    assert run("export", "--to", "json", "questions/product-manager").exit_code == 0
     document = json.loads((bank / "exports" / "questions.json").read_text())
     assert document["count"] == 3 and {q["role"] for q in document["questions"]} == {"Product Manager"}
 
 
 def test_out_file_folder_and_stdout(bank: Path, run: Callable[..., Any]) -> None:
-    assert run("export", "--format", "csv", "--out", "elsewhere/bank.csv").exit_code == 0
+    assert run("export", "--to", "csv", "--out", "elsewhere/bank.csv").exit_code == 0
     assert (bank / "elsewhere" / "bank.csv").read_text(encoding="utf-8").startswith("id,role,")
     assert run("export", "--out", "all-here").exit_code == 0
     assert sorted(p.name for p in (bank / "all-here").iterdir()) == ["questions.apkg", "questions.csv", "questions.json"]
-    result = run("export", "--format", "json", "--out", "-")
+    result = run("export", "--to", "json", "--out", "-")
     assert result.exit_code == 0 and json.loads(result.stdout)["count"] == BANK_SIZE
     assert not (bank / "exports").exists()
 
 
 def test_stdout_needs_a_single_file_format(bank: Path, run: Callable[..., Any]) -> None:
-    result = run("export", "--format", "all", "--out", "-")
+    result = run("export", "--to", "all", "--out", "-")
     assert result.exit_code == 2 and "single file format" in result.stderr
 
 
 def test_unwritable_target_is_one_line_exit_1(bank: Path, run: Callable[..., Any]) -> None:
     (bank / "blocker").write_text("a file, not a folder")
-    result = run("export", "--format", "json", "--out", "blocker/q.json")
+    result = run("export", "--to", "json", "--out", "blocker/q.json")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1
 
@@ -133,7 +133,7 @@ def test_unwritable_target_is_one_line_exit_1(bank: Path, run: Callable[..., Any
 def test_two_files_with_one_guid_are_refused(bank: Path, run: Callable[..., Any]) -> None:
     copy = _copy_of_seed(bank)
     copy.write_text(copy.read_text().replace('guid: "seedcopy01"', 'guid: "k3#Lq8!xZp"'))
-    result = run("export", "--format", "anki")
+    result = run("export", "--to", "anki")
     assert result.exit_code == 1  # the lint rules refuse it, else the Anki exporter does
     assert "k3#Lq8!xZp" in result.output and "Traceback" not in result.output
     assert not (bank / "exports" / "questions.apkg").exists()
@@ -218,7 +218,7 @@ def test_times_outside_git_are_mtimes(tmp_path: Path) -> None:
 
 
 def test_markdown_pages_and_bad_config(bank: Path, run: Callable[..., Any]) -> None:
-    result = run("export", "--format", "markdown")
+    result = run("export", "--to", "markdown")
     assert result.exit_code == 0, result.output
     assert len(list((bank / "exports" / "pages").rglob("*.md"))) == BANK_SIZE
     assert f"wrote {BANK_SIZE} pages to exports/pages" in result.stderr
@@ -240,3 +240,16 @@ def test_packed_questions_give_back_the_same_questions_in_id_order() -> None:
         assert [(q.path, q.data) for q in packed] == [(q.path, q.data) for q in expected]
         assert packed[-1].data == expected[-1].data and [q.id for q in packed[1:3]] == [q.id for q in expected[1:3]]
         assert question_paths(packed) == [q.path for q in expected]
+
+
+def test_to_names_the_file_format_and_format_the_problems(bank: Path, run) -> None:
+    """--format means the output format in every command; export's file formats take --to (old spelling still works)."""
+    new = run("export", "--to", "json", "--out", "-")
+    old = run("export", "--format", "json", "--out", "-")
+    assert new.exit_code == old.exit_code == 0 and new.stdout == old.stdout
+    assert new.stderr == "" and "use --to json" in old.stderr
+    question = bank / "questions" / "software-engineer" / "design-trade-off.yaml"
+    question.write_text(question.read_text().replace("category: technical", "category: interview"))
+    refused = run("export", "--to", "json", "--format", "github", "--out", "-")
+    assert refused.exit_code == 1 and refused.stdout.startswith("::error file=")
+    assert run("export", "--to", "csv", "--format", "json").exit_code == 2

@@ -136,7 +136,7 @@ def test_real_anki_imports_fields_tags_decks_escaped(tmp_path: Path, col: Any) -
 
 
 def test_bank_export_imports_one_note_per_question(bank: Path, run: Callable[..., Any], col: Any) -> None:
-    result = run("export", "--format", "anki")
+    result = run("export", "--to", "anki")
     assert result.exit_code == 0, result.output
     import_apkg(col, bank / "exports" / "questions.apkg")
     files = sorted(bank.glob("questions/*/*.yaml"))
@@ -163,7 +163,7 @@ def test_edit_with_newer_file_time_updates_the_note_same_time_does_not(bank: Pat
     for f in files:
         os.utime(f, (T0, T0))
     apkg = bank / "exports" / "questions.apkg"
-    assert run("export", "--format", "anki").exit_code == 0
+    assert run("export", "--to", "anki").exit_code == 0
     import_apkg(col, apkg)
     count = col.note_count()
 
@@ -173,7 +173,7 @@ def test_edit_with_newer_file_time_updates_the_note_same_time_does_not(bank: Pat
     other = files[-1]
     _edit(other, "\n  exceptional:\n    text: |\n      ", "\n  exceptional:\n    text: |\n      SAME-TIME ")
     os.utime(other, (T0, T0))  # an edit whose time did not move: Anki drops it
-    assert run("export", "--format", "anki").exit_code == 0
+    assert run("export", "--to", "anki").exit_code == 0
     import_apkg(col, apkg)
 
     assert col.note_count() == count
@@ -197,7 +197,7 @@ def test_git_commit_moves_the_note_time_on(bank: Path, run: Callable[..., Any], 
     _git(bank, "add", "questions")
     _git(bank, "commit", "-q", "-m", "bank", when=T0)
     apkg = bank / "exports" / "questions.apkg"
-    assert run("export", "--format", "anki").exit_code == 0
+    assert run("export", "--to", "anki").exit_code == 0
     first = apkg.read_bytes()
     import_apkg(col, apkg)
     assert {n.mod for n in notes(col).values()} == {T0}
@@ -208,7 +208,7 @@ def test_git_commit_moves_the_note_time_on(bank: Path, run: Callable[..., Any], 
     _git(bank, "commit", "-q", "-am", "edit", when=T0 + 3600)
     for f in bank.glob("questions/*/*.yaml"):
         os.utime(f)  # a fresh checkout: file times say nothing, commit times decide
-    assert run("export", "--format", "anki").exit_code == 0
+    assert run("export", "--to", "anki").exit_code == 0
     assert apkg.read_bytes() != first
     import_apkg(col, apkg)
 

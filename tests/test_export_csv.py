@@ -45,7 +45,7 @@ def test_columns_are_the_documented_order() -> None:
 
 
 def test_bank_round_trips_through_dictreader(bank: Path, run: Callable[..., Any]) -> None:
-    assert run("export", "--format", "csv").exit_code == 0
+    assert run("export", "--to", "csv").exit_code == 0
     raw = (bank / "exports" / "questions.csv").read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf")
     rebuilt = read_back(raw.decode("utf-8"))

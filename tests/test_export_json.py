@@ -39,7 +39,7 @@ def test_packaged_schema_is_the_bank_schema() -> None:
 
 
 def test_bank_export_matches_the_schema_and_the_files(bank: Path, run: Callable[..., Any], validator: Any) -> None:
-    result = run("export", "--format", "json")
+    result = run("export", "--to", "json")
     assert result.exit_code == 0, result.output
     document = json.loads((bank / "exports" / "questions.json").read_text(encoding="utf-8"))
     assert not list(validator.iter_errors(document))
@@ -137,10 +137,10 @@ def test_html_renders_every_text_in_the_records_shape(validator: Any) -> None:
 
 
 def test_html_option_on_the_command_line(bank: Path, run: Callable[..., Any], validator: Any) -> None:
-    result = run("export", "--format", "json", "--html", "--out", "q.json")
+    result = run("export", "--to", "json", "--html", "--out", "q.json")
     assert result.exit_code == 0, result.output
     document = json.loads((bank / "q.json").read_text(encoding="utf-8"))
     assert not list(validator.iter_errors(document))
     assert set(document["html"]) == {record["id"] for record in document["questions"]}
-    without = run("export", "--format", "json", "--out", "plain.json")
+    without = run("export", "--to", "json", "--out", "plain.json")
     assert without.exit_code == 0 and "html" not in json.loads((bank / "plain.json").read_text(encoding="utf-8"))

@@ -103,7 +103,7 @@ def test_cli_exported_pages_import_back_byte_for_byte(bank: Path, tmp_path: Path
 
 
 def test_cli_export_format_markdown(bank: Path, run: Callable[..., Result]) -> None:
-    result = run("export", "--format", "markdown", "--out", "pages")
+    result = run("export", "--to", "markdown", "--out", "pages")
     if result.exit_code == 2 and "markdown" in result.output:
         pytest.skip("qtool export does not offer --format markdown yet")
     assert result.exit_code == 0, result.output

@@ -51,7 +51,7 @@ def bank(tmp_path: Path) -> Path:
 
 
 def _build(root: Path, *args: str) -> str:
-    done = qtool(root, "export", "--format", "site", *args)
+    done = qtool(root, "export", "--to", "site", *args)
     assert done.returncode == 0, done.stderr
     return done.stderr
 
@@ -219,7 +219,7 @@ def test_refuses_a_symlinked_output_folder(bank: Path, tmp_path: Path) -> None:
     elsewhere.mkdir()
     (bank / "exports").mkdir()
     (bank / "exports" / "site").symlink_to(elsewhere)
-    done = qtool(bank, "export", "--format", "site")
+    done = qtool(bank, "export", "--to", "site")
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1] == "Error: refused: exports/site is a symbolic link; the site is never written through one"
     assert list(elsewhere.iterdir()) == []
@@ -235,7 +235,7 @@ def test_refuses_to_write_through_a_symlink_inside_the_site(bank: Path, tmp_path
     target = site / link
     shutil.rmtree(target) if target.is_dir() else target.unlink()
     target.symlink_to(outside / "index.html" if link.endswith(".html") else outside)
-    done = qtool(bank, "export", "--format", "site")
+    done = qtool(bank, "export", "--to", "site")
     assert done.returncode == 1
     assert f"refused: exports/site/{link} is a symbolic link" in done.stderr
     assert [p.name for p in outside.iterdir()] == ["index.html"]
@@ -245,14 +245,14 @@ def test_refuses_to_write_through_a_symlink_inside_the_site(bank: Path, tmp_path
 def test_refuses_a_folder_it_did_not_write(bank: Path) -> None:
     (bank / "mine").mkdir()
     (bank / "mine" / "thesis.tex").write_text("keep")
-    done = qtool(bank, "export", "--format", "site", "--out", "mine")
+    done = qtool(bank, "export", "--to", "site", "--out", "mine")
     assert done.returncode == 1
     assert "refused: mine is not empty and holds no .qtool-site.json" in done.stderr
     assert os.listdir(bank / "mine") == ["thesis.tex"]
 
 
 def test_site_needs_a_folder_not_standard_output(bank: Path) -> None:
-    done = qtool(bank, "export", "--format", "site", "--out", "-")
+    done = qtool(bank, "export", "--to", "site", "--out", "-")
     assert done.returncode == 2
     assert "needs a single file format, not site" in done.stderr
 
@@ -265,7 +265,7 @@ def _config(root: Path, body: str) -> None:
 
 def test_unknown_site_key_is_one_line_and_exit_2(bank: Path) -> None:
     _config(bank, 'title = "Bank"\ncolour = "red"')
-    done = qtool(bank, "export", "--format", "site")
+    done = qtool(bank, "export", "--to", "site")
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         "pyproject.toml:3:1: error: unknown key 'colour' in site; allowed keys: title, base-url, templates [config]"]
@@ -279,7 +279,7 @@ def test_unknown_site_key_is_one_line_and_exit_2(bank: Path) -> None:
 ])
 def test_bad_site_values_exit_2(bank: Path, body: str, message: str) -> None:
     _config(bank, body)
-    done = qtool(bank, "export", "--format", "site")
+    done = qtool(bank, "export", "--to", "site")
     assert done.returncode == 2 and message in done.stderr and len(done.stderr.strip().splitlines()) == 1
 
 

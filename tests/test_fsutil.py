@@ -19,7 +19,7 @@ def test_a_fifo_is_streamed_to_not_replaced(bank: Path, run) -> None:
     received: list[bytes] = []
     reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
     reader.start()
-    result = run("export", "--format", "json", "--out", str(fifo))
+    result = run("export", "--to", "json", "--out", str(fifo))
     reader.join(timeout=60)
     assert result.exit_code == 0, result.stderr
     assert fifo.is_fifo() and json.loads(received[0])["count"] == len(list((bank / "questions").rglob("*.yaml")))
@@ -29,21 +29,21 @@ def test_a_symlink_is_written_through(bank: Path, run) -> None:
     target = bank / "real.json"
     target.write_text("old")
     (bank / "link.json").symlink_to(target)
-    assert run("export", "--format", "json", "--out", "link.json").exit_code == 0
+    assert run("export", "--to", "json", "--out", "link.json").exit_code == 0
     assert (bank / "link.json").is_symlink() and json.loads(target.read_text())["count"] == len(list((bank / "questions").rglob("*.yaml")))
 
 
 @pytest.mark.parametrize("out", ["questions/software-engineer/design-trade-off.yaml", "questions", "questions/new.json"])
 def test_nothing_under_questions_is_an_export_target(bank: Path, run, out: str) -> None:
     before = {p: p.read_bytes() for p in (bank / "questions").rglob("*") if p.is_file()}
-    result = run("export", "--format", "json", "--out", out)
+    result = run("export", "--to", "json", "--out", out)
     assert result.exit_code == 2 and "exports never write into the bank" in result.stderr
     assert {p: p.read_bytes() for p in (bank / "questions").rglob("*") if p.is_file()} == before
 
 
 def test_a_folder_target_names_the_path_given(bank: Path, run) -> None:
     (bank / "folder").mkdir()
-    result = run("export", "--format", "json", "--out", "folder")
+    result = run("export", "--to", "json", "--out", "folder")
     assert result.exit_code == 1 and result.stderr == "Error: folder: is a folder, not a file\n"
     assert not [p for p in bank.iterdir() if p.name.endswith(".qtool-tmp")]
 

@@ -26,7 +26,7 @@ DARK_BG = "rgb(21, 23, 27)"  # --bg under prefers-color-scheme: dark in site.css
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = make_bank(tmp_path_factory.mktemp("site-bank"))
-    done = qtool(root, "export", "--format", "site", "--include-drafts")
+    done = qtool(root, "export", "--to", "site", "--include-drafts")
     assert done.returncode == 0, done.stderr
     return root / "exports" / "site"
 

@@ -110,7 +110,7 @@ class _Tables(HTMLParser):
 
 def test_the_coverage_page_shows_the_same_figures(bank: Path) -> None:
     figures = json.loads(qtool(bank, "stats", "--format", "json").stdout)
-    assert qtool(bank, "export", "--format", "site").returncode == 0
+    assert qtool(bank, "export", "--to", "site").returncode == 0
     parser = _Tables()
     parser.feed((bank / "exports" / "site" / "_coverage" / "index.html").read_text(encoding="utf-8"))
     heat, categories, levels = parser.tables

@@ -13,7 +13,7 @@ import click
 from qtool.commands._common import config_or_exit, paths_argument
 from qtool.errors import UsageError, returns_status
 from qtool.files import QUESTIONS_DIR
-from qtool.report import note
+from qtool.report import REPORTERS, note
 
 FORMATS = ("json", "csv", "anki", "markdown", "site", "all")
 #: What ``--format all`` writes.
@@ -32,8 +32,12 @@ def run_export(
     include_drafts: bool = False,
     force: bool = False,
     html: bool = False,
+    report_format: str | None = None,
 ) -> int:
-    """Export the given files (default: the bank) in ``fmt``; returns the exit status."""
+    """Export the given files (default: the bank) in ``fmt``; returns the exit status.
+
+    ``report_format`` is how the problems that refuse an export are printed (text, json, github, ...).
+    """
     from qtool.export.gate import select
     from qtool.files import question_files
     from qtool.report import report
@@ -46,7 +50,7 @@ def run_export(
     files = question_files(paths, config.root, config.exclude, config.force_exclude)
     selection = select(files, config, include_drafts=include_drafts)
     if selection.refused and not force:
-        report(selection.problems, len(files))
+        report(selection.problems, len(files), report_format)
         count = len(selection.broken)
         click.echo(f"qtool export: refused: {_plural(count, 'file')} with errors (fix them, or pass --force to export without them)", err=True)
         return 1
@@ -155,7 +159,11 @@ class _progress:
 
 @click.command("export")
 @paths_argument
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="all", show_default=True, help="What to write; all = json, csv and anki; site = a static website.")
+@click.option("--to", "to", type=click.Choice(FORMATS), default=None,
+              help="What to write: json, csv, anki, markdown, site (a static website), or all = json, csv and anki (the default).")
+@click.option("--format", "fmt", type=click.Choice(sorted(set(FORMATS) | set(REPORTERS))), default=None,
+              help="How problems that refuse the export are printed (text, json, github, sarif, gitlab). "
+                   "The file formats' old spelling (--format anki) still works, with a note: use --to.")
 @click.option(
     "--out",
     "out",
@@ -166,9 +174,18 @@ class _progress:
 @click.option("--include-drafts", is_flag=True, help="Export questions with status: draft too (left out by default).")
 @click.option("--force", is_flag=True, help="Export even if some files have errors: skip those files, naming them on stderr.")
 @click.option("--html", is_flag=True, help="JSON: also give every Markdown text rendered as HTML (the document's 'html' map).")
-def command(paths: tuple[str, ...], fmt: str, out: str | None, include_drafts: bool, force: bool, html: bool) -> None:
+def command(paths: tuple[str, ...], to: str | None, fmt: str | None, out: str | None, include_drafts: bool, force: bool,
+            html: bool) -> None:
     """Refuses a bank with errors (prints them, exit 1) unless --force. Output is byte-identical
     for the same bank: questions sorted by id, Anki note times taken from git (or file times).
     With no PATH, every *.yaml under questions/.
     """
-    raise SystemExit(run_export(paths, fmt, out, include_drafts=include_drafts, force=force, html=html))
+    report_format = fmt
+    if fmt in FORMATS:  # the old spelling of --to (json is both: a file format first, as it always was)
+        if to is not None and to != fmt:
+            raise click.UsageError(f"--to {to} and --format {fmt} disagree: --format is the problems' output format now")
+        click.echo(f"qtool export: --format {fmt} names the file format in the old spelling: use --to {fmt} "
+                   "(--format is the problems' output format, as in every command)", err=True)
+        to, report_format = fmt, None
+    raise SystemExit(run_export(paths, to or "all", out, include_drafts=include_drafts, force=force, html=html,
+                                report_format=report_format))
