@@ -230,7 +230,7 @@ def prepare_repairs(ctx: Drafting, sources: Iterable[State], state: State, write
                 out.problems.append(plan)
                 continue
             messages = [*build_messages(plan.job), {"role": "assistant", "content": bad["content"] or ""},
-                        repair_message(bad["errors"])]
+                        repair_message(bad["errors"], plan.job.schema)]
             round_ = int(entry.get("round", 0)) + 1
             new_cid = custom_id(_question_id(plan), plan.job.fields, entry["hash"], source.data["prompt_version"],
                                 source.data["model"], round_)

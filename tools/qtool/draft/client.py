@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from qtool.draft.messages import with_schema_text
 from qtool.draft.settings import LLMSettings
 from qtool.errors import QtoolError
 
@@ -72,14 +73,16 @@ class ChatClient:
 
         try:
             try:
-                return self._create(messages, structured_format(schema) if self.json_schema_ok else {"type": "json_object"})
+                if not self.json_schema_ok:
+                    return self._create(with_schema_text(messages, schema), {"type": "json_object"})
+                return self._create(messages, structured_format(schema))
             except openai.BadRequestError as exc:
                 if not (self.json_schema_ok and _about_response_format(exc)):
                     raise
                 with self._lock:
                     self.json_schema_ok = False
                 self.stats.add(retries=1)
-                return self._create(messages, {"type": "json_object"})
+                return self._create(with_schema_text(messages, schema), {"type": "json_object"})
         except openai.OpenAIError as exc:
             raise DraftError(describe_error(self.settings, exc)) from None
 

@@ -54,7 +54,7 @@ class Drafter:
         errors: list[str] = []
         first = 0
         if repair is not None:
-            messages = [*messages, {"role": "assistant", "content": repair[0]}, repair_message(repair[1])]
+            messages = [*messages, {"role": "assistant", "content": repair[0]}, repair_message(repair[1], schema)]
             first = 1
         for attempt in range(first, MAX_REPAIRS + 1):
             self._check_budget()
@@ -66,7 +66,7 @@ class Drafter:
                 if self.cache is not None:
                     self.cache.put(key, reply)
                 return reply
-            messages = [*messages, {"role": "assistant", "content": content or ""}, repair_message(errors)]
+            messages = [*messages, {"role": "assistant", "content": content or ""}, repair_message(errors, schema)]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise DraftError(f"the model's reply did not fit the question schema after {MAX_REPAIRS + 1} attempts: {errors[0]}{more}")
 
