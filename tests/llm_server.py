@@ -59,6 +59,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     hang: bool = False
+    #: Seconds between bytes of the body: a server (or proxy) that drips its reply.
+    drip: float = 0.0
 
 
 Responder = Union[Reply, Callable[[Recorded], Reply]]
@@ -374,12 +376,18 @@ class LLMServer:
                 try:
                     self.send_response(reply.status)
                     content_type = "application/json" if not isinstance(reply.body, (bytes, str)) else "text/plain"
-                    self.send_header("Content-Type", content_type)
+                    if "Content-Type" not in reply.headers:
+                        self.send_header("Content-Type", content_type)
                     self.send_header("Content-Length", str(len(data)))
                     for name, value in reply.headers.items():
                         self.send_header(name, value)
                     self.end_headers()
-                    self.wfile.write(data)
+                    if not reply.drip:
+                        self.wfile.write(data)
+                    for index in range(len(data) if reply.drip else 0):
+                        self.wfile.write(data[index:index + 1])
+                        self.wfile.flush()
+                        time.sleep(reply.drip)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 

@@ -373,7 +373,7 @@ class Applier:
             return step
         fields = tuple(tuple(name.split(".")) for name in entry["fields"])
         schema = job_schema(fields, tuple(state.data.get("vocabulary", ())))
-        reply, errors = check_reply(result.content, schema)
+        reply, errors = check_reply(result.content, schema, self.ctx.settings.api_key)
         text = _current_text(path)
         if text is None:
             step.problem = _line(path, f"the file is gone or unreadable; batch {state.id}'s draft skipped")

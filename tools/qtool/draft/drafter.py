@@ -61,7 +61,9 @@ class Drafter:
             if attempt:
                 self.stats.add(retries=1)
             content = self.client().complete(messages, wire)
-            reply, errors = check_reply(content, schema)
+            if content and self.settings.api_key and self.settings.api_key in content:
+                self.stats.add(scrubbed=1)
+            reply, errors = check_reply(content, schema, self.settings.api_key)
             if not errors:
                 if self.cache is not None:
                     self.cache.put(key, reply)
@@ -86,11 +88,15 @@ def cached_reply(cache: Cache, key: str, schema: dict[str, Any]) -> dict[str, An
     return hit if hit is not None and not reply_errors(hit, schema) else None
 
 
-def check_reply(content: str | None, schema: dict[str, Any]) -> tuple[Any, list[str]]:
+def check_reply(content: str | None, schema: dict[str, Any], secret: str | None = None) -> tuple[Any, list[str]]:
     """A reply's text parsed, cleaned and trimmed to ``schema``, and why it does not fit (empty: it fits).
 
     The one validation of a model's reply: the synchronous path and batch results both use it.
+    ``secret`` (the API key) is scrubbed from the text first, so an echoing server cannot get it
+    into a question file, the draft cache or an export.
     """
+    if content and secret and len(secret) >= 4:
+        content = content.replace(secret, "***")
     try:
         reply = trim_reply(clean_reply(parse_reply(content)), schema)
     except ValueError as exc:

@@ -71,11 +71,18 @@ def example_exchange() -> tuple[DraftJob, dict[str, Any]]:
 
 
 def clean_reply(reply: Any) -> Any:
-    """Texts without surrounding blank space (the file writer decides line endings)."""
+    """Texts without surrounding blank space (the file writer decides line endings), lists without repeats.
+
+    The wire schema cannot ask for unique items (strict structured output forbids ``uniqueItems``),
+    so a server that follows it exactly may repeat a competency: that is tidied here, not refused.
+    """
     if isinstance(reply, dict):
         return {k: clean_reply(v) for k, v in reply.items()}
     if isinstance(reply, list):
-        return [clean_reply(v) for v in reply]
+        cleaned = [clean_reply(v) for v in reply]
+        if all(isinstance(v, str) for v in cleaned):
+            return list(dict.fromkeys(cleaned))
+        return cleaned
     return reply.strip() if isinstance(reply, str) else reply
 
 
