@@ -168,7 +168,7 @@ def test_persistent_server_error_writes_nothing(bank, run, monkeypatch):
     assert result.exit_code == 1
     assert len(server.requests) == 2
     assert result.stderr.strip() == (f"Error: could not draft {PATH}: HTTP 503 from {server.url} after 2 attempts: "
-                                     "overloaded; nothing written")
+                                     "overloaded; nothing written (--no-llm writes a skeleton to fill by hand)")
     assert not (bank / "questions/data-analyst").exists()
 
 
@@ -285,3 +285,31 @@ def test_repeated_items_from_a_strict_server_are_tidied_not_refused(bank, run, m
     assert result.exit_code == 0, result.stderr
     assert len(server.requests) == 1
     assert load_file(str(bank / PATH)).data["competencies"] == competencies
+
+
+def test_a_failed_draft_at_a_terminal_offers_the_skeleton(bank, monkeypatch):
+    """Interactive `new`: what the author typed is kept when the model fails; they are offered the skeleton."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    with LLMServer(default=error(503, "overloaded", {"Retry-After": "0"})) as server:
+        env = {**os.environ, "OPENAI_BASE_URL": server.url, "OPENAI_API_KEY": KEY}
+        main, secondary = pty.openpty()
+        process = subprocess.Popen([sys.executable, "-m", "qtool", "new", "--role", ROLE, "--question", QUESTION,
+                                    "--category", "behavioral"], cwd=bank, env=env, stdin=secondary, stdout=secondary,
+                                   stderr=secondary)
+        os.close(secondary)
+        seen = b""
+        while b"Write a skeleton" not in seen:
+            seen += os.read(main, 1024)
+        os.write(main, b"y\n")
+        try:
+            while os.read(main, 1024):
+                pass
+        except OSError:  # the pty closes with the process
+            pass
+        assert process.wait(timeout=60) == 0
+        os.close(main)
+    assert SKELETON_MARKER in (bank / PATH).read_text()
