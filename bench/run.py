@@ -142,6 +142,7 @@ class Case:
     argv: list[str]
     prepare: Callable[[], None] = lambda: None
     reference: str | None = None  # key of the row this one is also compared with
+    cwd: Path | None = None  # where it runs (default: the bank)
     describe: Callable[[list[Sample]], str] = lambda samples: ""
     samples: list[Sample] = field(default_factory=list)
     skipped: str | None = None
@@ -347,6 +348,28 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
             return f"PROBLEM: the shim saw {info.get('files')} files, expected {size}"
         return f"{info['files']} files in one process, exit {info['status']}, C parser {info['c_parser']}"
 
+    draft_bank = work / f"draft-bank-{size}"
+    requests = work / f"batch-requests-{size}.jsonl"
+    results = work / f"batch-results-{size}.jsonl"
+
+    def fresh_draft_bank() -> None:
+        # A copy of the bank that batch drafting may write to (the check rows keep the original).
+        shutil.rmtree(draft_bank, ignore_errors=True)
+        shutil.copytree(bank / "questions", draft_bank / "questions")
+        shutil.copytree(bank / "schema", draft_bank / "schema")
+        (draft_bank / "pyproject.toml").write_text(
+            '[tool.qtool.llm]\nbase-url = "http://127.0.0.1:9/v1"\nmodel = "bench-model"\n')  # never contacted in file mode
+
+    def answered() -> None:
+        # The results a runner would write for this round's requests (same ids every round: same files).
+        if not results.exists() or results.stat().st_mtime < requests.stat().st_mtime:
+            subprocess.run([python, str(HERE / "batch_results.py"), str(requests), str(results)], check=True)
+
+    def batch_note(samples: list[Sample]) -> str:
+        last = samples[-1]
+        tail = (last.stderr.strip().splitlines() or [""])[-1]
+        return tail.split(";")[0][:150] if last.status == 0 else f"failed: {tail[:150]}"
+
     against = [*qtool, "check", "--against", "HEAD"]
     check = "check" if has["check"] else "validate"
     stand_in = "" if has["check"] else " (stand-in: no `check` yet)"
@@ -370,9 +393,18 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
         Case("genanki", "bare genanki build (peer)", [python, str(HERE / "peer_genanki.py"), str(bank),
                                                       str(peer_out / "questions.apkg")],
              prepare=reset(peer_out), describe=peer_anki_note),
+        Case("batch-out", "`qtool draft --batch-out` (every file, --overwrite)",
+             [*qtool, "draft", "--overwrite", "--batch-out", str(requests)], prepare=fresh_draft_bank, cwd=draft_bank,
+             describe=batch_note),
+        Case("batch-in", "`qtool draft --batch-in` (a result for every file)",
+             [*qtool, "draft", "--batch-in", str(results)], prepare=answered, cwd=draft_bank, describe=batch_note),
         Case("help", "`qtool --help`", [*qtool, "--help"], reference="click"),
         Case("click", '`python -c "import click"` (reference)', [python, "-c", "import click"]),
     ]
+    if not has["batch"]:
+        for row in rows:
+            if row.key.startswith("batch"):
+                row.skipped = "n/a: no `qtool draft --batch-out`"
     if not has["check"] or shutil.which("git") is None:
         rows = [row for row in rows if row.key != "check-against"]
     if not has["export"]:
@@ -411,7 +443,7 @@ def measure(size: int, rounds: int, work: Path, seed: int, qtool: list[str], pyt
                 if row.skipped:
                     continue
                 row.prepare()
-                sample = run_child(row.argv, bank, timeout, env)
+                sample = run_child(row.argv, row.cwd or bank, timeout, env)
                 row.samples.append(sample)
                 if row.key.startswith("export") and sample.status == 2:
                     row.skipped = f"n/a: usage error: {(sample.stderr.strip().splitlines() or [''])[-1][:150]}"
@@ -497,6 +529,7 @@ def main(argv: list[str] | None = None) -> int:
     started = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "unknown"
     has = {name: has_command(qtool, name, env) for name in ("check", "export")}
+    has["batch"] = "--batch-out" in subprocess.run([*qtool, "draft", "--help"], capture_output=True, text=True, env=env).stdout
     info = machine()
 
     def log(message: str) -> None:

@@ -232,8 +232,33 @@ def test_server_without_json_schema_gets_json_mode(bank, run, monkeypatch):
         result = run("draft", PARTIAL)
     assert result.exit_code == 0, result.output + result.stderr
     assert [r.body["response_format"]["type"] for r in server.requests] == ["json_schema", "json_object"]
-    assert '"competencies"' in server.requests[1].messages[-1]["content"]  # the schema is in the prompt too
+    assert '"properties"' in server.requests[1].messages[-1]["content"]  # JSON mode: the schema is in the prompt
+    assert '"properties"' not in json.dumps(server.requests[0].messages)  # structured output: only in response_format
     assert data(bank / PARTIAL)["competencies"] == good_values()["competencies"]
+
+
+def test_the_schema_travels_once_where_response_format_is_honoured(bank, run, monkeypatch):
+    with LLMServer() as server:
+        use(server, monkeypatch)
+        assert run("draft", PARTIAL).exit_code == 0
+    body = server.requests[0].body
+    assert body["response_format"]["type"] == "json_schema"
+    assert json.dumps(body).count('"properties"') == json.dumps(body["response_format"]).count('"properties"') > 0
+
+
+def test_every_prompt_file_fills_every_placeholder():
+    """Prompts render with Template.substitute: a misspelled $placeholder is an error, never text sent to a model."""
+    from string import Template
+
+    from qtool.draft.messages import prompt_text
+
+    expected = {"request.md": {"role", "category", "question", "context", "fields", "format", "vocabulary"},
+                "repair.md": {"errors", "schema"}}
+    folder = Path(__file__).resolve().parent.parent / "tools" / "qtool" / "draft" / "prompts"
+    for path in sorted(folder.glob("*.md")):
+        template = Template(prompt_text(path.name))
+        assert template.is_valid(), path.name
+        assert set(template.get_identifiers()) == expected.get(path.name, set()), path.name
 
 
 def test_only_and_overwrite(bank, run, monkeypatch):

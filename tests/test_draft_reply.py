@@ -134,7 +134,9 @@ def test_messages_teach_the_ladder_and_show_the_example():
         assert phrase in system
     assert json.loads(messages[2]["content"]) == reply
     assert "Write these parts: answers.sample.text, answers.solid.text" in messages[3]["content"]
-    assert "- answers: bad" in repair_message(["answers: bad"])["content"]
+    job, _ = example_exchange()
+    repair = repair_message(["answers: bad"], job.schema)["content"]
+    assert "- answers: bad" in repair and '"prep_tips"' in repair  # the schema travels in the repair as text
     assert len(prompt_version()) == 12 and prompt_text("system.md") == system
 
 

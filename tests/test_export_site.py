@@ -188,6 +188,7 @@ def test_search_index_is_small_and_complete_and_workers_change_nothing(tmp_path:
     from conftest import REPO
     from qtool.config import load_config
     from qtool.export.coverage import from_selection
+    from qtool.commands._common import checked_through_cache
     from qtool.export.gate import select
     from qtool.export.site import PARALLEL_FROM, SiteSettings, write_site
     from qtool.files import question_files
@@ -197,7 +198,7 @@ def test_search_index_is_small_and_complete_and_workers_change_nothing(tmp_path:
     message = _build(root)
     monkeypatch.chdir(root)
     config = load_config(root)
-    selection = select(question_files([], root), config)
+    selection = select(question_files([], root), config, checked_through_cache)
     assert len(selection.questions) == 300 >= PARALLEL_FROM
     figures = from_selection(selection, config.max_file_size)
     for workers in (1, 2):

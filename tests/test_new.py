@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
 import pytest
 
-from llm_server import LLMServer, Reply, error, good_values
+from llm_server import LLMServer, Reply, chat, error, good_values
 from qtool.draft.reply import full_reply_schema, wire_schema
 from qtool.loader import load_file
 from qtool.schema import validate_question
@@ -167,7 +168,7 @@ def test_persistent_server_error_writes_nothing(bank, run, monkeypatch):
     assert result.exit_code == 1
     assert len(server.requests) == 2
     assert result.stderr.strip() == (f"Error: could not draft {PATH}: HTTP 503 from {server.url} after 2 attempts: "
-                                     "overloaded; nothing written")
+                                     "overloaded; nothing written (--no-llm writes a skeleton to fill by hand)")
     assert not (bank / "questions/data-analyst").exists()
 
 
@@ -190,7 +191,7 @@ def test_bad_llm_settings_are_a_usage_error(bank, run, monkeypatch):
     assert result.stderr.strip().splitlines() == [
         "pyproject.toml:2:1: error: unknown key 'api_key' in llm (put the key in the "
         "OPENAI_API_KEY environment variable, never in a file); allowed keys: model, base-url, temperature, timeout, "
-        "max-retries, concurrency [config]"]
+        "max-retries, concurrency, max-reply-bytes [config]"]
     assert "sk-in-a-file" not in result.output
 
 
@@ -226,3 +227,89 @@ def test_a_server_error_that_echoes_the_key_never_shows_it(bank, run, monkeypatc
     assert KEY not in result.output
     assert "***" in result.stderr or "refused the API key" in result.stderr  # the body is shown with the key masked, or not at all
     assert not (bank / "questions/data-analyst").exists()
+
+
+def _reply_text(**changes) -> str:
+    values = good_values()
+    values.update(changes)
+    return json.dumps(values)
+
+
+@pytest.mark.parametrize(("reply", "words"), [
+    (lambda: chat("x" * 600_000), "larger than 524288 bytes"),
+    (lambda: Reply(200, gzip.compress(json.dumps({"choices": []}).encode() * 100), {"Content-Type": "application/json",
+                                                                                  "Content-Encoding": "gzip"}), "came compressed (gzip)"),
+    (lambda: Reply(200, "<html><body>Sign in to the proxy</body></html>", {"Content-Type": "text/html"}), "answered with an HTML page"),
+    (lambda: Reply(200, b'{"choices": [{"message": {"content": "\xff\xfe"}}]}', {"Content-Type": "application/json"}), "not UTF-8 JSON"),
+])
+def test_hostile_replies_are_one_line_and_write_nothing(bank, run, monkeypatch, reply, words):
+    with LLMServer(default=reply()) as server:
+        use(server, monkeypatch)
+        result = run(*ARGS)
+    assert result.exit_code == 1, result.output
+    assert words in result.stderr and len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not (bank / "questions/data-analyst").exists()
+
+
+def test_a_dripping_server_is_cut_off_at_the_deadline(bank, run, monkeypatch):
+    """timeout is per attempt, in total: one byte a second cannot hold a run for minutes."""
+    (bank / "pyproject.toml").write_text('[tool.qtool.llm]\ntimeout = 1\nmax-retries = 0\nmodel = "test-model"\n')
+    with LLMServer(default=Reply(200, {"choices": []}, drip=0.2)) as server:  # ~3 s of body at 0.2 s a byte
+        use(server, monkeypatch)
+        result = run(*ARGS)
+    assert result.exit_code == 1 and "within 1 s" in result.stderr
+    assert len(server.requests) == 1
+    assert not (bank / "questions/data-analyst").exists()
+
+
+def test_a_reply_echoing_the_key_is_scrubbed_before_anything_is_written(bank, run, monkeypatch):
+    text = good_values()["answers"]["sample"]["text"] + f" My key is {KEY}."
+    answers = good_values()["answers"]
+    answers["sample"]["text"] = text
+    with LLMServer(default=chat(_reply_text(answers=answers))) as server:
+        use(server, monkeypatch)
+        result = run(*ARGS)
+    assert result.exit_code == 0, result.stderr
+    written = (bank / PATH).read_text()
+    assert KEY not in written and "My key is ***." in written
+    assert "the API key was scrubbed from 1 reply" in result.stderr
+    assert all(KEY not in p.read_text(errors="replace") for p in (bank / ".qtool-cache").rglob("*") if p.is_file())
+
+
+def test_repeated_items_from_a_strict_server_are_tidied_not_refused(bank, run, monkeypatch):
+    """The wire schema cannot say uniqueItems: a repeated competency is dropped, not sent back three times."""
+    competencies = good_values()["competencies"]
+    with LLMServer(default=chat(_reply_text(competencies=[*competencies, competencies[0]]))) as server:
+        use(server, monkeypatch)
+        result = run(*ARGS)
+    assert result.exit_code == 0, result.stderr
+    assert len(server.requests) == 1
+    assert load_file(str(bank / PATH)).data["competencies"] == competencies
+
+
+def test_a_failed_draft_at_a_terminal_offers_the_skeleton(bank, monkeypatch):
+    """Interactive `new`: what the author typed is kept when the model fails; they are offered the skeleton."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    with LLMServer(default=error(503, "overloaded", {"Retry-After": "0"})) as server:
+        env = {**os.environ, "OPENAI_BASE_URL": server.url, "OPENAI_API_KEY": KEY}
+        main, secondary = pty.openpty()
+        process = subprocess.Popen([sys.executable, "-m", "qtool", "new", "--role", ROLE, "--question", QUESTION,
+                                    "--category", "behavioral"], cwd=bank, env=env, stdin=secondary, stdout=secondary,
+                                   stderr=secondary)
+        os.close(secondary)
+        seen = b""
+        while b"Write a skeleton" not in seen:
+            seen += os.read(main, 1024)
+        os.write(main, b"y\n")
+        try:
+            while os.read(main, 1024):
+                pass
+        except OSError:  # the pty closes with the process
+            pass
+        assert process.wait(timeout=60) == 0
+        os.close(main)
+    assert SKELETON_MARKER in (bank / PATH).read_text()

@@ -15,14 +15,11 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 import click
 
 from qtool.model import Problem, Severity
-
-if TYPE_CHECKING:
-    from qtool.config import Config
 
 
 @dataclass(frozen=True)
@@ -310,21 +307,15 @@ def report(problems: Sequence[Problem], files: int, fmt: str | None = None, out:
     """Print problems sorted by file, line and column with the named reporter."""
     ordered = sorted(problems, key=_order)
     fmt = fmt or default_format()
-    if context is None and fmt in NEEDS_CONTEXT:
-        context = report_context()
+    if context is None and fmt in NEEDS_CONTEXT:  # no rule catalog given: rules come from the problems' codes
+        from qtool.gitbase import repo_prefix
+
+        context = ReportContext((), os.getcwd(), repo_prefix())
     REPORTERS[fmt](out, context).report(ordered, files)
 
 
 def _order(p: Problem) -> tuple[str, int, int, str, str]:
     return (p.path, p.line, p.column, p.code, p.message)
-
-
-def report_context(config: Config | None = None) -> ReportContext:
-    """The rules (with this bank's levels) and the bank's place in its git repository."""
-    from qtool.gitbase import repo_prefix
-    from qtool.lint.catalog import catalog
-
-    return ReportContext(tuple(catalog(config)), os.getcwd(), repo_prefix())
 
 
 def exit_code(problems: Sequence[Problem], strict: bool = False) -> int:

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from qtool.config import Config, bank_config
+from qtool.model import Checked
 from qtool.report import REPORTERS, output
 
 #: Where ``--force-exclude`` leaves its value for the run (click's context meta).
@@ -23,6 +24,13 @@ def config_or_exit(paths: Sequence[str] = ()) -> Config:
     if output().verbose:
         click.echo(f"bank: {config.root.resolve()} (configuration: {config.source or 'none, the defaults'})", err=True)
     return config
+
+
+def checked_through_cache(files: Sequence[str], config: Config) -> Checked:
+    """The check an export or stats runs on its files: the whole pipeline, answered from the cache where it can."""
+    from qtool.pipeline import check_files
+
+    return check_files(files, config, cache=True)
 
 
 def format_option(func: Callable[..., Any]) -> Callable[..., Any]:

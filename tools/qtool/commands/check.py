@@ -29,8 +29,9 @@ def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False
     ``against`` is the git ref to compare with (``""``: none; None: none unless pre-commit or CI names one).
     """
     from qtool.files import question_files
+    from qtool.lint.catalog import report_context
     from qtool.pipeline import check_files, lint_view
-    from qtool.report import default_format, exit_code, note, progress_bar, report, report_context, write_step_summary
+    from qtool.report import default_format, exit_code, note, progress_bar, report, write_step_summary
 
     config = config_or_exit(paths)
     contents = None

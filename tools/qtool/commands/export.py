@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from qtool.commands._common import config_or_exit, paths_argument
+from qtool.commands._common import checked_through_cache, config_or_exit, paths_argument
 from qtool.errors import UsageError, returns_status
 from qtool.files import QUESTIONS_DIR
 from qtool.report import REPORTERS, note
@@ -48,7 +48,7 @@ def run_export(
     if fmt == "site":
         _site_settings(config)  # a bad [tool.qtool.site] is a usage error, before any work
     files = question_files(paths, config.root, config.exclude, config.force_exclude)
-    selection = select(files, config, include_drafts=include_drafts)
+    selection = select(files, config, checked_through_cache, include_drafts=include_drafts)
     if selection.refused and not force:
         report(selection.problems, len(files), report_format)
         count = len(selection.broken)

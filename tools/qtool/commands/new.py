@@ -51,10 +51,19 @@ def run_new(role: str, question: str, category: str, *, slug: str | None = None,
         try:
             reply = drafter.draft(job)
         except DraftError as exc:
-            raise QtoolError(f"could not draft {target.path}: {exc}; nothing written") from None
-        text = question_text(target, reply, provenance(settings.model, prompt_version()))
-        note = (f"wrote {target.path}, drafted by {settings.model} ({drafter.stats.summary()}); "
-                "read and edit it, then set status: reviewed")
+            failed = f"could not draft {target.path}: {exc}"
+            # At a terminal, what the author typed is not lost: offer the skeleton instead.
+            if not (sys.stdin.isatty() and click.confirm(f"{failed}\nWrite a skeleton to fill by hand instead?",
+                                                         default=True, err=True)):
+                raise QtoolError(f"{failed}; nothing written (--no-llm writes a skeleton to fill by hand)") from None
+            from qtool.skeleton import skeleton_fields
+
+            text = question_text(target, skeleton_fields(), None)
+            note = f"wrote a skeleton to {target.path}; replace every TODO(qtool) text"
+        else:
+            text = question_text(target, reply, provenance(settings.model, prompt_version()))
+            note = (f"wrote {target.path}, drafted by {settings.model} ({drafter.stats.summary()}); "
+                    "read and edit it, then set status: reviewed")
     if target.path.exists() and not force:  # made by someone else while the model was drafting
         raise QtoolError(f"{target.path} appeared while drafting: pick another --slug, or pass --force to replace it")
     atomic_write(target.path, text)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import click
 
-from qtool.commands._common import config_or_exit, paths_argument
+from qtool.commands._common import checked_through_cache, config_or_exit, paths_argument
 from qtool.errors import returns_status
 
 
@@ -20,7 +20,7 @@ def run_stats(paths: Sequence[str], fmt: str = "text", *, include_drafts: bool =
 
     config = config_or_exit(paths)
     files = question_files(paths, config.root, config.exclude, config.force_exclude)
-    selection = select(files, config, include_drafts=include_drafts)
+    selection = select(files, config, checked_through_cache, include_drafts=include_drafts)
     for path, errors in selection.broken.items():
         click.echo(f"qtool stats: left out {path} ({errors} error{'s' if errors != 1 else ''}; `qtool check` shows them)", err=True)
     figures = from_selection(selection, config.max_file_size)

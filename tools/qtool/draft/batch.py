@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
@@ -37,28 +37,44 @@ class Outcome:
 def plan_files(files: Sequence[str], fields: Sequence[Field], overwrite: bool, max_bytes: int,
                vocabulary: Sequence[str] = ()) -> tuple[list[Plan], list[Problem]]:
     """A Plan for each file that lacks any of ``fields``; Problems for files that cannot be drafted."""
-    from qtool.loader import LoadError, load_file
-
     plans: list[Plan] = []
     problems: list[Problem] = []
-    for path in files:
-        loaded = load_file(path, max_bytes=max_bytes)
-        if isinstance(loaded, LoadError):
-            problems.append(loaded.problem())
-            continue
-        filling = fields_to_fill(loaded.data, fields, overwrite)
-        if not filling:
-            continue
-        missing = [key for key in ("role", "question") if not (isinstance(loaded.data.get(key), str) and loaded.data[key].strip())]
-        if missing:
-            problems.append(_problem(loaded, f"cannot draft without {' and '.join(map(repr, missing))}: write them first"))
-            continue
-        category = loaded.data.get("category")
-        job = DraftJob(loaded.data["role"].strip(), loaded.data["question"].strip(),
-                       category if isinstance(category, str) else None, filling, context_of(loaded.data, filling),
-                       tuple(vocabulary))
-        plans.append(Plan(path, loaded.text, loaded.data, job))
+    for item in iter_plans(files, fields, overwrite, max_bytes, vocabulary):
+        if isinstance(item, Plan):
+            plans.append(item)
+        else:
+            problems.append(item)
     return plans, problems
+
+
+def iter_plans(files: Iterable[str], fields: Sequence[Field], overwrite: bool, max_bytes: int,
+               vocabulary: Sequence[str] = ()) -> Iterator[Plan | Problem]:
+    """``plan_files`` one file at a time, so a caller that streams holds one file in memory."""
+    for path in files:
+        item = plan_file(path, fields, overwrite, max_bytes, vocabulary)
+        if item is not None:
+            yield item
+
+
+def plan_file(path: str, fields: Sequence[Field], overwrite: bool, max_bytes: int,
+              vocabulary: Sequence[str] = ()) -> Plan | Problem | None:
+    """The Plan for one file, a Problem saying why it cannot be drafted, or None when nothing is missing."""
+    from qtool.loader import LoadError, load_file
+
+    loaded = load_file(path, max_bytes=max_bytes)
+    if isinstance(loaded, LoadError):
+        return loaded.problem()
+    filling = fields_to_fill(loaded.data, fields, overwrite)
+    if not filling:
+        return None
+    missing = [key for key in ("role", "question") if not (isinstance(loaded.data.get(key), str) and loaded.data[key].strip())]
+    if missing:
+        return _problem(loaded, f"cannot draft without {' and '.join(map(repr, missing))}: write them first")
+    category = loaded.data.get("category")
+    job = DraftJob(loaded.data["role"].strip(), loaded.data["question"].strip(),
+                   category if isinstance(category, str) else None, filling, context_of(loaded.data, filling),
+                   tuple(vocabulary))
+    return Plan(path, loaded.text, loaded.data, job)
 
 
 def draft_files(plans: Sequence[Plan], drafter: Drafter, concurrency: int,
@@ -77,7 +93,7 @@ def draft_files(plans: Sequence[Plan], drafter: Drafter, concurrency: int,
         for future in as_completed(futures):
             plan = futures[future]
             reply = future.result()
-            outcome = reply if isinstance(reply, Outcome) else _write(plan, reply, prov)
+            outcome = reply if isinstance(reply, Outcome) else write_draft(plan, reply, prov)
             outcomes.append(outcome)
             if progress is not None:
                 progress(outcome)
@@ -99,7 +115,7 @@ def _request(plan: Plan, drafter: Drafter) -> dict[str, Any] | Outcome:
         return Outcome(plan.path, problem=_line(plan.path, f"could not draft: {exc}; file left as it was"))
 
 
-def _write(plan: Plan, reply: dict[str, Any], prov: dict[str, str]) -> Outcome:
+def write_draft(plan: Plan, reply: dict[str, Any], prov: dict[str, str]) -> Outcome:
     """Fill the reply into the file's text as read, prove nothing else changed, and replace the file."""
     from qtool.fsutil import atomic_write
     from qtool.loader import LoadError, load_text

@@ -35,6 +35,7 @@ class Cache:
 
     def put(self, key: str, reply: Any) -> None:
         try:
-            atomic_write(self._path(key), json.dumps({"reply": reply}, ensure_ascii=False, indent=1) + "\n")
+            # No fsync: an entry lost to a crash is a miss, and whole-or-absent is all a cache needs.
+            atomic_write(self._path(key), json.dumps({"reply": reply}, ensure_ascii=False, indent=1) + "\n", durable=False)
         except OSError:
             pass  # a cache that cannot be written only costs a request next time

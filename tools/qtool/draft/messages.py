@@ -45,8 +45,14 @@ class DraftJob:
 
     @property
     def schema(self) -> dict[str, Any]:
-        """The JSON Schema a reply to this job must match."""
-        return reply_schema(self.fields, self.vocabulary)
+        """The JSON Schema a reply to this job must match (shared between jobs: do not change it)."""
+        return job_schema(self.fields, self.vocabulary)
+
+
+@lru_cache(maxsize=64)
+def job_schema(fields: tuple[Field, ...], vocabulary: tuple[str, ...]) -> dict[str, Any]:
+    """Built once per set of parts: a batch of thousands of files asks for a handful of shapes."""
+    return reply_schema(fields, vocabulary)
 
 
 @lru_cache(maxsize=1)
@@ -65,17 +71,19 @@ def example_exchange() -> tuple[DraftJob, dict[str, Any]]:
 
 
 def clean_reply(reply: Any) -> Any:
-    """Texts without surrounding blank space (the file writer decides line endings)."""
+    """Texts without surrounding blank space (the file writer decides line endings), lists without repeats.
+
+    The wire schema cannot ask for unique items (strict structured output forbids ``uniqueItems``),
+    so a server that follows it exactly may repeat a competency: that is tidied here, not refused.
+    """
     if isinstance(reply, dict):
         return {k: clean_reply(v) for k, v in reply.items()}
     if isinstance(reply, list):
-        return [clean_reply(v) for v in reply]
+        cleaned = [clean_reply(v) for v in reply]
+        if all(isinstance(v, str) for v in cleaned):
+            return list(dict.fromkeys(cleaned))
+        return cleaned
     return reply.strip() if isinstance(reply, str) else reply
-
-
-def schema_for_prompt(job: DraftJob) -> dict[str, Any]:
-    """The reply schema as shown in the request's text (titles dropped: descriptions say it all)."""
-    return _drop_titles(job.schema)
 
 
 #: Categories whose answers are Markdown with fenced code; every other category is plain prose.
@@ -97,7 +105,7 @@ def request_text(job: DraftJob) -> str:
     vocabulary = ""
     if job.vocabulary and any(f[0] == "competencies" for f in job.fields):
         vocabulary = "Pick the competencies from this list only (the bank's vocabulary): " + "; ".join(job.vocabulary) + ".\n"
-    return Template(prompt_text("request.md")).safe_substitute(
+    return render("request.md",
         vocabulary=vocabulary,
         role=job.role,
         category=job.category or "(not given)",
@@ -105,7 +113,6 @@ def request_text(job: DraftJob) -> str:
         context=context,
         fields=", ".join(field_name(f) for f in job.fields),
         format=format_text(job.category),
-        schema=json.dumps(schema_for_prompt(job), ensure_ascii=False),
     )
 
 
@@ -120,10 +127,30 @@ def build_messages(job: DraftJob) -> list[dict[str, str]]:
     ]
 
 
-def repair_message(errors: list[str]) -> dict[str, str]:
-    """The follow-up that feeds a bad reply's problems back to the model."""
+def repair_message(errors: list[str], schema: dict[str, Any]) -> dict[str, str]:
+    """The follow-up that feeds a bad reply's problems back to the model, with the schema in words.
+
+    The schema travels as ``response_format``; a server that ignored it gets it here as text.
+    """
     listed = "\n".join(f"- {error}" for error in errors)
-    return {"role": "user", "content": Template(prompt_text("repair.md")).safe_substitute(errors=listed)}
+    return {"role": "user", "content": render("repair.md", errors=listed, schema=schema_text(schema))}
+
+
+def with_schema_text(messages: list[dict[str, str]], schema: dict[str, Any]) -> list[dict[str, str]]:
+    """``messages`` with the schema written into the last request: for a server that takes JSON mode only."""
+    *head, last = messages
+    content = f"{last['content']}\nThe object must match this JSON Schema:\n{schema_text(schema)}"
+    return [*head, {**last, "content": content}]
+
+
+def schema_text(schema: dict[str, Any]) -> str:
+    """The reply schema as a prompt shows it (titles dropped: the descriptions say it all)."""
+    return json.dumps(_drop_titles(schema), ensure_ascii=False)
+
+
+def render(name: str, **values: str) -> str:
+    """A prompt file with its ``$placeholders`` filled; a misspelled or missing one is an error, never left as text."""
+    return Template(prompt_text(name)).substitute(values)
 
 
 def _drop_titles(node: Any) -> Any:

@@ -21,6 +21,7 @@ KEYS: dict[str, tuple[Any, str]] = {
     "timeout": (120.0, "seconds to wait for each reply before giving up on that attempt"),
     "max_retries": (3, "retries of one request on timeouts, 429 and 5xx, with backoff (honours Retry-After)"),
     "concurrency": (4, "requests in flight at once in `qtool draft` (--concurrency overrides)"),
+    "max_reply_bytes": (524288, "largest reply accepted, in bytes (a bigger one is refused, never written)"),
 }
 
 
@@ -39,6 +40,7 @@ class LLMSettings:
     timeout: float = KEYS["timeout"][0]
     max_retries: int = KEYS["max_retries"][0]
     concurrency: int = KEYS["concurrency"][0]
+    max_reply_bytes: int = KEYS["max_reply_bytes"][0]
 
     @property
     def configured(self) -> bool:
@@ -111,6 +113,10 @@ def _check(key: str, value: Any, where: str) -> Any:
     if key == "concurrency":
         if not _integer(value) or not 1 <= value <= 64:
             raise SettingsError(f"{where} must be a whole number from 1 to 64, got {value!r}")
+        return value
+    if key == "max_reply_bytes":
+        if not _integer(value) or value < 1024:
+            raise SettingsError(f"{where} must be a whole number of bytes, at least 1024, got {value!r}")
         return value
     raise AssertionError(key)  # pragma: no cover - KEYS and _check agree
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from qtool.config import Config
@@ -31,15 +31,12 @@ class Selection:
         return bool(self.broken)
 
 
-def check(files: Sequence[str], config: Config) -> Checked:
-    """Load, validate and lint the files (through the check cache): the one place to swap."""
-    from qtool.pipeline import check_files
-
-    return check_files(files, config, cache=True)
+#: How the gate checks files: ``qtool.pipeline.check_files`` (given by the caller, which sits above both).
+Check = Callable[[Sequence[str], Config], Checked]
 
 
-def select(files: Sequence[str], config: Config, *, include_drafts: bool = False) -> Selection:
-    """The valid questions to export, and the errors that block the export.
+def select(files: Sequence[str], config: Config, check: Check, *, include_drafts: bool = False) -> Selection:
+    """The valid questions to export (``check`` says which files have errors), and the errors that block the export.
 
     Drafts are left out unless ``include_drafts``; their problems then block nothing, since
     ``qtool new`` writes drafts full of placeholders. A file that cannot be read is always broken.

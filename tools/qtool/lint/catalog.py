@@ -6,10 +6,11 @@ The lint rules come from the registry with this bank's levels; ``parse``, ``sche
 
 from __future__ import annotations
 
+import os
 import sys
 
 from qtool.config import Config
-from qtool.report import RuleInfo
+from qtool.report import ReportContext, RuleInfo
 
 #: The checks that are not lint rules: code -> (description, what to do about it).
 BUILTIN = {
@@ -20,6 +21,14 @@ BUILTIN = {
     "id-path": ("the id equals the file's path under questions/ without .yaml",
                 "Rename the file or fix the id: the id is the question's address in the bank."),
 }
+
+
+def report_context(config: Config | None = None) -> ReportContext:
+    """What SARIF and GitLab reports name besides the problems: the rules with this bank's levels, and where
+    the bank sits in its git repository."""
+    from qtool.gitbase import repo_prefix
+
+    return ReportContext(tuple(catalog(config)), os.getcwd(), repo_prefix())
 
 
 def catalog(config: Config | None = None) -> list[RuleInfo]:

@@ -1,0 +1,510 @@
+"""Batch drafting's core, shared by file mode and API mode: a batch's state, its request lines, and applying results.
+
+A batch's state is ``.qtool-cache/batches/<id>.json``, written (atomically) before anything else
+happens and rewritten at each step, so Ctrl-C at any point leaves it usable. It maps each
+``custom_id`` to the file it drafts, the file's content hash at submit, the parts asked for and
+the draft cache key; results are matched through it, never by line order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from qtool.draft.batch import Outcome, Plan, _current_text, iter_plans, plan_file, write_draft
+from qtool.draft.batchfile import BadLine, Result, content_hash, custom_id, parse_result, read_results, request_line
+from qtool.draft.cache import Cache
+from qtool.draft.client import DraftError
+from qtool.draft.drafter import MAX_REPAIRS, Drafter, cached_reply, check_reply, draft_key, job_body
+from qtool.draft.merge import is_missing, provenance
+from qtool.draft.messages import build_messages, job_schema, prompt_version, repair_message
+from qtool.draft.reply import Field, field_name, get_field
+from qtool.draft.settings import LLMSettings
+from qtool.errors import QtoolError
+from qtool.files import CACHE_DIR
+from qtool.model import Problem, Severity
+
+BATCHES = "batches"
+#: A rough reply size per part asked for, for the budget estimate before a submit (prompt: characters / 4).
+TOKENS_PER_PART = 250
+TERMINAL = ("completed", "failed", "expired", "cancelled")
+
+
+class BatchError(QtoolError):
+    """A batch command cannot go on (unknown id, interrupted state, server error): one line, exit status 1."""
+
+
+# -- state ---------------------------------------------------------------------------------------
+@dataclass
+class State:
+    """One batch's state file: what was sent, where, and what came back."""
+
+    path: Path
+    data: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return str(self.data["id"])
+
+    @property
+    def folder(self) -> Path:
+        """Where the batch's input and downloaded output files live while it is open."""
+        return self.path.with_suffix("")
+
+    @property
+    def requests(self) -> dict[str, dict[str, Any]]:
+        return self.data["requests"]  # type: ignore[no-any-return]
+
+    @property
+    def parts(self) -> list[dict[str, Any]]:
+        return self.data["parts"]  # type: ignore[no-any-return]
+
+    @property
+    def open(self) -> bool:
+        return self.data.get("mode") == "api" and self.data.get("status") != "collected"
+
+    def names(self) -> list[str]:
+        """The local id and every remote batch id: any of them names this batch."""
+        return [self.id] + [p["batch_id"] for p in self.parts if p.get("batch_id")]
+
+    def save(self) -> None:
+        from qtool.fsutil import atomic_write
+
+        atomic_write(self.path, json.dumps(self.data, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+    def discard(self) -> None:
+        """Remove the state file and its folder (nothing was sent, or nothing is left to do)."""
+        import shutil
+
+        shutil.rmtree(self.folder, ignore_errors=True)
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def batches_dir(root: str | os.PathLike[str]) -> Path:
+    return Path(root) / CACHE_DIR / BATCHES
+
+
+def new_state(root: str | os.PathLike[str], mode: str, settings: LLMSettings, overwrite: bool,
+              vocabulary: Iterable[str], **extra: Any) -> State:
+    """A new batch's state, saved at once under a local id (remote ids are added as they come)."""
+    now = datetime.now(timezone.utc)
+    local = f"qb-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+    state = State(batches_dir(root) / f"{local}.json", {
+        "version": 1, "id": local, "mode": mode, "status": "preparing",
+        "created_at": now.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "model": settings.model, "prompt_version": prompt_version(), "overwrite": overwrite,
+        "vocabulary": list(vocabulary), "parts": [], "requests": {}, "invalid": {}, **extra})
+    state.save()
+    return state
+
+
+def load_states(root: str | os.PathLike[str]) -> list[State]:
+    """Every readable state file, oldest first; an unreadable one is skipped (it is a cache)."""
+    out = []
+    folder = batches_dir(root)
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if _well_formed(data):
+            out.append(State(path, data))
+    return out
+
+
+def _well_formed(data: Any) -> bool:
+    """A state file qtool wrote (a damaged or foreign one is skipped, as a cache entry would be)."""
+    if not (isinstance(data, dict) and data.get("version") == 1 and isinstance(data.get("id"), str)
+            and all(isinstance(data.get(k), str) for k in ("model", "prompt_version", "status"))
+            and isinstance(data.get("requests"), dict) and isinstance(data.get("invalid"), dict)
+            and isinstance(data.get("parts"), list) and all(isinstance(p, dict) for p in data["parts"])):
+        return False
+    return all(isinstance(e, dict) and all(isinstance(e.get(k), str) for k in ("path", "hash", "key"))
+               and isinstance(e.get("fields"), list) and e["fields"] and all(isinstance(f, str) for f in e["fields"])
+               for e in data["requests"].values())
+
+
+def find_state(root: str | os.PathLike[str], ident: str | None) -> State:
+    """The batch named ``ident`` (local or remote id), or the only open one; BatchError otherwise."""
+    states = load_states(root)
+    if ident:
+        for state in states:
+            if ident in state.names():
+                return state
+        raise BatchError(f"no batch {ident!r} in {batches_dir(root)}")
+    candidates = [s for s in states if s.open]
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise BatchError("no open batch: submit one with qtool draft --batch submit")
+    raise BatchError(f"{len(candidates)} open batches ({', '.join(s.id for s in candidates)}): name one")
+
+
+# -- preparing request lines --------------------------------------------------------------------------
+@dataclass
+class Drafting:
+    """What every batch step needs: where the bank is, the model settings, the parts and the cache."""
+
+    root: str
+    settings: LLMSettings
+    fields: tuple[Field, ...]
+    overwrite: bool
+    vocabulary: tuple[str, ...]
+    max_file_bytes: int
+    cache: Cache | None
+
+
+@dataclass
+class Prepared:
+    """What preparing a batch did: lines written, files drafted from the cache, problems, the token estimate."""
+
+    requests: int = 0
+    from_cache: list[Outcome] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    estimate: int = 0
+    pending: int = 0
+
+
+def prepare(ctx: Drafting, files: Iterable[str], state: State, write: Callable[[str], None],
+            skip: Callable[[str], bool] = lambda cid: False) -> Prepared:
+    """Stream a request line for each file that lacks parts; files whose reply is cached are written at once.
+
+    One file is held in memory at a time; ``skip`` drops requests already sent in an open batch.
+    """
+    out = Prepared()
+    prov = provenance(ctx.settings.model, prompt_version())
+    for item in iter_plans(files, ctx.fields, ctx.overwrite, ctx.max_file_bytes, ctx.vocabulary):
+        if isinstance(item, Problem):
+            out.problems.append(item)
+            continue
+        messages = build_messages(item.job)
+        schema = item.job.schema
+        key = draft_key(ctx.settings, messages, schema)
+        hit = cached_reply(ctx.cache, key, schema) if ctx.cache is not None else None
+        if hit is not None:
+            outcome = write_draft(item, hit, prov)
+            if outcome.problem is not None:
+                out.problems.append(outcome.problem)
+            else:
+                out.from_cache.append(outcome)
+            continue
+        digest = content_hash(item.text)
+        cid = custom_id(_question_id(item), item.job.fields, digest, prompt_version(), ctx.settings.model)
+        if skip(cid):
+            out.pending += 1
+            continue
+        if cid in state.requests:
+            out.problems.append(_line(item.path, f"same question and text as {state.requests[cid]['path']}: drafted once",
+                                      Severity.WARNING))
+            continue
+        line = request_line(cid, job_body(ctx.settings, messages, schema))
+        write(line)
+        state.requests[cid] = {"path": _stored_path(ctx.root, item.path), "hash": digest,
+                               "fields": [sys.intern(field_name(f)) for f in item.job.fields], "key": key, "round": 0}
+        out.requests += 1
+        out.estimate += estimate_tokens(line, len(item.job.fields))
+    return out
+
+
+def prepare_repairs(ctx: Drafting, sources: Iterable[State], state: State, write: Callable[[str], None]) -> Prepared:
+    """Request lines that send each collected invalid reply back with its errors (the sync path's repair round)."""
+    out = Prepared()
+    for source in sources:
+        for cid, bad in list(source.data.get("invalid", {}).items()):
+            entry = source.requests.get(cid)
+            if entry is None:
+                continue
+            path = _shown_path(ctx.root, entry["path"])
+            plan = _plan_for(ctx, source, entry, path)
+            if isinstance(plan, Problem):
+                out.problems.append(plan)
+                continue
+            messages = [*build_messages(plan.job), {"role": "assistant", "content": bad["content"] or ""},
+                        repair_message(bad["errors"], plan.job.schema)]
+            round_ = int(entry.get("round", 0)) + 1
+            new_cid = custom_id(_question_id(plan), plan.job.fields, entry["hash"], source.data["prompt_version"],
+                                source.data["model"], round_)
+            line = request_line(new_cid, job_body(ctx.settings, messages, plan.job.schema))
+            write(line)
+            state.requests[new_cid] = {**entry, "round": round_}
+            out.requests += 1
+            out.estimate += estimate_tokens(line, len(plan.job.fields))
+    return out
+
+
+def estimate_tokens(line: str, parts: int) -> int:
+    """A rough token count for one request: its characters / 4 for the prompt plus a reply per part."""
+    return len(line) // 4 + TOKENS_PER_PART * parts
+
+
+# -- applying results -------------------------------------------------------------------------------
+@dataclass
+class Applied:
+    """What applying results did, for the summary and the exit status."""
+
+    written: list[Outcome] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    results: int = 0
+    failed: int = 0
+    invalid: int = 0
+    stale: int = 0
+    already: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    touched: dict[str, State] = field(default_factory=dict)
+
+
+@dataclass
+class Step:
+    """What applying one result did: computed wherever it runs (a worker, or here), merged by the Applier."""
+
+    custom_id: str
+    written: Outcome | None = None
+    problem: Problem | None = None
+    counter: str | None = None  # "failed", "invalid", "stale" or "already"
+    #: The invalid reply to keep for a repair round (None: drop any kept before).
+    invalid: dict[str, Any] | None = None
+
+
+#: Results handed to the worker pool at a time (workers start only for PARALLEL_FROM items or more).
+CHUNK = 2000
+
+
+class Applier:
+    """Applies result lines: validated as the sync path does, merged, written only where nothing changed.
+
+    Results are read one at a time and applied in chunks, on every core when a chunk is large
+    (``workers.parallel_map``); every file write is atomic, so Ctrl-C leaves each file whole.
+    """
+
+    def __init__(self, ctx: Drafting, states: Iterable[State], repair_now: Drafter | None = None) -> None:
+        self.ctx = ctx
+        self.index: dict[str, State] = {}
+        for state in states:
+            for cid in state.requests:
+                self.index[cid] = state
+        self.repair_now = repair_now
+        self.done = Applied()
+        self._seen: set[str] = set()
+
+    def apply_file(self, path: str | os.PathLike[str], shown: str | None = None) -> None:
+        """Apply every line of a results (or error) file, streamed."""
+        chunk: list[Result] = []
+        for number, line in read_results(path):
+            try:
+                result = parse_result(line)
+            except BadLine as exc:
+                self.done.problems.append(Problem(shown or str(path), number, 1, Severity.ERROR, str(exc), "draft"))
+                continue
+            if result.custom_id not in self.index:
+                self.done.problems.append(Problem(shown or str(path), number, 1, Severity.ERROR,
+                                                  f"unknown custom_id {result.custom_id!r}: not a request qtool prepared "
+                                                  "in this bank", "draft"))
+                continue
+            if self._first(result):
+                chunk.append(result)
+            if len(chunk) >= CHUNK:
+                self._run(chunk)
+                chunk = []
+        self._run(chunk)
+
+    def apply(self, result: Result) -> None:
+        """Apply one result whose custom_id is known."""
+        if self._first(result):
+            self._merge(result, self.step(result))
+
+    def _first(self, result: Result) -> bool:
+        """Count a result once (e.g. given in both the output and the error file) and its tokens."""
+        if result.custom_id in self._seen:
+            return False
+        self._seen.add(result.custom_id)
+        state = self.index[result.custom_id]
+        self.done.touched[state.id] = state
+        self.done.results += 1
+        self.done.prompt_tokens += result.prompt_tokens
+        self.done.completion_tokens += result.completion_tokens
+        return True
+
+    def _run(self, chunk: list[Result]) -> None:
+        from qtool.workers import parallel_map, sharing
+
+        if self.repair_now is not None:  # repairs talk to the server: one at a time, here
+            steps = [self.step(result) for result in chunk]
+        else:
+            with sharing(self):
+                steps = parallel_map(_step_in_worker, chunk)
+        for result, step in zip(chunk, steps):
+            self._merge(result, step)
+
+    def _merge(self, result: Result, step: Step) -> None:
+        done = self.done
+        if step.written is not None:
+            done.written.append(step.written)
+        if step.problem is not None:
+            done.problems.append(step.problem)
+        if step.counter is not None:
+            setattr(done, step.counter, getattr(done, step.counter) + 1)
+        if result.error is None:
+            invalid = self.index[result.custom_id].data["invalid"]
+            if step.invalid is not None:
+                invalid[result.custom_id] = step.invalid
+            else:
+                invalid.pop(result.custom_id, None)
+
+    def step(self, result: Result) -> Step:
+        """Apply one result to its file; changes nothing but that file and the draft cache."""
+        state = self.index[result.custom_id]
+        entry = state.requests[result.custom_id]
+        path = _shown_path(self.ctx.root, entry["path"])
+        step = Step(result.custom_id)
+        if result.error is not None:
+            step.counter = "failed"
+            step.problem = _line(path, f"could not draft in batch {state.id}: {result.error}; file left as it was")
+            return step
+        fields = tuple(tuple(name.split(".")) for name in entry["fields"])
+        schema = job_schema(fields, tuple(state.data.get("vocabulary", ())))
+        reply, errors = check_reply(result.content, schema, self.ctx.settings.api_key)
+        text = _current_text(path)
+        if text is None:
+            step.problem = _line(path, f"the file is gone or unreadable; batch {state.id}'s draft skipped")
+            return step
+        fresh = content_hash(text) == entry["hash"]
+        if errors:
+            if not fresh:
+                return self._stale(step, path, state)
+            return self._invalid(step, result, state, entry, path, errors)
+        if self.ctx.cache is not None:
+            self.ctx.cache.put(entry["key"], reply)
+        if not fresh:
+            if _already_applied(path, reply, fields, self.ctx.max_file_bytes):
+                step.counter = "already"
+                return step
+            return self._stale(step, path, state)
+        return self._write(step, state, entry, path, reply)
+
+    def _invalid(self, step: Step, result: Result, state: State, entry: dict[str, Any], path: str,
+                 errors: list[str]) -> Step:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        if self.repair_now is not None:
+            plan = _plan_for(self.ctx, state, entry, path)
+            if isinstance(plan, Problem):
+                step.problem = plan
+                return step
+            try:
+                reply = self.repair_now.draft(plan.job, repair=(result.content or "", errors))
+            except DraftError as exc:
+                step.problem = _line(path, f"could not repair batch {state.id}'s reply: {exc}; file left as it was")
+                return step
+            return self._write(step, state, entry, path, reply)
+        step.counter = "invalid"
+        if int(entry.get("round", 0)) >= MAX_REPAIRS:
+            step.problem = _line(path, f"the model's reply did not fit the question schema after {MAX_REPAIRS + 1} "
+                                       f"attempts: {errors[0]}{more}; file left as it was")
+            return step
+        step.invalid = {"content": result.content, "errors": errors}
+        step.problem = _line(path, f"batch {state.id}'s reply did not fit the question schema: {errors[0]}{more}; "
+                                   "repair it with --repair (a second batch) or --repair-now")
+        return step
+
+    def _stale(self, step: Step, path: str, state: State) -> Step:
+        step.counter = "stale"
+        step.problem = _line(path, f"stale, skipped: the file changed after batch {state.id} was prepared; "
+                                   "run qtool draft again", Severity.WARNING)
+        return step
+
+    def _write(self, step: Step, state: State, entry: dict[str, Any], path: str, reply: dict[str, Any]) -> Step:
+        plan = _plan_for(self.ctx, state, entry, path)
+        if isinstance(plan, Problem):
+            step.problem = plan
+            return step
+        try:
+            outcome = write_draft(plan, reply, provenance(state.data["model"], state.data["prompt_version"]))
+        except OSError as exc:  # one file that cannot be written does not stop the others
+            step.problem = _line(path, f"cannot write the draft: {exc.strerror or exc}; file left as it was")
+            return step
+        if outcome.problem is not None:
+            step.problem = outcome.problem
+        else:
+            step.written = outcome
+        return step
+
+
+def _step_in_worker(result: Result) -> Step:
+    """``Applier.step`` in a forked worker: the Applier is the shared state of the run."""
+    from qtool.workers import shared
+
+    applier: Applier = shared()
+    return applier.step(result)
+
+
+def pending_ids(states: Iterable[State]) -> set[str]:
+    """custom_ids sent in batches still open: a new submit does not send them again."""
+    return {cid for state in states if state.open for cid in state.requests}
+
+
+def cost_line(prompt: int, completion: int, server: tuple[int, int] | None = None) -> str:
+    """The tokens results used, and that batch prices apply."""
+    text = f"tokens: {prompt} prompt + {completion} completion, at batch prices (the provider's batch rate, not its per-request one)"
+    if server is not None:
+        text += f"; the server counts {server[0]} input + {server[1]} output"
+    return text
+
+
+# -- helpers --------------------------------------------------------------------------------------------------
+def _plan_for(ctx: Drafting, state: State, entry: dict[str, Any], path: str) -> Plan | Problem:
+    """The file's plan as it was at submit, or a stale Problem when its text or missing parts changed."""
+    fields = tuple(tuple(name.split(".")) for name in entry["fields"])
+    plan = plan_file(path, fields, bool(state.data.get("overwrite")), ctx.max_file_bytes, state.data.get("vocabulary", ()))
+    if isinstance(plan, Problem):
+        return plan
+    if plan is None or content_hash(plan.text) != entry["hash"] or plan.job.fields != fields:
+        return _line(path, f"stale, skipped: the file changed after batch {state.id} was prepared; run qtool draft again",
+                     Severity.WARNING)
+    return plan
+
+
+def _already_applied(path: str, reply: dict[str, Any], fields: tuple[Field, ...], max_bytes: int) -> bool:
+    """Whether the file already holds this reply in every part (a collect resumed after Ctrl-C)."""
+    from qtool.loader import LoadError, load_file
+
+    loaded = load_file(path, max_bytes=max_bytes)
+    if isinstance(loaded, LoadError):
+        return False
+    for f in fields:
+        have, want = get_field(loaded.data, f), get_field(reply, f)
+        if is_missing(have):
+            return False
+        if isinstance(want, str):
+            if not isinstance(have, str) or have.strip() != want.strip():
+                return False
+        elif isinstance(want, list):
+            if not isinstance(have, list) or [" ".join(str(v).split()) for v in have] != [" ".join(str(v).split()) for v in want]:
+                return False
+    return True
+
+
+def _question_id(plan: Plan) -> str:
+    qid = plan.data.get("id")
+    return qid if isinstance(qid, str) and qid else plan.path
+
+
+def _stored_path(root: str, path: str) -> str:
+    return os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+
+
+def _shown_path(root: str, stored: str) -> str:
+    return os.path.relpath(os.path.join(os.path.abspath(root), stored))
+
+
+def _line(path: str, message: str, severity: Severity = Severity.ERROR) -> Problem:
+    return Problem(path, 1, 1, severity, message, "draft")
