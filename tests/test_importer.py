@@ -95,13 +95,16 @@ def test_two_imports_get_different_fresh_guids() -> None:
 
 
 def test_cli_dry_run_prints_the_bank_file(bank: Path, run: Callable[..., Result]) -> None:
-    result = run("import", str(SEED_PAGE), "--role", "Marketing Specialist", "--status", "reviewed", "--dry-run")
+    refused = run("import", str(SEED_PAGE), "--role", "Marketing Specialist", "--dry-run")
+    real = run("import", str(SEED_PAGE), "--role", "Marketing Specialist")
+    assert refused.exit_code == real.exit_code == 1 and refused.stdout == ""  # what the real run would do
+    assert "would refuse to overwrite it without --force" in refused.stderr
+    result = run("import", str(SEED_PAGE), "--role", "Marketing Specialist", "--status", "reviewed", "--dry-run", "--force")
     assert result.exit_code == 0, result.stderr
     expected = (bank / "questions/marketing-specialist/social-media-crisis.yaml").read_text(encoding="utf-8")
     printed = re.sub(r'^guid: ".*"$', 'guid: "k3#Lq8!xZp"', result.stdout, count=1, flags=re.MULTILINE)
     assert printed == expected
     assert "would write questions/marketing-specialist/social-media-crisis.yaml" in result.stderr
-    assert "already exists" in result.stderr  # a warning only: dry-run shows what it would write
 
 
 def test_cli_writes_a_canonical_valid_file(empty_bank: Path, run: Callable[..., Result]) -> None:
@@ -230,8 +233,10 @@ def test_cli_bad_pages_write_nothing_and_the_good_ones_go_on(empty_bank: Path, r
     bad = [str(HERE / "bad" / name) for name in ("two-exceptional.txt", "binary.png", "empty.txt", "missing-tier.txt")]
     result = run("import", *bad, str(SEED_PAGE), "does-not-exist.txt")
     assert result.exit_code == 1
-    lines = result.stdout.splitlines()
+    lines = [line for line in result.stdout.splitlines() if not line.startswith("questions/")]
     assert all(re.match(r"^\S+:\d+:\d+: error: .+ \[import\]$", line) for line in lines)
+    # What was written is checked as `qtool check` would: an imported page starts as a draft.
+    assert "questions/marketing-specialist/social-media-crisis.yaml:" in result.stdout and "[draft-status]" in result.stdout
     assert {line.split(":")[0] for line in lines} == set(bad) | {"does-not-exist.txt"}
     assert "does-not-exist.txt:1:1: error: no such file [import]" in lines
     written = sorted(p.relative_to(empty_bank).as_posix() for p in empty_bank.rglob("*.yaml"))
@@ -338,3 +343,25 @@ def test_bad_page_comment_and_schema_violations_are_errors_at_their_lines() -> N
 def test_normalize_title_ignores_case_punctuation_and_spacing() -> None:
     assert normalize_title("How do you MEASURE the return-on-investment?") == normalize_title("how do you measure the return on investment")
     assert normalize_title("Ａ ＢＣ") == "a bc"
+
+
+def test_import_checks_what_it_wrote(empty_bank: Path, run: Callable[..., Result], tmp_path: Path) -> None:
+    """A page with a TBD imports, and the check that follows says so: no 'no problems' before `check` finds one."""
+    page = tmp_path / "page.txt"
+    page.write_text(SEED_PAGE.read_text(encoding="utf-8").replace("A few years ago", "TBD A few years ago", 1))
+    result = run("import", str(page), "--role", "Marketing Specialist", "--status", "reviewed")
+    assert result.exit_code == 1
+    assert "[placeholder]" in result.stdout
+    dry = run("import", str(page), "--role", "Marketing Specialist", "--status", "reviewed", "--dry-run", "--force")
+    assert dry.exit_code == result.exit_code and "[placeholder]" in dry.stderr
+
+
+def test_force_of_an_unchanged_page_keeps_the_status(bank: Path, run: Callable[..., Result]) -> None:
+    target = bank / "questions/marketing-specialist/social-media-crisis.yaml"
+    assert "status: reviewed" in target.read_text()
+    assert run("import", str(SEED_PAGE), "--role", "Marketing Specialist", "--force").exit_code == 0
+    assert "status: reviewed" in target.read_text()  # the texts did not change: still reviewed
+    edited = bank / SEED_PAGE.name  # the same file name: the same question id
+    edited.write_text(SEED_PAGE.read_text(encoding="utf-8").replace("A few years ago", "Some years ago", 1))
+    run("import", str(edited), "--role", "Marketing Specialist", "--force")
+    assert "status: draft" in target.read_text()  # changed texts need a person's review again

@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -33,6 +34,7 @@ def run_import(
     from qtool.fsutil import atomic_write
     from qtool.importer import CODE, import_pages
     from qtool.loader import LoadError, load_file
+    from qtool.pipeline import check_files
     from qtool.report import exit_code, report
 
     config = config_or_exit()
@@ -45,6 +47,7 @@ def run_import(
                 bank.append(loaded)
 
     problems: list[Problem] = []
+    written: dict[str, bytes] = {}
     printed = 0
     sources: list[tuple[str, bytes]] = []
     for name in files:
@@ -60,11 +63,11 @@ def run_import(
             continue
         target = Path(out, *result.data["id"].split("/")).with_suffix(".yaml")
         if target.exists() and not force:
-            severity = Severity.WARNING if dry_run else Severity.ERROR
             verb = "would refuse" if dry_run else "refusing"
-            problems.append(Problem(result.path, 1, 1, severity, f"{target} already exists: {verb} to overwrite it without --force", CODE))
-            if not dry_run:
-                continue
+            problems.append(Problem(result.path, 1, 1, Severity.ERROR, f"{target} already exists: {verb} to overwrite it without --force", CODE))
+            continue
+        if target.exists():
+            _keep_status_if_unchanged(result.data, target, config.max_file_size)
         try:
             text = dump_question(result.data)
         except ValueError as exc:  # fmt verifies its output loads back to the same data
@@ -74,6 +77,7 @@ def run_import(
             click.echo(f"would write {target}", err=True)
             click.echo(("---\n" if printed else "") + text, nl=False)  # one multi-document YAML stream
             printed += 1
+            written[os.fspath(target)] = text.encode("utf-8")
             continue
         try:
             atomic_write(target, text)
@@ -81,9 +85,25 @@ def run_import(
             problems.append(Problem(result.path, 1, 1, Severity.ERROR, f"cannot write {target}: {exc.strerror or exc}", CODE))
             continue
         click.echo(f"wrote {target}", err=True)
+        written[os.fspath(target)] = text.encode("utf-8")
 
-    report(problems, len(files), fmt, out=sys.stderr if dry_run else None)
+    if written:  # what was written (or would be) is checked as `qtool check` would: the rules, not only the page format
+        checked = check_files(list(written), config, contents=written if dry_run else None)
+        problems.extend(checked.problems)
+    report(problems, len(files) + len(written), fmt, out=sys.stderr if dry_run else None)
     return exit_code(problems)
+
+
+def _keep_status_if_unchanged(data: dict[str, Any], target: Path, max_bytes: int) -> None:
+    """``import --force`` of a page whose texts did not change keeps the question's status (a reviewed one stays reviewed)."""
+    from qtool.loader import LoadError, load_file
+
+    current = load_file(target, max_bytes=max_bytes)
+    if isinstance(current, LoadError) or "status" not in current.data:
+        return
+    ignored = ("status", "guid", "provenance")
+    if {k: v for k, v in current.data.items() if k not in ignored} == {k: v for k, v in data.items() if k not in ignored}:
+        data["status"] = current.data["status"]
 
 
 def _read(name: str, max_bytes: int) -> bytes | str:
