@@ -451,3 +451,19 @@ def test_the_title_renders_as_the_question_and_reads_back(question: str, html_ti
     page = render_page(data)
     assert render(page).split("\n")[1] == html_title
     assert _reimport(page) == data
+
+
+def test_pages_of_deleted_questions_are_removed_and_writes_counted(bank: Path, run) -> None:
+    """A page qtool wrote for a question no longer in the bank goes; a person's own page stays; counts are true."""
+    first = run("export", "--to", "markdown")
+    total = len(list((bank / "questions").rglob("*.yaml")))
+    assert first.exit_code == 0 and f"wrote {total} pages" in first.stderr
+    again = run("export", "--to", "markdown")
+    assert f"wrote 0 pages to exports/pages ({total} unchanged)" in again.stderr
+    pages = bank / "exports" / "pages"
+    (pages / "software-engineer" / "notes.md").write_text("# my own notes\n")
+    (bank / "questions" / "software-engineer" / "design-trade-off.yaml").unlink()
+    third = run("export", "--to", "markdown", "--force")  # questions that linked to it now fail related-ids
+    assert "removed 1 page of questions no longer in the bank" in third.stderr
+    assert not (pages / "software-engineer" / "design-trade-off.md").exists()
+    assert (pages / "software-engineer" / "notes.md").read_text() == "# my own notes\n"

@@ -68,7 +68,7 @@ def run_export(
             if name == "site":
                 message = _write_site(selection, target, progress, config)
             else:
-                message = _write(name, questions, target, progress, config.root, html)
+                message = _write(name, questions, target, progress, config.root, html, whole_bank=not paths)
         if target != STDOUT:
             note(message)
     return 0
@@ -101,6 +101,14 @@ def _write_site(selection: Any, target: str, progress: Callable[[int], None] | N
             f"search index {built.index_bytes:,} bytes ({per:.0f} a question)")
 
 
+def _bank_pages(root: Any, target: str) -> list[Path]:
+    """The page every question file of the bank has, exported or not (drafts, files with errors): never pruned."""
+    from qtool.files import question_files
+
+    bank = os.path.join(root, QUESTIONS_DIR)
+    return [Path(target, os.path.splitext(os.path.relpath(name, bank))[0] + ".md") for name in question_files((), root)]
+
+
 def _refuse_inside_bank(out: str, root: Any) -> None:
     """Exports never write into questions/: an --out there would replace a question (or the bank) with an export."""
     bank = os.path.realpath(os.path.join(root, QUESTIONS_DIR))
@@ -114,13 +122,17 @@ def _plural(count: int, noun: str) -> str:
 
 
 def _write(name: str, questions: Sequence[Any], target: str, progress: Callable[[int], None] | None, root: Any,
-           html: bool = False) -> str:
+           html: bool = False, *, whole_bank: bool = False) -> str:
     """Run one exporter (``-`` writes to standard output); returns the line saying what was written."""
     if name == "markdown":
-        from qtool.export.markdown import write_pages
+        from qtool.export.markdown import prune_pages, write_pages
 
-        pages = write_pages(questions, Path(target), progress)
-        return f"wrote {_plural(len(pages), 'page')} to {os.path.normpath(target)}"
+        changed: list[Path] = []
+        pages = write_pages(questions, Path(target), progress, changed)
+        removed = prune_pages(target, [*pages, *_bank_pages(root, target)]) if whole_bank else []
+        gone = f", removed {_plural(len(removed), 'page')} of questions no longer in the bank" if removed else ""
+        return (f"wrote {_plural(len(changed), 'page')} to {os.path.normpath(target)} "
+                f"({len(pages) - len(changed)} unchanged{gone})")
     if name == "json":
         from qtool.export.json import write_json
 

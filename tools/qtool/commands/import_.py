@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
@@ -88,7 +89,10 @@ def run_import(
         written[os.fspath(target)] = text.encode("utf-8")
 
     if written:  # what was written (or would be) is checked as `qtool check` would: the rules, not only the page format
-        checked = check_files(list(written), config, contents=written if dry_run else None)
+        # Into another folder than the bank's questions/: compared with each other, not with the bank.
+        inside = os.path.realpath(out) == os.path.realpath(os.path.join(config.root, QUESTIONS_DIR))
+        bank_of_out = config if inside else dataclasses.replace(config, root=Path(out).parent)
+        checked = check_files(list(written), bank_of_out, contents=written if dry_run else None)
         problems.extend(checked.problems)
     report(problems, len(files) + len(written), fmt, out=sys.stderr if dry_run else None)
     return exit_code(problems)

@@ -99,10 +99,14 @@ def page_path(question: Question, out_dir: str | os.PathLike[str]) -> Path:
     return Path(out_dir, *parts[:-1], parts[-1] + ".md")
 
 
-def write_pages(questions: Sequence[Question], out_dir: str | os.PathLike[str], progress: Progress | None = None) -> list[Path]:
-    """Write one page per question under ``out_dir`` (atomically; unchanged pages are left alone)."""
+def write_pages(questions: Sequence[Question], out_dir: str | os.PathLike[str], progress: Progress | None = None,
+                changed: list[Path] | None = None) -> list[Path]:
+    """Write one page per question under ``out_dir`` (atomically; unchanged pages are left alone); returns every page.
+
+    ``changed`` (if given) collects the pages actually written.
+    """
     titles = {q.id: q.question for q in questions if q.id and q.question}
-    written: list[Path] = []
+    pages: list[Path] = []
     for question in questions:
         target = page_path(question, out_dir)
         text = render_page(question.data, titles)
@@ -112,10 +116,37 @@ def write_pages(questions: Sequence[Question], out_dir: str | os.PathLike[str], 
             unchanged = False
         if not unchanged:
             atomic_write(target, text)
-        written.append(target)
+            if changed is not None:
+                changed.append(target)
+        pages.append(target)
         if progress:
             progress(1)
-    return written
+    return pages
+
+
+def prune_pages(out_dir: str | os.PathLike[str], keep: Sequence[Path]) -> list[Path]:
+    """Remove the pages under ``out_dir`` that qtool wrote (they open with its comment) for questions gone from the bank.
+
+    Pages a person wrote (no qtool comment) are never touched; returns the removed pages.
+    """
+    kept = {os.path.normcase(os.path.abspath(path)) for path in keep}
+    removed = []
+    for page in sorted(Path(out_dir).glob("*/*.md")):
+        if os.path.normcase(os.path.abspath(page)) in kept or page.is_symlink() or not page.is_file():
+            continue
+        try:
+            with open(page, encoding="utf-8") as handle:
+                owned = handle.read(len(_OWNED)) == _OWNED
+        except (OSError, UnicodeDecodeError):
+            continue
+        if owned:
+            page.unlink()
+            removed.append(page)
+    return removed
+
+
+#: How every page qtool writes opens: the mark of a page it may remove when its question is gone.
+_OWNED = "<!-- qtool: "
 
 
 def _one_line(value: Any) -> str:
