@@ -346,3 +346,23 @@ def test_bank_technical_questions_import_into_real_anki_as_rendered_html(tmp_pat
     chinese = stored["data-analyst/monthly-retention-cohorts"]
     assert {"competency::技术专长", "competency::数据驱动决策", "competency::问题解决"} <= set(chinese.tags)
     assert col.decks.name(chinese.cards()[0].did) == "Interview Questions::数据分析师"
+
+
+def test_a_killed_exports_build_folder_is_removed_by_the_next(bank: Path, run: Callable[..., Any]) -> None:
+    """Anki build folders are named after their process: the next export removes a dead run's, never a live one's."""
+    import os
+    import tempfile
+
+    dead = Path(tempfile.gettempdir()) / "qtool-anki-999999999-left"
+    alive = Path(tempfile.gettempdir()) / f"qtool-anki-{os.getppid()}-busy"
+    for folder in (dead, alive):
+        folder.mkdir(exist_ok=True)
+        (folder / "collection.anki2").write_bytes(b"half a build")
+    try:
+        assert run("export", "--to", "anki").exit_code == 0
+        assert not dead.exists() and alive.exists()
+    finally:
+        import shutil
+
+        shutil.rmtree(alive, ignore_errors=True)
+        shutil.rmtree(dead, ignore_errors=True)

@@ -93,14 +93,15 @@ def remove_stale_temps(folder: str | os.PathLike[str]) -> int:
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for name in filenames:
             match = _TEMP_RE.match(name)
-            if match and not _alive(int(match.group(1))):
+            if match and not process_alive(int(match.group(1))):
                 with contextlib.suppress(OSError):
                     os.unlink(os.path.join(dirpath, name))
                     removed += 1
     return removed
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs (this one included): a temp file named after it may still be in use."""
     if pid == os.getpid():
         return True
     try:

@@ -372,6 +372,27 @@ def write_package(database: str | os.PathLike[str], stamp: int, out: IO[bytes]) 
                         shutil.copyfileobj(handle, entry, 1 << 20)
 
 
+#: Build folders in the temp dir are named ``qtool-anki-PID-...``: a killed export's are recognised and removed.
+BUILD_PREFIX = "qtool-anki-"
+
+
+def remove_stale_builds() -> int:
+    """Remove build folders that exports killed mid-build left in the temp dir (their process is gone)."""
+    import re
+    import shutil
+
+    from qtool.fsutil import process_alive
+
+    removed = 0
+    folder = tempfile.gettempdir()
+    for name in os.listdir(folder):
+        match = re.match(re.escape(BUILD_PREFIX) + r"(\d+)-", name)
+        if match and not process_alive(int(match.group(1))):
+            shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
+            removed += 1
+    return removed
+
+
 def write_anki(
     questions: Sequence[Question],
     target: str | os.PathLike[str] | IO[bytes],
@@ -387,7 +408,8 @@ def write_anki(
         from qtool.export.times import file_times
 
         times = file_times(question_paths(questions))
-    with tempfile.TemporaryDirectory(prefix="qtool-anki-") as folder:
+    remove_stale_builds()
+    with tempfile.TemporaryDirectory(prefix=f"{BUILD_PREFIX}{os.getpid()}-") as folder:
         database = os.path.join(folder, "collection.anki2")
         build_database(questions, times, database, progress)
         stamp = package_time(times, question_paths(questions))
