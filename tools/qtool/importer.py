@@ -205,7 +205,7 @@ def parse_page(data: bytes | str, path: str = "<page>") -> Page | list[Problem]:
     if not any(line.strip() for line in lines):
         return [_problem(path, (1, 1), "empty page: expected the question on the first line, then the role line and the sections")]
 
-    if mdpage.may_be_markdown(text) and mdpage.is_markdown(page_blocks := mdpage.blocks(text)):
+    if mdpage.may_be_markdown(text) and mdpage.is_markdown(page_blocks := mdpage.blocks(text), heading_of):
         return _parse_markdown(text, page_blocks, path)
     problems: list[Problem] = []
     preamble: list[Item] = []

@@ -57,13 +57,11 @@ class Block:
     nested_code_or_quote: bool = False
 
 
-def is_markdown(found: list[Block]) -> bool:
+def is_markdown(found: list[Block], heading_of: HeadingOf) -> bool:
     """Read as Markdown: the page holds a fenced code block or a quote (at any depth), or a section heading written as a Markdown heading.
 
     Any other page (like the seed, whatever its file name) is plain text, read by its words.
     """
-    from qtool.importer import heading_of
-
     return any(block.kind in ("fence", "blockquote") or block.nested_code_or_quote
                or any(u.token_heading and heading_of(u.text) for u in block.units) for block in found)
 
@@ -219,10 +217,8 @@ def unescape_line(line: str, unit_text: str, heading_of: HeadingOf) -> str:
     return _decoded(line) or line
 
 
-def escape_text(text: str) -> tuple[str, bool]:
-    """A text as a page writes it, and whether an open fence at its end was closed."""
-    from qtool.importer import heading_of
-
+def escape_text(text: str, heading_of: HeadingOf) -> tuple[str, bool]:
+    """A text as a page writes it, and whether an open fence at its end was closed (``heading_of``: the page's headings)."""
     lines = text.split("\n")
     if not _may_need_escape(lines, heading_of):
         return text, False

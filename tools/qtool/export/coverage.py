@@ -25,18 +25,20 @@ def level_of(data: Mapping[str, Any]) -> str:
     return level if isinstance(level, str) and level in LEVELS else UNSET
 
 
-def _str(data: Mapping[str, Any], key: str) -> str:
+def text_of(data: Mapping[str, Any], key: str) -> str:
+    """``data[key]`` when it is a string, else "" (question data read tolerantly)."""
     value = data.get(key)
     return value if isinstance(value, str) else ""
 
 
-def _strings(data: Mapping[str, Any], key: str) -> list[str]:
+def strings_of(data: Mapping[str, Any], key: str) -> list[str]:
+    """The strings in the list ``data[key]`` (none when it is not a list)."""
     value = data.get(key)
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
 def _entry(data: Mapping[str, Any], path: str) -> dict[str, str]:
-    return {"id": _str(data, "id"), "role": _str(data, "role"), "question": _str(data, "question"), "path": path}
+    return {"id": text_of(data, "id"), "role": text_of(data, "role"), "question": text_of(data, "question"), "path": path}
 
 
 def figures(questions: Iterable[Question], left_out_drafts: Iterable[Question | str] = ()) -> dict[str, Any]:
@@ -55,15 +57,15 @@ def figures(questions: Iterable[Question], left_out_drafts: Iterable[Question | 
     total = 0
     for question in questions:
         data = question.data
-        role = _str(data, "role")
+        role = text_of(data, "role")
         total += 1
-        heat.setdefault(role, Counter()).update(set(_strings(data, "competencies")))
-        competencies.update(set(_strings(data, "competencies")))
-        by_category.setdefault(role, Counter())[_str(data, "category")] += 1
+        heat.setdefault(role, Counter()).update(set(strings_of(data, "competencies")))
+        competencies.update(set(strings_of(data, "competencies")))
+        by_category.setdefault(role, Counter())[text_of(data, "category")] += 1
         by_level.setdefault(role, Counter())[level_of(data)] += 1
-        if _str(data, "status") == "draft":
+        if text_of(data, "status") == "draft":
             drafts.append(_entry(data, question.path))
-        if not _strings(data, "related"):
+        if not strings_of(data, "related"):
             no_related.append(_entry(data, question.path))
     for draft in left_out_drafts:
         if isinstance(draft, Question):

@@ -44,7 +44,7 @@ def render_page(question_data: Mapping[str, Any], titles: Mapping[str, str] | No
         for part in ("text", "critique"):
             text = (answers.get(tier) or {}).get(part)
             if isinstance(text, str):
-                written, was_open = mdpage.escape_text(text.rstrip("\n"))
+                written, was_open = mdpage.escape_text(text.rstrip("\n"), heading_of)
                 if was_open:
                     closed.append(f"answers.{tier}.{part}")
                 section = _section(f"{tier}.{part}", written.split("\n"))

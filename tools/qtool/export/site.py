@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qtool.export import PACK_FROM, ExportError, Progress
+from qtool.export.coverage import strings_of, text_of
 from qtool.files import slug
 from qtool.fsutil import atomic_write
 from qtool.importer import SECTION_HEADINGS
@@ -102,16 +103,6 @@ def inline(text: str | None) -> str:
     from qtool.markup import render_inline
 
     return render_inline(text)
-
-
-def _str(data: Mapping[str, Any], key: str) -> str:
-    value = data.get(key)
-    return value if isinstance(value, str) else ""
-
-
-def _strings(data: Mapping[str, Any], key: str) -> list[str]:
-    value = data.get(key)
-    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
 class Slugs:
@@ -351,12 +342,12 @@ class _Site:
                           "text": Markup(render(text if isinstance(text, str) else "")),
                           "critique": Markup(render(critique)) if isinstance(critique, str) else None})
         related = []
-        for ref in _strings(data, "related"):
+        for ref in strings_of(data, "related"):
             target = self.by_id.get(ref)
             related.append({"id": ref, "href": f"{target.dir}/index.html" if target else None,
                             "title": Markup(target.title) if target else None})
         return self.page(f"{entry.dir}/index.html", "question.html", q=entry, title=Markup(entry.title), tiers=tiers,
-                         tips=[Markup(inline(tip)) for tip in _strings(data, "prep_tips")], related=related)
+                         tips=[Markup(inline(tip)) for tip in strings_of(data, "prep_tips")], related=related)
 
     def list_page(self, number: int) -> str:
         """The index page of one role, category or competency."""
@@ -401,7 +392,7 @@ def write_site(questions: Sequence[Question], out_dir: Path, settings: SiteSetti
 
     # Pass 1: where every page goes, and what lists need (titles rendered by the workers too).
     taken: set[str] = set()
-    texts = [_str(q.data, "question") for q in questions]
+    texts = [text_of(q.data, "question") for q in questions]
     if jobs > 1:
         with worker_pool(jobs) as pool:
             titles = pool.map(inline, texts, chunksize=max(16, len(texts) // (jobs * 8)))
@@ -411,10 +402,10 @@ def write_site(questions: Sequence[Question], out_dir: Path, settings: SiteSetti
     for question, title in zip(questions, titles):
         data = question.data
         entries.append(Entry(
-            id=_str(data, "id"), dir=page_dir(question, taken), title=title,
-            text=" ".join(_str(data, "question").split()), role=_str(data, "role"), category=_str(data, "category"),
-            level=_str(data, "level") if _str(data, "level") in LEVELS else "", status=_str(data, "status"),
-            competencies=sorted(set(_strings(data, "competencies"))),
+            id=text_of(data, "id"), dir=page_dir(question, taken), title=title,
+            text=" ".join(text_of(data, "question").split()), role=text_of(data, "role"), category=text_of(data, "category"),
+            level=text_of(data, "level") if text_of(data, "level") in LEVELS else "", status=text_of(data, "status"),
+            competencies=sorted(set(strings_of(data, "competencies"))),
         ))
     del texts, titles
     site.by_id = {entry.id: entry for entry in entries if entry.id}
