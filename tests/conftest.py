@@ -67,3 +67,14 @@ def run() -> Callable[..., Result]:
         return CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
 
     return invoke
+
+
+def ctrl_c_as_in_a_terminal() -> None:
+    """``preexec_fn`` for a child the test will Ctrl-C: SIGINT at its default, as in a terminal.
+
+    A run started in the background by a non-interactive shell inherits SIGINT ignored, and
+    Python then keeps ignoring it (as it should); the child of a Ctrl-C test must not inherit that.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

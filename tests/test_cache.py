@@ -7,7 +7,6 @@ cache key invalidates it; a damaged cache is ignored; `qtool check` imports noth
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import subprocess
 import sys
@@ -16,11 +15,10 @@ from pathlib import Path
 import pytest
 
 import qtool
+from conftest import REPO, ctrl_c_as_in_a_terminal
 from qtool.cache import CACHE_DIR, context_key
-from qtool.config import Config, load_config
+from qtool.config import load_config
 from qtool.pipeline import check_files
-
-from conftest import REPO
 
 BENCH = REPO / "bench" / "gen_corpus.py"
 
@@ -200,6 +198,7 @@ def test_ctrl_c_stops_the_workers_without_tracebacks(in_big_bank: Path) -> None:
     import time
 
     process = subprocess.Popen([sys.executable, "-m", "qtool", "check", "--no-cache"], cwd=in_big_bank,
+                               preexec_fn=ctrl_c_as_in_a_terminal,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
     workers: list[int] = []

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ctrl_c_as_in_a_terminal
 from llm_server import LLMServer, Reply, chat, error, good_values, schema_model
-from qtool.draft.reply import full_reply_schema, reply_schema, wire_schema, fields_for
+from qtool.draft.reply import fields_for, full_reply_schema, reply_schema, wire_schema
 from qtool.loader import load_file
 from qtool.schema import validate_question
 
@@ -363,6 +364,7 @@ def test_ctrl_c_leaves_every_file_whole(bank, monkeypatch):
     with LLMServer(script=[schema_model()], default=hang) as server:
         env = {**os.environ, "OPENAI_BASE_URL": server.url, "OPENAI_API_KEY": KEY}
         proc = subprocess.Popen([sys.executable, "-m", "qtool", "draft", "--concurrency", "2"], cwd=bank, env=env,
+                                preexec_fn=ctrl_c_as_in_a_terminal,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60  # a guard against a hung test, not a measurement
         while (sum(p.read_text() != originals[p] for p in paths) < 1 or len(server.requests) < 2) \

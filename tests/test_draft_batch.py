@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ctrl_c_as_in_a_terminal
 from llm_server import BatchScript, LLMServer, error, good_values, schema_model
 from qtool.draft import batch_api
 from qtool.loader import load_file
@@ -219,6 +220,7 @@ def test_collect_interrupted_by_ctrl_c_resumes(bank, run, monkeypatch):
         assert run("draft", "--batch", "submit").exit_code == 0
         env = {**os.environ, "OPENAI_BASE_URL": server.url, "OPENAI_API_KEY": KEY}
         proc = subprocess.Popen([sys.executable, "-m", "qtool", "draft", "--batch", "collect"], cwd=bank, env=env,
+                                preexec_fn=ctrl_c_as_in_a_terminal,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60  # a guard against a hung test, not a measurement
         while '"status":"in_progress"' not in next((bank / BATCHES).glob("*.json")).read_text() and time.monotonic() < deadline:

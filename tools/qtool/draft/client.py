@@ -145,7 +145,7 @@ def guarded_transport(deadline: float, max_bytes: int) -> Any:
             for chunk in self.inner:
                 self.seen += len(chunk)
                 if self.seen > max_bytes:
-                    raise ReplyRefused(f"the reply is larger than {max_bytes} bytes (max-reply-bytes); nothing was written")
+                    raise ReplyRefused(f"the reply is larger than {max_bytes} bytes (max-reply-bytes)")
                 if time.monotonic() > self.until:
                     raise httpx.ReadTimeout(f"no whole reply within {deadline:g} s")
                 yield chunk
