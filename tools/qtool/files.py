@@ -75,7 +75,7 @@ def _walk(folder: str) -> Iterable[str]:
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for name in filenames:
             if name.endswith((SUFFIX, MISNAMED_SUFFIX)) and not name.startswith("."):
-                yield os.path.join(dirpath, name)
+                yield os.path.normpath(os.path.join(dirpath, name))  # no "./" when the walk starts at "."
     # A folder that cannot be listed is named like a file: reading it reports why, never a silent skip.
     yield from (name for name in unreadable if name)
 
