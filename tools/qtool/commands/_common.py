@@ -27,10 +27,15 @@ def config_or_exit(paths: Sequence[str] = ()) -> Config:
 
 
 def checked_through_cache(files: Sequence[str], config: Config) -> Checked:
-    """The check an export or stats runs on its files: the whole pipeline, answered from the cache where it can."""
-    from qtool.pipeline import check_files
+    """The check an export or stats runs on its files: the whole pipeline, answered from the cache where it can.
 
-    return check_files(files, config, cache=True)
+    A large bank on a terminal gets a progress bar, as ``qtool check`` does (no silent seconds first).
+    """
+    from qtool.pipeline import check_files
+    from qtool.report import progress_bar
+
+    with progress_bar(lambda: len(files), "checking") as progress:
+        return check_files(files, config, cache=True, progress=progress)
 
 
 def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
