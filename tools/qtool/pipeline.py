@@ -48,7 +48,7 @@ def check_files(files: Sequence[str] | None, config: Config, *, select: Iterable
     """
     settings = active_rules(config, select or (), ignore or ())
     prepared = {name: s.rule.prepare(dict(s.options), config.root) for name, s in settings.items()}
-    # --- issue 14: the git base reaches guid-stable as one of its options ---
+    # The git base reaches guid-stable as one of its options (a plain value, never a global).
     if base is not None and "guid-stable" in prepared:
         prepared["guid-stable"] = {**prepared["guid-stable"], "base": base}
     gc.disable()  # a short run that frees by reference counting; the collector's passes over the cache cost more than they find
@@ -61,7 +61,7 @@ def check_files(files: Sequence[str] | None, config: Config, *, select: Iterable
 def _check(files: Sequence[str] | None, config: Config, settings: dict[str, RuleSetting],
            prepared: dict[str, dict[str, Any]], strict: bool, cache: bool, jobs: int | None,
            contents: Mapping[str, bytes], progress: Callable[[int], None] | None) -> Checked:
-    # issue 14: a bank-wide rule with nothing to compare (guid-stable without a git base) neither reads the bank nor judges suppressions
+    # A bank-wide rule with nothing to compare (guid-stable without a git base) neither reads the bank nor judges suppressions.
     idle = {name for name, s in settings.items() if s.rule.idle(prepared[name])}
     bank_wide = [s for s in settings.values() if s.rule.bank_wide and s.rule.name not in idle]
     if files is None:
@@ -73,7 +73,7 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
     if cache:
         described = sorted((name, s.severity.value, sorted(s.options.items())) for name, s in settings.items())
         key = context_key(described, _without_base(prepared), config.max_file_size, strict)
-        whole = key + _base_tag(prepared)  # issue 14: per-file results do not depend on the git base; whole runs do
+        whole = key + _base_tag(prepared)  # per-file results do not depend on the git base; whole runs do
         if run_cached(config.root):
             previous = run_lookup(config.root, run_key(whole, files, ((name, stat_signature(name)) for name in universe)))
             if previous is not None:
@@ -169,7 +169,7 @@ def _bank_stage(results: Sequence[FileResult], given: Sequence[FileResult], bank
     """Bank-wide problems by path: every file's summary is read, the given valid files are reported on."""
     # Files that fail the schema or carry a wrong id are reported on too: a broken file must not hide a clash.
     report_on = [r.path for r in given if r.summary is not None]
-    report_on += [path for s in bank_wide for path in s.rule.outside_paths(prepared[s.rule.name])]  # issue 14: deleted files
+    report_on += [path for s in bank_wide for path in s.rule.outside_paths(prepared[s.rule.name])]  # files deleted since the git base
     found: dict[str, list[Problem]] = {}
     if not bank_wide or not report_on:
         return found
@@ -201,7 +201,7 @@ def _finish(given: Sequence[FileResult], found: dict[str, list[Problem]], settin
             problems += [Problem(result.path, line, column, severity[UNUSED], message, UNUSED)
                          for line, column, message in unused(result.summary, suppressions, set(settings), RULES)]
         out.extend(_with_severity(p, settings, severity, strict) for p in problems)
-    # --- issue 14: bank-wide problems at paths no longer in the bank (guid-stable: files deleted since the base) ---
+    # Bank-wide problems at paths no longer in the bank (guid-stable: files deleted since the base).
     for path in sorted(set(found) - {r.path for r in given}):
         out.extend(_with_severity(p, settings, severity, strict) for p in found[path])
     return out
@@ -219,7 +219,7 @@ def _with_severity(p: Problem, settings: dict[str, RuleSetting], severity: dict[
     return replace(p, severity=severity[p.code])
 
 
-# --- issue 14: the git base (guid-stable's "base" option) keys bank-wide and whole-run results only ---
+# The git base (guid-stable's "base" option) keys bank-wide and whole-run results only.
 def _without_base(prepared: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {name: {k: v for k, v in options.items() if k != "base"} for name, options in prepared.items()}
 
