@@ -59,7 +59,7 @@ def plan_target(root: str | os.PathLike[str], role: str, question: str, category
             raise NewError("cannot make a file name from the question: give one with --slug")
     bank = Path(root) / QUESTIONS_DIR
     if not bank.is_dir():
-        raise NewError(f"no {QUESTIONS_DIR}/ folder in {os.path.abspath(root)}: run qtool new from the bank's root", usage=False)
+        raise NewError(f"no {QUESTIONS_DIR}/ folder in {os.path.abspath(root)}: start the bank with `qtool init`, or pass --root", usage=False)
     path = bank / role_slug / f"{slug}{SUFFIX}"
     if os.path.commonpath([os.path.abspath(path), os.path.abspath(bank)]) != os.path.abspath(bank):
         raise NewError(f"{path} would be outside {QUESTIONS_DIR}/")  # pragma: no cover - the checks above rule it out
