@@ -209,3 +209,9 @@ def test_encodings_other_than_utf8_get_a_hint(data: bytes, hint: str) -> None:
 def test_yaml_mistakes_are_said_as_what_to_fix(text: str, where: tuple[int, int], words: str) -> None:
     loaded = load_text(text, "q.yaml")
     assert isinstance(loaded, LoadError) and (loaded.line, loaded.column) == where and words in loaded.message
+
+
+def test_an_invisible_character_that_breaks_the_yaml_is_named() -> None:
+    loaded = load_text("id: x\nrole: y\n\ufeffquestion: z\n", "q.yaml")
+    assert isinstance(loaded, LoadError) and loaded.line == 3
+    assert "line 3 holds an invisible U+FEFF ZERO WIDTH NO-BREAK SPACE at column 1: delete it" in loaded.message

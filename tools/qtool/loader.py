@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -162,7 +163,7 @@ def load_text(text: str, path: str = "<text>") -> Question | LoadError:
         mark = exc.problem_mark or exc.context_mark
         where = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         message = _plain_words(exc) or " ".join(part for part in (exc.context, exc.problem) if part)
-        return LoadError(path, where[0], where[1], f"invalid YAML: {message or 'cannot parse'}")
+        return LoadError(path, where[0], where[1], f"invalid YAML: {message or 'cannot parse'}{_invisible(text, where[0])}")
     except RecursionError:
         return LoadError(path, 1, 1, "invalid YAML: nested too deeply")
     except Exception as exc:  # noqa: BLE001 - the loader's promise is that nothing escapes
@@ -196,6 +197,21 @@ def _restore(value: Any, table: dict[int, str]) -> Any:
     if isinstance(value, list):
         return [_restore(item, table) for item in value]
     return value
+
+
+#: Characters an editor shows as nothing (or as a space) that YAML reads as text: a common cause of a parse error.
+_INVISIBLE = re.compile("[\u00a0\u00ad\u200b-\u200f\u2060\u202a-\u202e\u2066-\u2069\u3000\ufeff]")
+
+
+def _invisible(text: str, line: int) -> str:
+    """A hint naming the invisible character on the error's line, when there is one."""
+    lines = text.split("\n")
+    found = _INVISIBLE.search(lines[line - 1]) if 0 < line <= len(lines) else None
+    if found is None:
+        return ""
+    char = found.group()
+    name = unicodedata.name(char, "an invisible character")
+    return f" (line {line} holds an invisible U+{ord(char):04X} {name} at column {found.start() + 1}: delete it)"
 
 
 def _plain_words(exc: Any) -> str | None:
