@@ -276,7 +276,6 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
     """Every row for one bank, in the order they run within a round, and how to undo the one-file edit."""
     out_dir = work / f"export-{size}"
     anki_out = work / f"anki-{size}"
-    site_out = work / f"site-{size}"
     peer_out = work / f"peer-{size}"
     changed = sorted((bank / "questions").rglob("*.yaml"))[size // 2]
     original = changed.read_bytes()
@@ -328,16 +327,6 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
             return f"failed: {(samples[-1].stderr.strip().splitlines() or [''])[-1][:150]}"
         return f".apkg {target.stat().st_size / 1e6:.1f} MB"
 
-    def site_note(samples: list[Sample]) -> str:
-        last = samples[-1]
-        if last.status != 0:
-            return f"failed: {(last.stderr.strip().splitlines() or [''])[-1][:150]}"
-        files = [p for p in site_out.rglob("*") if p.is_file()]
-        index = site_out / "search-index.js"
-        per = index.stat().st_size / size if index.exists() else 0
-        return (f"{len(files):,} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB; "
-                f"search index {index.stat().st_size / 1e6 if index.exists() else 0:.2f} MB ({per:.0f} bytes a question)")
-
     def peer_anki_note(samples: list[Sample]) -> str:
         info = _last_json(samples[-1].stdout)
         return f"{info.get('notes')} notes, .apkg {info.get('bytes', 0) / 1e6:.1f} MB (stored); load {info.get('load_s')} s, notes {info.get('build_s')} s, write {info.get('write_s')} s"
@@ -370,6 +359,7 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
         tail = (last.stderr.strip().splitlines() or [""])[-1]
         return tail.split(";")[0][:150] if last.status == 0 else f"failed: {tail[:150]}"
 
+    site_rows, site_done = site_cases(size, work, qtool)
     against = [*qtool, "check", "--against", "HEAD"]
     check = "check" if has["check"] else "validate"
     stand_in = "" if has["check"] else " (stand-in: no `check` yet)"
@@ -388,8 +378,7 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
         Case("export-anki", "`qtool export --to anki`",
              [*qtool, "export", "--to", "anki", "--out", str(anki_out / "questions.apkg")],
              prepare=reset(anki_out), reference="genanki", describe=anki_note),
-        Case("export-site", "`qtool export --to site` (into an empty folder)",
-             [*qtool, "export", "--to", "site", "--out", str(site_out)], prepare=reset(site_out), describe=site_note),
+        *site_rows,
         Case("genanki", "bare genanki build (peer)", [python, str(HERE / "peer_genanki.py"), str(bank),
                                                       str(peer_out / "questions.apkg")],
              prepare=reset(peer_out), describe=peer_anki_note),
@@ -411,7 +400,72 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
         for row in rows:
             if row.key.startswith("export"):
                 row.skipped = "n/a: no `qtool export` command"
-    return rows, lambda: changed.write_bytes(original)
+
+    def restore() -> None:
+        changed.write_bytes(original)
+        site_done()
+
+    return rows, restore
+
+
+def site_cases(size: int, work: Path, qtool: list[str]) -> tuple[list[Case], Callable[[], None]]:
+    """The site's rows: a build into a new, empty folder, then the same build again (nothing changed).
+
+    The previous round's site is renamed aside, not deleted, before each build, and the run
+    deletes them all when it ends: on ext4 without a journal (this machine's file system) the
+    kernel skips inodes freed in the last minute when it allocates new ones, so deleting 20,000
+    files just before creating 20,000 bills the build for the deletion, whatever writes them.
+    """
+    out = work / f"site-{size}"
+    aside = work / f"site-{size}-previous"
+    loads: dict[str, list[str]] = {"export-site": [], "export-site-again": []}
+
+    def clear() -> None:
+        for folder in (out, aside):
+            shutil.rmtree(folder, ignore_errors=True)
+        os.sync()
+
+    def new_folder() -> None:
+        if out.exists():
+            aside.mkdir(exist_ok=True)
+            out.rename(aside / f"{time.time_ns()}")
+        out.mkdir(parents=True)
+        loads["export-site"].append(_load_now())
+
+    def again() -> None:
+        loads["export-site-again"].append(_load_now())
+
+    def note(key: str) -> Callable[[list[Sample]], str]:
+        def describe(samples: list[Sample]) -> str:
+            last = samples[-1]
+            if last.status != 0:
+                return f"failed: {(last.stderr.strip().splitlines() or [''])[-1][:150]}"
+            said = (last.stderr.strip().splitlines() or [""])[-1]
+            files = [p for p in out.rglob("*") if p.is_file()]
+            index = out / "search-index.js"
+            per = index.stat().st_size / size if index.exists() else 0
+            written = re.search(r"\d+ files written, \d+ unchanged", said)
+            return (f"{written.group(0) if written else said[:100]}; {len(files):,} files, "
+                    f"{sum(p.stat().st_size for p in files) / 1e6:.1f} MB; search index {per:.0f} bytes a question; "
+                    f"load average (1 min) at each round's start: {', '.join(loads[key])}")
+        return describe
+
+    clear()
+    argv = [*qtool, "export", "--to", "site", "--out", str(out)]
+    rows = [
+        Case("export-site", "`qtool export --to site` (into a new, empty folder)", argv, prepare=new_folder,
+             describe=note("export-site")),
+        Case("export-site-again", "`qtool export --to site` again (nothing changed)", argv, prepare=again,
+             reference="export-site", describe=note("export-site-again")),
+    ]
+    return rows, clear
+
+
+def _load_now() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
 
 
 def commit_bank(bank: Path, warm: list[str]) -> None:

@@ -86,6 +86,29 @@ def atomic_writer(path: str | os.PathLike[str], *, keep_mode: bool = True, durab
             raise
 
 
+def atomic_create(path: str | os.PathLike[str], data: bytes) -> None:
+    """Create ``path``, known not to exist, by the same temp-and-rename as ``atomic_write`` (no fsync).
+
+    For generated files (a site's pages) in a folder the caller has just made or checked: no
+    stat, no mkdir, no chmod (``os.open`` gives the usual 0o666 & ~umask), so a file costs an
+    open, a write and a rename. The temp file is opened with O_EXCL and the rename replaces a
+    name, never follows one: nothing is written through a symbolic link.
+    """
+    given = os.fspath(path)
+    folder, name = os.path.split(given)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.{next(_serial)}{TEMP_SUFFIX}")
+    with _named(given):
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0), 0o666)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, given)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+
+
 def remove_stale_temps(folder: str | os.PathLike[str]) -> int:
     """Remove temp files that runs killed mid-write left under ``folder`` (their process is gone); returns how many."""
     removed = 0

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from qtool.config import Config
 from qtool.export import PACK_FROM, PackedQuestions
 from qtool.model import Checked, Problem, Question, Severity
+
+if TYPE_CHECKING:
+    from qtool.loader import LoadError
 
 
 @dataclass
@@ -42,8 +47,6 @@ def select(files: Sequence[str], config: Config, check: Check, *, include_drafts
     ``qtool new`` writes drafts full of placeholders. A file that cannot be read is always broken.
     The check keeps only summaries, so the selected files are loaded again here, one by one.
     """
-    from qtool.loader import load_file
-
     checked = check(files, config)
     drafts = set()
     if not include_drafts:
@@ -55,14 +58,45 @@ def select(files: Sequence[str], config: Config, check: Check, *, include_drafts
     selection = Selection(problems=errors, broken=dict(sorted(counts.items())), drafts=len(drafts), draft_paths=sorted(drafts))
     chosen = [path for path in checked.files if path in checked.statuses and path not in drafts and path not in counts]
     del checked  # its summaries are not needed any more: free them before loading whole files
-    def load(path: str) -> Iterator[Question]:
-        loaded = load_file(path, max_bytes=config.max_file_size)
-        if isinstance(loaded, Question):
-            yield Question(loaded.path, loaded.data)  # exports read the data only
-        else:
-            selection.problems.append(loaded.problem())
-            selection.broken[path] = 1
-
-    # Packed as they load, so a big bank's texts never sit in memory as Python strings all at once.
-    selection.questions = PackedQuestions((q for path in chosen for q in load(path)), pack=len(chosen) > PACK_FROM)
+    _load_all(chosen, config.max_file_size, pack=len(chosen) > PACK_FROM, into=selection)
     return selection
+
+
+def _load_all(paths: Sequence[str], max_bytes: int, *, pack: bool, into: Selection) -> None:
+    """Load ``paths`` into ``into.questions`` (a LoadError becomes a problem that breaks its file).
+
+    The collector is paused meanwhile: loading makes only plain dicts, lists and strings, and its
+    passes over a growing bank cost more than they find. A bank that is packed (past PACK_FROM)
+    is read in this process, packed as it loads, so its texts never sit in memory all at once;
+    a smaller one is read by one worker a core.
+    """
+    import gc
+
+    from qtool.workers import parallel_map
+
+    def kept(results: Iterable[Question | LoadError]) -> Iterator[Question]:
+        for loaded in results:
+            if isinstance(loaded, Question):
+                yield loaded
+            else:
+                into.problems.append(loaded.problem())
+                into.broken[loaded.path] = 1
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        if pack:
+            into.questions = PackedQuestions(kept(_load(path, max_bytes) for path in paths), pack=True)
+        else:
+            into.questions = PackedQuestions(kept(parallel_map(functools.partial(_load, max_bytes=max_bytes), paths)), pack=False)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load(path: str, max_bytes: int) -> Question | LoadError:
+    """One file's question (its data only: exports need no positions or text), or why it cannot be read."""
+    from qtool.loader import load_file
+
+    loaded = load_file(path, max_bytes=max_bytes)
+    return Question(loaded.path, loaded.data) if isinstance(loaded, Question) else loaded
