@@ -100,8 +100,12 @@ def atomic_create(path: str | os.PathLike[str], data: bytes) -> None:
     with _named(given):
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0), 0o666)
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
             os.replace(tmp, given)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from qtool.export import PACK_FROM, ExportError, Progress
 from qtool.export.coverage import strings_of, text_of
-from qtool.files import slug
+from qtool.files import SLUG_LENGTH, slug
 from qtool.fsutil import atomic_create, atomic_write
 from qtool.importer import SECTION_HEADINGS
 from qtool.model import STATUSES, TIERS, Question
@@ -140,10 +141,43 @@ class Entry:
     competencies: list[str]
 
 
+# What question and list pages show, as small objects: a template's ``tier.text`` is then one
+# attribute lookup, where a dict's key is found only after a failed attribute lookup.
+@dataclass(frozen=True)
+class Tier:
+    """One tier of answer on a question page: rendered text and critique (Markup), and its labels."""
+
+    __slots__ = ("name", "label", "why", "text", "critique")
+    name: str
+    label: str
+    why: str
+    text: Any
+    critique: Any
+
+
+@dataclass(frozen=True)
+class Related:
+    """A related question: its id, and its page and title when it is on the site."""
+
+    __slots__ = ("id", "href", "title")
+    id: str
+    href: str | None
+    title: Any
+
+
+@dataclass(frozen=True)
+class Item:
+    """A question in a list page: its entry and its rendered title (Markup)."""
+
+    __slots__ = ("entry", "title")
+    entry: Entry
+    title: Any
+
+
 def page_dir(question: Question, taken: set[str]) -> str:
     """A question's folder, ``<role-slug>/<slug>`` from its id (else from its role and question), unique."""
     parts = (question.id or "").split("/")
-    if len(parts) != 2 or not all(part and slug(part) == part for part in parts):
+    if len(parts) != 2 or not all(_is_slug(part) for part in parts):
         parts = [slug(question.role or "") or "role", slug(question.question or "") or "question"]
     base = "/".join(parts)
     folder, number = base, 1
@@ -152,6 +186,17 @@ def page_dir(question: Question, taken: set[str]) -> str:
         folder = f"{base}-{number}"
     taken.add(folder)
     return folder
+
+
+#: Words of lower-case letters and digits joined by single hyphens: what ``slug`` gives back unchanged (up to SLUG_LENGTH).
+_SLUG_PART = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def _is_slug(part: str) -> bool:
+    """``slug(part) == part`` for a non-empty part, without transliterating the usual, already-slug, id parts."""
+    if len(part) <= SLUG_LENGTH and _SLUG_PART.fullmatch(part):
+        return True
+    return bool(part) and slug(part) == part
 
 
 # -- writing safely -----------------------------------------------------------------
@@ -395,14 +440,12 @@ class _Site:
             if not isinstance(text, str) and not isinstance(critique, str):
                 continue
             label, why = TIER_LABELS[tier]
-            tiers.append({"name": tier, "label": label, "why": why,
-                          "text": Markup(render(text if isinstance(text, str) else "")),
-                          "critique": Markup(render(critique)) if isinstance(critique, str) else None})
+            tiers.append(Tier(tier, label, why, Markup(render(text if isinstance(text, str) else "")),
+                              Markup(render(critique)) if isinstance(critique, str) else None))
         related = []
         for ref in strings_of(data, "related"):
             target = self.by_id.get(ref)
-            related.append({"id": ref, "href": f"{target.dir}/index.html" if target else None,
-                            "title": Markup(target.title) if target else None})
+            related.append(Related(ref, f"{target.dir}/index.html" if target else None, Markup(target.title) if target else None))
         return self.page(f"{entry.dir}/index.html", "question.html", q=entry, title=Markup(entry.title), tiers=tiers,
                          tips=[Markup(inline(tip)) for tip in strings_of(data, "prep_tips")], related=related)
 
@@ -411,7 +454,7 @@ class _Site:
         from markupsafe import Markup
 
         kind, name, href, members = self.lists[number]
-        items = [{"entry": e, "title": Markup(e.title)} for e in members]
+        items = [Item(e, Markup(e.title)) for e in members]
         return self.page(href, "list.html", kind=KINDS[kind], name=name, items=items)
 
 
