@@ -134,3 +134,33 @@ def test_run_child_reports_time_status_and_peak_memory(tmp_path: Path) -> None:
     small = run.run_child([sys.executable, "-c", "pass"], tmp_path, None, dict(os.environ))
     assert small.status == 0 and small.maxrss_mib < 60
     del hog
+
+
+def test_site_rows_build_each_round_into_a_new_folder_and_delete_them_when_the_run_ends(tmp_path: Path) -> None:
+    """No round's build follows the deletion of the previous site (rounds set it aside); the run's end deletes them all."""
+    run = _load("run")
+    bank = tmp_path / "bank"
+    gen_corpus.generate(12, bank, seed=5)
+    work = tmp_path / "work"
+    work.mkdir()
+    qtool = [sys.executable, "-m", "qtool"]
+    rows, done = run.site_cases(12, work, qtool)
+    assert [row.key for row in rows] == ["export-site", "export-site-again"]
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
+    first_pages = set()
+    for round_number in (1, 2):
+        for row in rows:
+            row.prepare()
+            if row.key == "export-site":
+                assert (work / "site-12").is_dir() and not any((work / "site-12").iterdir())
+            sample = run.run_child(row.argv, bank, None, env)
+            assert sample.status == 0, sample.stderr
+            row.samples.append(sample)
+        if round_number == 1:
+            first_pages = {p.stat().st_ino for p in (work / "site-12").rglob("index.html")}
+    aside = list((work / "site-12-previous").iterdir())
+    assert len(aside) == 1 and {p.stat().st_ino for p in aside[0].rglob("index.html")} == first_pages
+    assert re.match(r"[1-9]\d* files written, 0 unchanged; [1-9]\d* files, ", rows[0].describe(rows[0].samples))
+    assert re.match(r"0 files written, [1-9]\d* unchanged; .* search index \d+ bytes a question", rows[1].describe(rows[1].samples))
+    done()
+    assert not (work / "site-12").exists() and not (work / "site-12-previous").exists()

@@ -253,3 +253,41 @@ def test_to_names_the_file_format_and_format_the_problems(bank: Path, run) -> No
     refused = run("export", "--to", "json", "--format", "github", "--out", "-")
     assert refused.exit_code == 1 and refused.stdout.startswith("::error file=")
     assert run("export", "--to", "csv", "--format", "json").exit_code == 2
+
+
+def _load_in(path: str, max_bytes: int) -> Any:
+    """``qtool.export.gate._load`` that also says which process loaded the file (module level: workers unpickle it)."""
+    from qtool.export.gate import _LOAD
+
+    loaded = _LOAD(path, max_bytes)
+    loaded.data["loaded by"] = os.getpid()
+    return loaded
+
+
+def test_a_bank_is_loaded_by_workers_into_the_questions_one_process_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past workers.PARALLEL_FROM files, exports load the bank by one worker a core: the same data, in export order."""
+    import gc
+
+    from conftest import REPO
+    from qtool.commands._common import checked_through_cache
+    from qtool.config import load_config
+    from qtool.export import gate
+    from qtool.files import question_files
+    from qtool.loader import load_file
+    from qtool.workers import PARALLEL_FROM
+
+    root = tmp_path / "gen"
+    subprocess.run([sys.executable, str(REPO / "bench" / "gen_corpus.py"), str(PARALLEL_FROM + 20), str(root)], check=True,
+                   capture_output=True)
+    monkeypatch.chdir(root)
+    monkeypatch.setattr("qtool.workers.worker_count", lambda jobs=None: 2)
+    monkeypatch.setattr(gate, "_LOAD", gate._load, raising=False)
+    monkeypatch.setattr(gate, "_load", _load_in)
+    files = question_files([], root)
+    selection = gate.select(files, load_config(root), checked_through_cache)
+    assert gc.isenabled()
+    loaded = list(selection.questions)
+    assert len(loaded) == len(files) == PARALLEL_FROM + 20
+    assert {q.data.pop("loaded by") for q in loaded} - {os.getpid()}, "no worker loaded a file"
+    alone = sorted((load_file(path) for path in files), key=lambda q: q.data["id"])  # type: ignore[union-attr]
+    assert [(q.path, q.data) for q in loaded] == [(q.path, q.data) for q in alone]  # type: ignore[union-attr]

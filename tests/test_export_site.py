@@ -321,3 +321,123 @@ def test_level_shows_on_the_page_and_in_the_search_index(tmp_path: Path) -> None
     assert [index["level"][row[5]] for row in index["q"]] == ["senior", "", "junior"]
     home = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert '<option value="junior">junior</option>\n<option value="senior">senior</option>' in home
+
+
+# -- the work a build does ---------------------------------------------------------------
+
+def _selection(root: Path, monkeypatch: pytest.MonkeyPatch):
+    from qtool.commands._common import checked_through_cache
+    from qtool.config import load_config
+    from qtool.export.gate import select
+    from qtool.files import question_files
+
+    monkeypatch.chdir(root)
+    config = load_config(root)
+    return select(question_files([], root), config, checked_through_cache)
+
+
+def test_a_fresh_build_creates_each_file_once_and_a_rebuild_only_reads_each_once(bank: Path, tmp_path: Path,
+                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Into a new folder: a mkdir a folder, one temp file and one rename a file, no old copy looked for, no stat.
+
+    A rebuild of the same bank opens each file once to compare it, and creates and renames nothing.
+    """
+    from qtool.export.coverage import figures
+    from qtool.export.site import SiteSettings, write_site
+
+    questions = list(_selection(bank, monkeypatch).questions)
+    site = tmp_path / "site"
+    calls: list[tuple[str, str, int]] = []
+
+    def spy(name: str) -> None:
+        real = getattr(os, name)
+
+        def wrapper(path: object, *args: object, **kwargs: object) -> object:
+            where = os.fspath(args[0] if name in ("replace", "rename") else path)  # type: ignore[call-overload]
+            if where.startswith(str(site) + os.sep):
+                flags = args[0] if name == "open" and args else 0
+                calls.append((name, os.path.relpath(where, site), flags))  # type: ignore[arg-type]
+            return real(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, name, wrapper)
+
+    for name in ("open", "stat", "lstat", "mkdir", "replace", "rename", "chmod"):
+        spy(name)
+    write_site(questions, site, SiteSettings(), figures(questions), workers=1)
+    monkeypatch.undo()
+    files = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
+    folders = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_dir())
+    assert len(files) > 20
+    opened = [(rel, flags) for name, rel, flags in calls if name == "open"]
+    assert all(flags & os.O_CREAT and flags & os.O_EXCL for _, flags in opened), "an old copy was looked for"
+    assert len(opened) == len(files)
+    assert sorted(rel for name, rel, _ in calls if name == "replace") == files
+    assert sorted(rel for name, rel, _ in calls if name == "mkdir") == folders
+    # Only the manifest is looked for (the build starts by reading it): no file or folder is stat-ed one by one.
+    assert [call for call in calls if call[0] in ("stat", "lstat", "chmod", "rename") and call[1] != MANIFEST] == []
+
+    calls.clear()
+    for name in ("open", "stat", "lstat", "mkdir", "replace", "rename", "chmod"):
+        spy(name)
+    built = write_site(questions, site, SiteSettings(), figures(questions), workers=1)
+    monkeypatch.undo()
+    assert (built.written, built.unchanged) == (0, len(files))
+    opened = [(rel, flags) for name, rel, flags in calls if name == "open"]
+    assert sorted(rel for rel, _ in opened) == files
+    assert not any(flags & (os.O_CREAT | os.O_WRONLY | os.O_RDWR) for _, flags in opened)
+    assert [call for call in calls if call[0] in ("mkdir", "replace", "rename", "chmod")] == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo (POSIX)")
+def test_a_fifo_in_place_of_a_page_is_refused_without_waiting(bank: Path) -> None:
+    import subprocess
+    import sys
+
+    _build(bank)
+    page = bank / "exports" / "site" / "software-engineer" / "design-trade-off" / "index.html"
+    page.unlink()
+    os.mkfifo(page)
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
+    # Opening a FIFO to read it would wait for a writer forever: the timeout only keeps such a failure from hanging the suite.
+    done = subprocess.run([sys.executable, "-m", "qtool", "export", "--to", "site"], cwd=bank, capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        "Error: refused: exports/site/software-engineer/design-trade-off/index.html is in the way (not a file)")
+    assert page.is_fifo()
+
+
+def test_id_parts_are_recognised_as_slugs_exactly_as_slug_says() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from qtool.export.site import _is_slug
+    from qtool.files import SLUG_LENGTH, slug
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.one_of(st.text(alphabet="ab9-", max_size=SLUG_LENGTH + 8), st.text(max_size=12)))
+    def same(part: str) -> None:
+        assert _is_slug(part) == (bool(part) and slug(part) == part)
+
+    same()
+    assert _is_slug("a" * SLUG_LENGTH) and not _is_slug("a" * (SLUG_LENGTH + 1))
+
+
+def test_overriding_templates_see_tiers_items_and_related_by_attribute_or_key(bank: Path) -> None:
+    """Custom templates written for the dicts the site used to pass still work: ``tier["text"]`` and ``tier.text`` alike."""
+    (bank / "site-templates").mkdir()
+    (bank / "site-templates" / "list.html").write_text(
+        '{% for item in items %}<li>{{ item["entry"].dir }}|{{ item.entry["role"] }}|{{ item["title"] }}</li>\n{% endfor %}')
+    (bank / "site-templates" / "question.html").write_text(
+        '{% for tier in tiers %}<section id="{{ tier["name"] }}">{{ tier.label }}|{{ tier["why"] }}|{{ tier.text }}'
+        '{{ tier["critique"] or "" }}</section>\n{% endfor %}'
+        '{% for item in related %}<a href="{{ item["href"] }}">{{ item.title }}</a>{{ item["id"] }}\n{% endfor %}')
+    _config(bank, 'templates = "site-templates"')
+    _build(bank)
+    site = bank / "exports" / "site"
+    role = (site / "software-engineer" / "index.html").read_text(encoding="utf-8")
+    assert "<li>software-engineer/design-trade-off|Software Engineer|" in role
+    question = (site / "software-engineer" / "hostile-input" / "index.html").read_text(encoding="utf-8")
+    assert '<section id="sample">Sample answer|' in question
+    assert "&lt;script&gt;alert(&#39;sample&#39;)&lt;/script&gt;" in question or "&lt;script&gt;alert('sample')&lt;/script&gt;" in question
+    assert '<section id="solid">Solid answer|' in question
