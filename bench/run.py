@@ -419,6 +419,7 @@ def site_cases(size: int, work: Path, qtool: list[str]) -> tuple[list[Case], Cal
     out = work / f"site-{size}"
     aside = work / f"site-{size}-previous"
     loads: dict[str, list[str]] = {"export-site": [], "export-site-again": []}
+    summary = [""]
 
     def clear() -> None:
         for folder in (out, aside):
@@ -433,6 +434,11 @@ def site_cases(size: int, work: Path, qtool: list[str]) -> tuple[list[Case], Cal
         loads["export-site"].append(_load_now())
 
     def again() -> None:
+        # The folder the last build wrote, summed up now: the run deletes it before the table is made.
+        files = [p for p in out.rglob("*") if p.is_file()]
+        index = out / "search-index.js"
+        summary[0] = (f"{len(files):,} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB; search index "
+                      f"{index.stat().st_size / size if index.exists() else 0:.0f} bytes a question")
         loads["export-site-again"].append(_load_now())
 
     def note(key: str) -> Callable[[list[Sample]], str]:
@@ -441,12 +447,8 @@ def site_cases(size: int, work: Path, qtool: list[str]) -> tuple[list[Case], Cal
             if last.status != 0:
                 return f"failed: {(last.stderr.strip().splitlines() or [''])[-1][:150]}"
             said = (last.stderr.strip().splitlines() or [""])[-1]
-            files = [p for p in out.rglob("*") if p.is_file()]
-            index = out / "search-index.js"
-            per = index.stat().st_size / size if index.exists() else 0
             written = re.search(r"\d+ files written, \d+ unchanged", said)
-            return (f"{written.group(0) if written else said[:100]}; {len(files):,} files, "
-                    f"{sum(p.stat().st_size for p in files) / 1e6:.1f} MB; search index {per:.0f} bytes a question; "
+            return (f"{written.group(0) if written else said[:100]}; {summary[0]}; "
                     f"load average (1 min) at each round's start: {', '.join(loads[key])}")
         return describe
 

@@ -277,6 +277,7 @@ def test_unknown_site_key_is_one_line_and_exit_2(bank: Path) -> None:
     ('base-url = "javascript:alert(1)"', "pyproject.toml:2:12: error: site.base-url 'javascript:alert(1)' is not in the expected form"),
     ('templates = "nowhere"', "pyproject.toml:2:1: error: site.templates: folder 'nowhere' does not exist [config]"),
     ("title = 3", "pyproject.toml:2:9: error: site.title must be a string, got a number (3) [config]"),
+    ('pagefind = "yes"', "pyproject.toml:2:12: error: site.pagefind must be true or false, got a string ('yes') [config]"),
 ])
 def test_bad_site_values_exit_2(bank: Path, body: str, message: str) -> None:
     _config(bank, body)
@@ -441,3 +442,49 @@ def test_overriding_templates_see_tiers_items_and_related_by_attribute_or_key(ba
     assert '<section id="sample">Sample answer|' in question
     assert "&lt;script&gt;alert(&#39;sample&#39;)&lt;/script&gt;" in question or "&lt;script&gt;alert('sample')&lt;/script&gt;" in question
     assert '<section id="solid">Solid answer|' in question
+
+
+def test_pagefind_asked_for_but_missing_is_one_line_before_any_work(bank: Path) -> None:
+    """No pagefind-bin to import and no pagefind on PATH: one line, exit 1, before the check, nothing written."""
+    import subprocess
+    import sys
+
+    _config(bank, "pagefind = true")
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
+    env["PATH"] = str(bank / "no-such-folder")
+    # pagefind_bin made unimportable, as if the package were not installed.
+    hide = "import sys; sys.modules['pagefind_bin'] = None; from qtool.cli import main; sys.exit(main())"
+    done = subprocess.run([sys.executable, "-c", hide, "export", "--to", "site"], cwd=bank, capture_output=True, text=True, env=env)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "Error: site.pagefind is true, but Pagefind is not installed: pip install pagefind-bin "
+        "(or put a pagefind binary on PATH), or set pagefind = false"]
+    assert not (bank / "exports").exists()
+
+
+def test_pagefind_indexes_the_question_pages_and_swaps_its_bundle_whole(bank: Path) -> None:
+    from qtool.export.site import CSP, PAGEFIND_DIR
+
+    pytest.importorskip("pagefind_bin", reason="no pagefind-bin (pip install pagefind-bin)")
+    _config(bank, "pagefind = true")
+    shown = [q for q in bank_data(bank) if q["status"] != "draft"]
+    message = _build(bank)
+    assert message.strip().endswith(f"Pagefind indexed {len(shown)} pages")
+    site = bank / "exports" / "site"
+    bundle = site / PAGEFIND_DIR
+    assert (bundle / "pagefind.js").is_file() and (bundle / "pagefind-entry.json").is_file()
+    fragments = sorted((bundle / "fragment").iterdir())
+    assert len(fragments) == len(shown)  # question pages only: lists, home and coverage carry no data-pagefind-body
+    home = (site / "index.html").read_text(encoding="utf-8")
+    csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', home)
+    assert csp and "script-src &#39;self&#39; &#39;wasm-unsafe-eval&#39;;" in csp.group(1) and "unsafe-inline" not in csp.group(1)
+    page = (site / "software-engineer" / "hostile-input" / "index.html").read_text(encoding="utf-8")
+    assert "wasm-unsafe-eval" not in page and CSP.replace("'", "&#39;") in page
+    assert '<article class="question" data-pagefind-body>' in page
+
+    (bank / "questions" / "software-engineer" / "hostile-input.yaml").unlink()
+    message = _build(bank)
+    assert message.strip().endswith(f"Pagefind indexed {len(shown) - 1} pages")
+    assert len(list((bundle / "fragment").iterdir())) == len(shown) - 1  # the deleted question's text is gone
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith(f".{PAGEFIND_DIR}")) == []
+    assert PAGEFIND_DIR not in (site / MANIFEST).read_text()

@@ -38,6 +38,10 @@ def _ids(site: Path, keep: Any) -> set[str]:
 
 @pytest.fixture(scope="module")
 def server(site: Path) -> Iterator[str]:
+    yield from _serve(site)
+
+
+def _serve(site: Path) -> Iterator[str]:
     """``python -m http.server`` on 127.0.0.1 (a free port it picks itself), ready once it accepts a connection."""
     process = subprocess.Popen([sys.executable, "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", str(site)],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -229,3 +233,69 @@ def test_csp_blocks_inline_script(site: Path, browser: Any, tmp_path: Path) -> N
         assert any("Content Security Policy" in message for message in _problems(browser))
     finally:
         evil.unlink()
+
+
+# -- full-text search with Pagefind (an option for hosted sites) ------------------------------
+
+@pytest.fixture(scope="module")
+def pagefind_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("pagefind_bin", reason="no pagefind-bin (pip install pagefind-bin)")
+    root = make_bank(tmp_path_factory.mktemp("pagefind-bank"))
+    (root / "pyproject.toml").write_text("[tool.qtool.site]\npagefind = true\n", encoding="utf-8")
+    done = qtool(root, "export", "--to", "site")
+    assert done.returncode == 0, done.stderr
+    return root / "exports" / "site"
+
+
+def _answer_word(root: Path) -> tuple[str, str]:
+    """A word of one question's answers that no question's text (what the small index searches) holds; and that id."""
+    questions = [q for q in bank_data(root) if q["status"] != "draft"]
+    titles = {word for q in questions for word in re.findall(r"[a-z]+", (q["question"] + " " + q["id"]).lower())}
+    for q in questions:
+        answers = " ".join(tier.get("text", "") for tier in q["answers"].values())
+        for word in sorted(set(re.findall(r"[a-z]{9,}", answers.lower()))):
+            if word not in titles:
+                return word, q["id"]
+    raise AssertionError("no word of the answers is missing from every question")
+
+
+def test_pagefind_finds_words_of_the_answers_over_http_and_stays_quiet_from_file(pagefind_site: Path, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    word, wanted = _answer_word(pagefind_site.parent.parent)
+    total = len([q for q in bank_data(pagefind_site.parent.parent) if q["status"] != "draft"])
+    driver = browser
+    for base in _serve(pagefind_site):
+        _problems(driver)
+        driver.get(base + "index.html")
+        _wait(driver, lambda d: d.find_element(By.ID, "count").text == f"{total} questions")
+        driver.find_element(By.ID, "q").send_keys(word)
+        _wait(driver, lambda d: d.find_element(By.ID, "count").text == f"0 of {total} questions match")
+        _wait(driver, lambda d: d.find_element(By.ID, "fulltext").is_displayed()
+              and d.find_elements(By.CSS_SELECTOR, "#fulltext-results li"))
+        links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "#fulltext-results li > a")]
+        assert base + f"{wanted}/index.html" in links
+        marks = [m.text.lower() for m in driver.find_elements(By.CSS_SELECTOR, "#fulltext-results mark")]
+        assert any(word[:6] in mark for mark in marks), marks
+        driver.find_element(By.CSS_SELECTOR, f'#fulltext-results a[href$="{wanted}/index.html"]').click()
+        _wait(driver, lambda d: d.current_url == base + f"{wanted}/index.html")
+        assert _problems(driver) == []  # Pagefind's WebAssembly ran under the page's CSP, nothing was refused
+
+        # The home page's policy still refuses an inline script.
+        home = (pagefind_site / "index.html").read_text(encoding="utf-8")
+        probe = pagefind_site / "_csp-probe.html"
+        probe.write_text(home.replace("</main>", "<script>document.title = 'inline ran';</script></main>"), encoding="utf-8")
+        try:
+            driver.get(base + "_csp-probe.html")
+            assert driver.title != "inline ran"
+            assert any("Content Security Policy" in message for message in _problems(driver))
+        finally:
+            probe.unlink()
+
+    # From file:// browsers refuse the module import: the section stays hidden and nothing is logged.
+    driver.get((pagefind_site / "index.html").as_uri())
+    _wait(driver, lambda d: d.find_element(By.ID, "count").text == f"{total} questions")
+    driver.find_element(By.ID, "q").send_keys(word)
+    _wait(driver, lambda d: d.find_element(By.ID, "count").text == f"0 of {total} questions match")
+    assert not driver.find_element(By.ID, "fulltext").is_displayed()
+    assert _problems(driver) == []

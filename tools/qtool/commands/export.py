@@ -85,9 +85,10 @@ def _target(name: str, fmt: str, out: str | None, root: Any) -> str:
 
 
 def _site_settings(config: Any) -> None:
-    from qtool.export.site import site_settings
+    """A bad ``[tool.qtool.site]`` (exit 2), or Pagefind asked for and missing (exit 1), before any work."""
+    from qtool.export.site import pagefind_executable, site_settings
 
-    site_settings(config)
+    pagefind_executable(site_settings(config))
 
 
 def _write_site(selection: Any, target: str, progress: Callable[[int], None] | None, config: Any) -> str:
@@ -98,7 +99,8 @@ def _write_site(selection: Any, target: str, progress: Callable[[int], None] | N
     per = built.index_bytes / built.pages if built.pages else 0
     return (f"wrote site to {os.path.normpath(target)}: {_plural(built.pages, 'question page')}; "
             f"{built.written} files written, {built.unchanged} unchanged, {built.removed} removed; "
-            f"search index {built.index_bytes:,} bytes ({per:.0f} a question)")
+            f"search index {built.index_bytes:,} bytes ({per:.0f} a question)"
+            + (f"; Pagefind indexed {_plural(built.pagefind, 'page')}" if built.pagefind is not None else ""))
 
 
 def _bank_pages(root: Any, target: str) -> list[Path]:

@@ -18,7 +18,9 @@ import errno
 import json
 import os
 import re
+import shutil
 import stat
+import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +44,7 @@ SITE_DIR = "exports/site"
 MANIFEST = ".qtool-site.json"
 MANIFEST_FORMAT = "qtool-site"
 #: ``[tool.qtool.site]`` keys.
-SETTINGS_KEYS = ("title", "base-url", "templates")
+SETTINGS_KEYS = ("title", "base-url", "templates", "pagefind")
 DEFAULT_TITLE = "Interview questions"
 #: Titles in the search index are cut to about this many characters (pages show them whole).
 INDEX_TITLE_MAX = 100
@@ -52,6 +54,10 @@ _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 ASSETS = Path(__file__).resolve().parent / "site"
 STATIC = "_static"
 CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'"
+#: The home page of a site indexed by Pagefind also lets Pagefind's WebAssembly run (inline script stays forbidden).
+CSP_PAGEFIND = CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'")
+#: Where Pagefind writes its index and its script, inside the site.
+PAGEFIND_DIR = "_pagefind"
 LEVELS = ("junior", "intermediate", "senior")
 TIER_LABELS = {
     "sample": ("Sample answer", SECTION_HEADINGS["sample.critique"].rstrip(":")),
@@ -67,6 +73,7 @@ class SiteSettings:
     title: str = DEFAULT_TITLE
     base_url: str = ""
     templates: Path | None = None
+    pagefind: bool = False
 
 
 def site_settings(config: Config) -> SiteSettings:
@@ -81,8 +88,8 @@ def site_settings(config: Config) -> SiteSettings:
     if unknown:
         raise config.error(f"site.{unknown[0]}", f"unknown key {unknown[0]!r} in site; allowed keys: {', '.join(SETTINGS_KEYS)}")
     for key in SETTINGS_KEYS:
-        if key in table and not isinstance(table[key], str):
-            raise config.error(f"site.{key}", "must be a string")
+        if key in table and not isinstance(table[key], bool if key == "pagefind" else str):
+            raise config.error(f"site.{key}", "must be true or false" if key == "pagefind" else "must be a string")
     title = table.get("title", DEFAULT_TITLE).strip() or DEFAULT_TITLE
     base_url = table.get("base-url", "").strip().rstrip("/")
     if base_url and not base_url.lower().startswith(("http://", "https://")):
@@ -92,7 +99,7 @@ def site_settings(config: Config) -> SiteSettings:
         templates = Path(config.root, table["templates"])
         if not templates.is_dir():
             raise config.error("site.templates", f"folder {table['templates']!r} does not exist")
-    return SiteSettings(title=title, base_url=base_url, templates=templates)
+    return SiteSettings(title=title, base_url=base_url, templates=templates, pagefind=table.get("pagefind", False))
 
 
 # -- what the pages show ------------------------------------------------------------
@@ -210,6 +217,8 @@ class Built:
     removed: int = 0
     index_bytes: int = 0
     files: list[str] = field(default_factory=list)
+    #: Pages Pagefind indexed (None: not asked for).
+    pagefind: int | None = None
 
 
 class Output:
@@ -393,8 +402,60 @@ def build(selection: Any, out_dir: Path, config: Config, progress: Progress | No
     from qtool.export.coverage import from_selection
 
     settings = site_settings(config)
+    pagefind = pagefind_executable(settings)
     figures = from_selection(selection, config.max_file_size)
-    return write_site(selection.questions, out_dir, settings, figures, progress)
+    built = write_site(selection.questions, out_dir, settings, figures, progress)
+    if pagefind:
+        built.pagefind = run_pagefind(pagefind, Path(out_dir))
+    return built
+
+
+def pagefind_executable(settings: SiteSettings) -> str | None:
+    """The Pagefind binary when the site asks for it (the ``pagefind-bin`` package's, else ``pagefind`` on PATH).
+
+    An ExportError (one line, exit 1, before anything is written) when it is asked for and missing.
+    """
+    if not settings.pagefind:
+        return None
+    try:
+        from pagefind_bin import get_executable  # type: ignore[import-not-found]
+
+        return str(get_executable())
+    except (ImportError, OSError):
+        pass
+    found = shutil.which("pagefind")
+    if found is None:
+        raise ExportError("site.pagefind is true, but Pagefind is not installed: pip install pagefind-bin "
+                          "(or put a pagefind binary on PATH), or set pagefind = false")
+    return found
+
+
+def run_pagefind(executable: str, out_dir: Path) -> int:
+    """Index the question pages (those marked ``data-pagefind-body``) into ``out_dir/_pagefind``; returns how many.
+
+    Pagefind writes a new bundle beside the old one, which is then swapped in whole: a deleted
+    question's text does not linger in it, and a server never mixes two bundles for long. Its
+    files are Pagefind's (not in the site's manifest, not compared byte by byte); a symbolic
+    link in their place is refused, as everywhere in the site.
+    """
+    bundle, new, old = (out_dir / name for name in (PAGEFIND_DIR, f".{PAGEFIND_DIR}.new", f".{PAGEFIND_DIR}.old"))
+    for path in (bundle, new, old):
+        if path.is_symlink():
+            raise ExportError(f"refused: {path} is a symbolic link; the site is never written through one")
+    for path in (new, old):
+        shutil.rmtree(path, ignore_errors=True)  # a killed run's leftovers
+    done = subprocess.run([executable, "--site", str(out_dir), "--output-path", str(new.resolve()), "--keep-index-url"],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    said = (done.stdout + done.stderr).strip().splitlines()
+    if done.returncode != 0 or not new.is_dir():
+        shutil.rmtree(new, ignore_errors=True)
+        raise ExportError(f"pagefind failed (exit {done.returncode}): {said[-1] if said else 'no output'}")
+    if bundle.exists():
+        bundle.rename(old)
+    new.rename(bundle)
+    shutil.rmtree(old, ignore_errors=True)
+    counts = [int(m.group(1)) for line in said if (m := re.search(r"Indexed (\d+) pages?", line))]
+    return counts[-1] if counts else 0
 
 
 KINDS = {"role": "Role", "category": "Category", "competency": "Competency"}
@@ -423,7 +484,7 @@ class _Site:
         folder = rel.rpartition("/")[0]
         base_url = self.settings.base_url
         canonical = f"{base_url}/{folder + '/' if folder else ''}" if base_url else ""
-        html = self.env.get_template(template).render(**self.base, root="../" * rel.count("/"), canonical=canonical, **context)
+        html = self.env.get_template(template).render({**self.base, "root": "../" * rel.count("/"), "canonical": canonical, **context})
         self.out.write(rel, html)
         return rel
 
@@ -583,7 +644,7 @@ def _write_site(questions: Sequence[Question], out_dir: Path, settings: SiteSett
     out.write("search-index.js", index)
     out.built.index_bytes = len(index.encode("utf-8"))
     levels_present = [level for level in LEVELS if any(e.level == level for e in entries)]
-    page("index.html", "home.html", facets=facets, roles=roles.of, categories=categories.of,
+    page("index.html", "home.html", csp=CSP_PAGEFIND if settings.pagefind else CSP, facets=facets, roles=roles.of, categories=categories.of,
          competencies=competencies.of, levels=levels_present, statuses=[s for s in STATUSES if any(e.status == s for e in entries)],
          count=len(entries))
     for name in sorted(os.listdir(ASSETS / "static")):

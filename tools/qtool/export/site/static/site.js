@@ -138,10 +138,73 @@
         if (select.value !== value) { select.value = ""; }
       });
       run();
+      fulltext();
+    }
+
+    // Full-text search over the answers, when the site was indexed by Pagefind and is served over
+    // http(s) (browsers refuse module imports from file://, so the small index above is all there is).
+    var full = document.getElementById("fulltext");
+    var bundle = null;
+    var asked = 0;
+
+    function fulltext() {
+      if (!full) { return; }
+      var query = input.value.trim();
+      var ticket = ++asked;
+      if (query.length < 2 || location.protocol === "file:") { full.hidden = true; return; }
+      if (bundle === null) {
+        var url = new URL(full.getAttribute("data-bundle") + "pagefind.js", location.href).href;
+        bundle = import(url).then(function (pagefind) {
+          return pagefind.options({ baseUrl: new URL("./", location.href).pathname }).then(function () { return pagefind; });
+        });
+      }
+      bundle.then(function (pagefind) { return pagefind.search(query); })
+        .then(function (search) {
+          return Promise.all(search.results.slice(0, 20).map(function (result) { return result.data(); }))
+            .then(function (found) { return { total: search.results.length, found: found }; });
+        })
+        .then(function (answer) { if (ticket === asked) { drawFulltext(answer.total, answer.found); } })
+        .catch(function () { if (ticket === asked) { full.hidden = true; } });
+    }
+
+    function drawFulltext(total, found) {
+      var list = document.getElementById("fulltext-results");
+      while (list.firstChild) { list.removeChild(list.firstChild); }
+      document.getElementById("fulltext-count").textContent = total === 0
+        ? "No page has these words."
+        : total + (total === 1 ? " page has" : " pages have") + " these words" + (total > found.length ? "; the first " + found.length + ":" : ":");
+      found.forEach(function (page) {
+        var item = document.createElement("li");
+        var link = document.createElement("a");
+        link.href = page.url;
+        link.textContent = (page.meta && page.meta.title) || page.url;
+        item.appendChild(link);
+        item.appendChild(excerpt(page.excerpt || ""));
+        list.appendChild(item);
+      });
+      full.hidden = false;
+    }
+
+    // Pagefind's excerpt is escaped text with <mark> around the words found: parsed in an inert
+    // document and copied as text nodes and <mark> elements, never inserted as HTML.
+    function excerpt(html) {
+      var meta = document.createElement("span");
+      meta.className = "meta excerpt";
+      var parsed = new DOMParser().parseFromString("<body>" + html, "text/html").body;
+      parsed.childNodes.forEach(function (node) {
+        if (node.nodeName === "MARK") {
+          var mark = document.createElement("mark");
+          mark.textContent = node.textContent;
+          meta.appendChild(mark);
+        } else {
+          meta.appendChild(document.createTextNode(node.textContent));
+        }
+      });
+      return meta;
     }
 
     form.addEventListener("submit", function (event) { event.preventDefault(); });
-    input.addEventListener("input", function () { run(); save(); });
+    input.addEventListener("input", function () { run(); save(); fulltext(); });
     FACETS.forEach(function (key) {
       selects[key].addEventListener("change", function () { run(); save(); });
     });
