@@ -279,9 +279,9 @@ def test_pagefind_finds_words_of_the_answers_over_http_and_stays_quiet_from_file
         assert any(word[:6] in mark for mark in marks), marks
         driver.find_element(By.CSS_SELECTOR, f'#fulltext-results a[href$="{wanted}/index.html"]').click()
         _wait(driver, lambda d: d.current_url == base + f"{wanted}/index.html")
-        assert _problems(driver) == []  # Pagefind's WebAssembly ran under the page's CSP, nothing was refused
+        assert _problems(driver) == []  # Pagefind (its script, worker and WebAssembly) ran under the site's CSP
 
-        # The home page's policy still refuses an inline script.
+        # With Pagefind's files in the site, the home page's policy still refuses an inline script.
         home = (pagefind_site / "index.html").read_text(encoding="utf-8")
         probe = pagefind_site / "_csp-probe.html"
         probe.write_text(home.replace("</main>", "<script>document.title = 'inline ran';</script></main>"), encoding="utf-8")

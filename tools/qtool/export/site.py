@@ -54,8 +54,6 @@ _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 ASSETS = Path(__file__).resolve().parent / "site"
 STATIC = "_static"
 CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'"
-#: The home page of a site indexed by Pagefind also lets Pagefind's WebAssembly run (inline script stays forbidden).
-CSP_PAGEFIND = CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'")
 #: Where Pagefind writes its index and its script, inside the site.
 PAGEFIND_DIR = "_pagefind"
 LEVELS = ("junior", "intermediate", "senior")
@@ -644,7 +642,7 @@ def _write_site(questions: Sequence[Question], out_dir: Path, settings: SiteSett
     out.write("search-index.js", index)
     out.built.index_bytes = len(index.encode("utf-8"))
     levels_present = [level for level in LEVELS if any(e.level == level for e in entries)]
-    page("index.html", "home.html", csp=CSP_PAGEFIND if settings.pagefind else CSP, facets=facets, roles=roles.of, categories=categories.of,
+    page("index.html", "home.html", facets=facets, roles=roles.of, categories=categories.of,
          competencies=competencies.of, levels=levels_present, statuses=[s for s in STATUSES if any(e.status == s for e in entries)],
          count=len(entries))
     for name in sorted(os.listdir(ASSETS / "static")):
