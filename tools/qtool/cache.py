@@ -68,19 +68,12 @@ class CheckCache:
         self._load()
 
     def _load(self) -> None:
-        try:
-            raw = self.path.read_bytes()
-            head, body = raw[:32], raw[32:]
-            if head != hashlib.blake2b(body, digest_size=32).digest():
-                return
-            document = marshal.loads(body)
-            if document.get("format") != FORMAT or document.get("key") != self.key:
-                return
-            files, bank = document["files"], document["bank"]
-            if isinstance(files, dict) and isinstance(bank, dict):
-                self.files, self.bank = files, bank
-        except (OSError, ValueError, KeyError, EOFError, TypeError, AttributeError):
+        document = _read_checked(self.path)
+        if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("key") != self.key:
             return
+        files, bank = document.get("files"), document.get("bank")
+        if isinstance(files, dict) and isinstance(bank, dict):
+            self.files, self.bank = files, bank
 
     # -- per-file entries ------------------------------------------------------
     def lookup(self, name: str) -> FileResult | None:
@@ -148,6 +141,25 @@ class CheckCache:
         self.bank = {"key": key, "problems": [(p.path, *_encode_problem(p)) for p in problems]}
         self.dirty = True
 
+    # -- indexes the bank-wide rules keep between runs (near-duplicate) -------------
+    @property
+    def _memo_path(self) -> Path:
+        return self.path.with_name("bank.bin")
+
+    def bank_memos(self) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+        """The rules' kept indexes by rule name, and the digest of each file they were made from (empty when none)."""
+        document = _read_checked(self._memo_path)
+        if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("key") != self.key:
+            return {}, {}
+        digests, memos = document.get("digests"), document.get("memos")
+        if not isinstance(digests, dict) or not isinstance(memos, dict):
+            return {}, {}
+        return digests, memos
+
+    def save_bank_memos(self, digests: dict[str, str], memos: dict[str, dict[str, Any]]) -> None:
+        """Keep the rules' indexes with the file digests they reflect; errors are ignored."""
+        _write_checked(self._memo_path, {"format": FORMAT, "key": self.key, "digests": digests, "memos": memos})
+
     def save(self, keep: Sequence[str] | None = None) -> None:
         """Write the cache atomically; with ``keep``, forget files no longer in the bank. Errors are ignored."""
         if not self.dirty:
@@ -155,14 +167,36 @@ class CheckCache:
         from qtool.fsutil import atomic_write
 
         files = self.files if keep is None else {name: self.files[name] for name in keep if name in self.files}
-        body = marshal.dumps({"format": FORMAT, "key": self.key, "files": files, "bank": self.bank})
         try:
             gitignore = self.path.parent / ".gitignore"
             if not gitignore.exists():
                 atomic_write(gitignore, "*\n", durable=False)
-            atomic_write(self.path, hashlib.blake2b(body, digest_size=32).digest() + body, durable=False)
         except (OSError, ValueError):
             pass
+        _write_checked(self.path, {"format": FORMAT, "key": self.key, "files": files, "bank": self.bank})
+
+
+def _read_checked(path: Path) -> Any:
+    """A cache file's document, or None when it is missing, damaged or edited by hand (its checksum differs)."""
+    try:
+        raw = path.read_bytes()
+        head, body = raw[:32], raw[32:]
+        if head != hashlib.blake2b(body, digest_size=32).digest():
+            return None
+        return marshal.loads(body)
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+
+
+def _write_checked(path: Path, document: Any) -> None:
+    """Write a cache file atomically, headed by a checksum of its body; errors are ignored (a cache is optional)."""
+    from qtool.fsutil import atomic_write
+
+    try:
+        body = marshal.dumps(document)
+        atomic_write(path, hashlib.blake2b(body, digest_size=32).digest() + body, durable=False)
+    except (OSError, ValueError):
+        pass
 
 
 def _encode_problem(p: Problem) -> tuple[Any, ...]:
@@ -195,28 +229,19 @@ def run_cached(root: str | os.PathLike[str]) -> bool:
 
 def run_lookup(root: str | os.PathLike[str], key: str) -> dict[str, Any] | None:
     """The last run's report if it had the same key, else None (also for a damaged file)."""
-    try:
-        raw = (Path(root) / CACHE_DIR / "run.bin").read_bytes()
-        head, body = raw[:32], raw[32:]
-        if head != hashlib.blake2b(body, digest_size=32).digest():
-            return None
-        document = marshal.loads(body)
-        if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("key") != key:
-            return None
-        document["problems"] = [_decode_problem(row[0], row[1:]) for row in document["problems"]]
-        return document
-    except (OSError, ValueError, KeyError, EOFError, TypeError, IndexError):
+    document = _read_checked(Path(root) / CACHE_DIR / "run.bin")
+    if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("key") != key:
         return None
+    try:
+        document["problems"] = [_decode_problem(row[0], row[1:]) for row in document["problems"]]
+    except (KeyError, ValueError, TypeError, IndexError):
+        return None
+    return document
 
 
 def run_store(root: str | os.PathLike[str], key: str, problems: Sequence[Problem], broken: Collection[str],
               statuses: dict[str, str]) -> None:
     """Remember this run's report for the next identical run; errors are ignored."""
-    from qtool.fsutil import atomic_write
-
-    body = marshal.dumps({"format": FORMAT, "key": key, "problems": [(p.path, *_encode_problem(p)) for p in problems],
-                          "broken": sorted(broken), "statuses": statuses})
-    try:
-        atomic_write(Path(root) / CACHE_DIR / "run.bin", hashlib.blake2b(body, digest_size=32).digest() + body, durable=False)
-    except (OSError, ValueError):
-        pass
+    _write_checked(Path(root) / CACHE_DIR / "run.bin",
+                   {"format": FORMAT, "key": key, "problems": [(p.path, *_encode_problem(p)) for p in problems],
+                    "broken": sorted(broken), "statuses": statuses})
