@@ -524,7 +524,10 @@ def main(argv: list[str] | None = None) -> int:
     python = sys.executable
     script = Path(python).parent / "qtool"
     qtool = [str(script)] if script.exists() else [python, "-m", "qtool"]
-    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "PYTHONDEVMODE")}
+    # Every tool runs as users run it: with Python's byte-code cache (PYTHONDONTWRITEBYTECODE would
+    # make qtool, installed in place, compile its modules on every run, and the peers, installed
+    # with their byte code, not).
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "PYTHONDEVMODE", "PYTHONDONTWRITEBYTECODE")}
     env["NO_COLOR"] = "1"
     started = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "unknown"

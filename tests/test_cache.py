@@ -204,12 +204,39 @@ def test_code_schema_and_version_are_part_of_the_key(monkeypatch: pytest.MonkeyP
     assert context_key("settings") == base
 
 
+def test_a_few_changed_files_go_to_a_small_delta_that_is_read_back(bank: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import qtool.cache
+    import qtool.pipeline
+
+    assert _bank_with_cache(bank) == []
+    check_bin, delta = bank / CACHE_DIR / "check.bin", bank / CACHE_DIR / "check.delta"
+    written = check_bin.read_bytes()
+    target = bank / "questions" / "software-engineer" / "production-incident.yaml"
+    target.write_text(target.read_text().replace("category: behavioral", "category: wrong"))
+    assert [code for *_, code, _ in _problems(bank, cache=True)] == ["schema"]
+    assert check_bin.read_bytes() == written and delta.is_file()
+    # Without the last report, the edited file's entry comes from the delta: nothing is analysed again.
+    (bank / CACHE_DIR / "run.bin").unlink()
+    analysed: list[str] = []
+    analyse = qtool.pipeline.analyse
+    monkeypatch.setattr(qtool.pipeline, "analyse", lambda *args: analysed.append(args[2]) or analyse(*args))
+    assert [code for *_, code, _ in _problems(bank, cache=True)] == ["schema"]
+    assert analysed == []
+    # Past the delta's share of the bank, check.bin is written anew and the delta goes.
+    monkeypatch.setattr(qtool.cache, "DELTA_MIN", 0)
+    for path in sorted((bank / "questions").rglob("*.yaml"))[:3]:
+        path.write_text(path.read_text() + "# edited\n")
+    _problems(bank, cache=True)
+    assert check_bin.read_bytes() != written and not delta.exists()
+    assert len(analysed) == 3
+
+
 @pytest.mark.parametrize("damage", [b"", b"garbage", b"\x00" * 64])
 def test_a_damaged_cache_is_ignored(bank: Path, damage: bytes) -> None:
     clean = _bank_with_cache(bank)
     target = bank / "questions" / "software-engineer" / "production-incident.yaml"
     target.write_text(target.read_text().replace("category: behavioral", "category: wrong"))
-    for name in ("check.bin", "run.bin"):
+    for name in ("check.bin", "check.delta", "bank.bin", "run.bin"):
         (bank / CACHE_DIR / name).write_bytes(damage)
     assert [code for *_, code, _ in _problems(bank, cache=True)] == ["schema"]
     assert clean == []

@@ -5,8 +5,12 @@ Python's own ``__pycache__`` uses: several times faster to read than JSON). Ever
 the same qtool code, schema, configuration and rule settings (the context key); a file's
 entry only for the same bytes (its blake2b digest). A stat signature (size, mtime, ctime,
 inode, as git's index uses) spares re-reading unchanged files; when it differs the file is
-hashed and, if its bytes are the same, the entry still counts. The file carries a digest of
-its own body: a corrupted or hand-edited cache is ignored, never trusted.
+hashed and, if its bytes are the same, the entry still counts. Every cache file carries a digest
+of its own body: a corrupted or hand-edited cache is ignored, never trusted.
+
+Beside it: ``check.delta`` holds the entries changed since check.bin was written (a commit
+changes a few files; rewriting every entry for them would cost more than the check), ``bank.bin``
+the indexes bank-wide rules keep between runs, and ``run.bin`` the last run's report.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ from qtool.loader import LoadError, read_file
 from qtool.model import FileResult, Problem, Question, Severity
 
 FORMAT = "qtool-check-cache/1"
+#: Changed entries go to check.delta until they are more than DELTA_MIN and one in DELTA_SHARE of all.
+DELTA_MIN = 64
+DELTA_SHARE = 16
 
 Encode = Callable[[Any], Any]
 
@@ -65,23 +72,37 @@ class CheckCache:
         self.files: dict[str, dict[str, Any]] = {}
         self.bank: dict[str, Any] = {}
         self.dirty = False
+        self._base = b""  # the checksum of the check.bin the entries were loaded from
+        self._since: set[str] = set()  # files whose entries changed since that check.bin was written
         self._load()
 
+    @property
+    def _delta_path(self) -> Path:
+        return self.path.with_name("check.delta")
+
     def _load(self) -> None:
-        document = _read_checked(self.path)
-        if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("key") != self.key:
+        document, checksum = _read_checked(self.path)
+        if not self._ours(document):
             return
-        files, bank = document.get("files"), document.get("bank")
-        if isinstance(files, dict) and isinstance(bank, dict):
-            self.files, self.bank = files, bank
+        self.files, self.bank, self._base = document["files"], document["bank"], checksum
+        # Entries written since (a few files changed: the big file is not rewritten for them).
+        delta, _ = _read_checked(self._delta_path)
+        if self._ours(delta) and delta.get("base") == checksum:
+            self.files.update(delta["files"])
+            self.bank = delta["bank"]
+            self._since = set(delta["files"])
+
+    def _ours(self, document: Any) -> bool:
+        return (isinstance(document, dict) and document.get("format") == FORMAT and document.get("key") == self.key
+                and isinstance(document.get("files"), dict) and isinstance(document.get("bank"), dict))
 
     # -- per-file entries ------------------------------------------------------
-    def lookup(self, name: str) -> FileResult | None:
-        """The cached result for ``name`` if its bytes are unchanged, else None."""
+    def lookup(self, name: str, signature: tuple[int, ...] | None = None) -> FileResult | None:
+        """The cached result for ``name`` if its bytes are unchanged, else None (``signature``: its stat, if taken)."""
         entry = self.files.get(name)
         if entry is None:
             return None
-        signature = stat_signature(name)
+        signature = signature or stat_signature(name)
         if signature == (-1,):
             return None
         if entry.get("stat") != signature:
@@ -90,6 +111,7 @@ class CheckCache:
                 return None
             entry["stat"] = signature
             self.dirty = True
+            self._since.add(name)
         try:
             result = self._decode(name, entry)
         except (KeyError, TypeError, ValueError, IndexError):
@@ -111,6 +133,7 @@ class CheckCache:
             "extra": self.encode_extra(result.extra),
         }
         self.dirty = True
+        self._since.add(result.path)
 
     def _decode(self, name: str, entry: dict[str, Any]) -> FileResult:
         summary = None
@@ -148,7 +171,7 @@ class CheckCache:
 
     def bank_memos(self) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
         """The rules' kept indexes by rule name, and the digest of each file they were made from (empty when none)."""
-        document = _read_checked(self._memo_path)
+        document, _ = _read_checked(self._memo_path)
         if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("key") != self.key:
             return {}, {}
         digests, memos = document.get("digests"), document.get("memos")
@@ -161,8 +184,17 @@ class CheckCache:
         _write_checked(self._memo_path, {"format": FORMAT, "key": self.key, "digests": digests, "memos": memos})
 
     def save(self, keep: Sequence[str] | None = None) -> None:
-        """Write the cache atomically; with ``keep``, forget files no longer in the bank. Errors are ignored."""
+        """Write what changed atomically; with ``keep``, forget files no longer in the bank. Errors are ignored.
+
+        When few entries changed since check.bin was written, they go to a small check.delta
+        beside it instead of a new check.bin (files no longer in the bank are forgotten then).
+        """
         if not self.dirty:
+            return
+        since = {name: self.files[name] for name in self._since if name in self.files}
+        if self._base and len(since) <= max(DELTA_MIN, len(self.files) // DELTA_SHARE):
+            _write_checked(self._delta_path, {"format": FORMAT, "key": self.key, "base": self._base, "files": since,
+                                              "bank": self.bank})
             return
         from qtool.fsutil import atomic_write
 
@@ -174,18 +206,22 @@ class CheckCache:
         except (OSError, ValueError):
             pass
         _write_checked(self.path, {"format": FORMAT, "key": self.key, "files": files, "bank": self.bank})
+        try:
+            self._delta_path.unlink()  # it was written against the check.bin replaced now: it would be ignored anyway
+        except OSError:
+            pass
 
 
-def _read_checked(path: Path) -> Any:
-    """A cache file's document, or None when it is missing, damaged or edited by hand (its checksum differs)."""
+def _read_checked(path: Path) -> tuple[Any, bytes]:
+    """A cache file's document and checksum; None when it is missing, damaged or edited by hand (the checksum differs)."""
     try:
         raw = path.read_bytes()
         head, body = raw[:32], raw[32:]
         if head != hashlib.blake2b(body, digest_size=32).digest():
-            return None
-        return marshal.loads(body)
+            return None, b""
+        return marshal.loads(body), head
     except (OSError, ValueError, EOFError, TypeError):
-        return None
+        return None, b""
 
 
 def _write_checked(path: Path, document: Any) -> None:
@@ -229,7 +265,7 @@ def run_cached(root: str | os.PathLike[str]) -> bool:
 
 def run_lookup(root: str | os.PathLike[str], key: str) -> dict[str, Any] | None:
     """The last run's report if it had the same key, else None (also for a damaged file)."""
-    document = _read_checked(Path(root) / CACHE_DIR / "run.bin")
+    document, _ = _read_checked(Path(root) / CACHE_DIR / "run.bin")
     if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("key") != key:
         return None
     try:
