@@ -104,13 +104,15 @@ def test_after_random_edits_the_kept_bank_indexes_answer_as_a_cold_run(big_bank:
         files = sorted((root / "questions").rglob("*.yaml"))
         target, other = rng.sample(files, 2)
         text, source = target.read_text(errors="replace"), other.read_text(errors="replace")
-        action = rng.choice(["same question", "reworded", "same id", "delete", "copy", "broken", "related"])
+        action = rng.choice(["same question", "reworded", "same id", "delete", "copy", "broken", "related", "answer"])
         if action == "delete":
             target.unlink()
         elif action == "copy":
             write(target.with_name("copy-" + target.name), text)
         elif action == "broken":
             write(target, "question: [unclosed\n")
+        elif action == "answer":  # the summary stays the same, or only its positions move
+            write(target, text.replace("  text: |\n", "  text: |\n    One more line.\n", 1))
         elif "question: " not in text or "question: " not in source:
             write(target, source)
         elif action == "same question":
@@ -202,6 +204,23 @@ def test_code_schema_and_version_are_part_of_the_key(monkeypatch: pytest.MonkeyP
     finally:
         os.utime(schema, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert context_key("settings") == base
+
+
+def test_bank_results_found_before_a_run_without_the_bank_stage_are_not_reused(bank: Path) -> None:
+    """A run that re-reads a changed file but reports on no file with a summary skips the bank-wide rules:
+    what they found before no longer matches the cached summaries, and the next run finds it again."""
+    assert _bank_with_cache(bank) == []
+    files = sorted((bank / "questions").rglob("*.yaml"))
+    copy, original = files[0], files[1]
+    asked = next(line for line in original.read_text().splitlines() if line.startswith("question: "))
+    text = copy.read_text()
+    copy.write_text(text.replace(next(line for line in text.splitlines() if line.startswith("question: ")), asked, 1))
+    broken = bank / "questions" / "broken.yaml"
+    broken.write_text("question: [unclosed\n")
+    config = load_config(bank)
+    assert [p.code for p in check_files([str(broken.relative_to(bank))], config, cache=True).problems] == ["parse"]
+    broken.unlink()
+    assert "duplicate-question" in {code for *_, code, _ in _problems(bank, cache=True)}
 
 
 def test_a_few_changed_files_go_to_a_small_delta_that_is_read_back(bank: Path, monkeypatch: pytest.MonkeyPatch) -> None:

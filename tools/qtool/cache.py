@@ -74,6 +74,9 @@ class CheckCache:
         self.dirty = False
         self._base = b""  # the checksum of the check.bin the entries were loaded from
         self._since: set[str] = set()  # files whose entries changed since that check.bin was written
+        #: Files analysed afresh whose summary (what bank-wide rules read) differs from their entry's.
+        self.summaries_changed: set[str] = set()
+        self._bank_current = False
         self._load()
 
     @property
@@ -123,13 +126,18 @@ class CheckCache:
         """Remember a freshly analysed file (not files that could not be read)."""
         signature = result.signature or stat_signature(result.path)
         if not result.digest or signature == (-1,):
+            self.summaries_changed.add(result.path)
             return
+        summary = None if result.summary is None else (result.summary.data, result.summary.values, result.summary.keys)
+        previous = self.files.get(result.path)
+        if previous is None or previous.get("summary") != summary:
+            self.summaries_changed.add(result.path)
         self.files[result.path] = {
             "digest": result.digest,
             "stat": signature,
             "problems": [_encode_problem(p) for p in result.problems],
             "broken": result.broken,
-            "summary": None if result.summary is None else (result.summary.data, result.summary.values, result.summary.keys),
+            "summary": summary,
             "extra": self.encode_extra(result.extra),
         }
         self.dirty = True
@@ -145,23 +153,31 @@ class CheckCache:
 
     # -- bank-wide results -----------------------------------------------------
     def bank_key(self, results: Sequence[FileResult], report_on: Sequence[str]) -> str:
-        """A digest of every file's identity and content, and of the files reported on."""
+        """A digest of which files have a summary, and of the files reported on.
+
+        Together with ``summaries_changed`` (empty), it tells that every summary is the same as
+        when the stored bank-wide results were found.
+        """
         h = hashlib.blake2b(digest_size=32)
         for r in results:
-            h.update(f"{r.path}\0{r.digest}\n".encode())
-        h.update("\0".join(sorted(report_on)).encode())
+            if r.summary is not None:
+                h.update(r.path.encode() + b"\0")
+        h.update(b"\1" + "\0".join(sorted(report_on)).encode())
         return h.hexdigest()
 
     def bank_lookup(self, key: str) -> list[Problem] | None:
-        if self.bank.get("key") != key:
+        """The bank-wide problems stored under ``key``, if no file's summary changed since; else None."""
+        if self.bank.get("key") != key or self.summaries_changed:
             return None
         try:
             return [_decode_problem(p[0], p[1:]) for p in self.bank["problems"]]
         except (KeyError, TypeError, ValueError, IndexError):
             return None
 
-    def bank_store(self, key: str, problems: Sequence[Problem]) -> None:
-        self.bank = {"key": key, "problems": [(p.path, *_encode_problem(p)) for p in problems]}
+    def bank_store(self, key: str, problems: Sequence[Problem], memos: str = "") -> None:
+        """Remember the bank-wide problems, and the token of the rules' indexes that match these entries."""
+        self.bank = {"key": key, "problems": [(p.path, *_encode_problem(p)) for p in problems], "memos": memos}
+        self._bank_current = True
         self.dirty = True
 
     # -- indexes the bank-wide rules keep between runs (near-duplicate) -------------
@@ -169,19 +185,25 @@ class CheckCache:
     def _memo_path(self) -> Path:
         return self.path.with_name("bank.bin")
 
-    def bank_memos(self) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
-        """The rules' kept indexes by rule name, and the digest of each file they were made from (empty when none)."""
-        document, _ = _read_checked(self._memo_path)
-        if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("key") != self.key:
-            return {}, {}
-        digests, memos = document.get("digests"), document.get("memos")
-        if not isinstance(digests, dict) or not isinstance(memos, dict):
-            return {}, {}
-        return digests, memos
+    def bank_memos(self) -> tuple[list[str] | None, dict[str, dict[str, Any]]]:
+        """The rules' kept indexes by rule name and the files they were made from; (None, {}) when there are
+        none that match these entries' summaries."""
+        token = self.bank.get("memos")
+        document, _ = _read_checked(self._memo_path) if token else (None, b"")
+        if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("key") != self.key \
+                or document.get("token") != token:
+            return None, {}
+        paths, memos = document.get("paths"), document.get("memos")
+        if not isinstance(paths, list) or not isinstance(memos, dict):
+            return None, {}
+        return paths, memos
 
-    def save_bank_memos(self, digests: dict[str, str], memos: dict[str, dict[str, Any]]) -> None:
-        """Keep the rules' indexes with the file digests they reflect; errors are ignored."""
-        _write_checked(self._memo_path, {"format": FORMAT, "key": self.key, "digests": digests, "memos": memos})
+    def save_bank_memos(self, paths: list[str], memos: dict[str, dict[str, Any]]) -> str:
+        """Keep the rules' indexes and the files they were made from; their token (for ``bank_store``), "" on failure."""
+        token = os.urandom(16).hex()
+        written = _write_checked(self._memo_path, {"format": FORMAT, "key": self.key, "token": token, "paths": paths,
+                                                   "memos": memos})
+        return token if written else ""
 
     def save(self, keep: Sequence[str] | None = None) -> None:
         """Write what changed atomically; with ``keep``, forget files no longer in the bank. Errors are ignored.
@@ -191,6 +213,8 @@ class CheckCache:
         """
         if not self.dirty:
             return
+        if self.summaries_changed and not self._bank_current:
+            self.bank = {}  # found from other summaries than these entries hold: never to be reused with them
         since = {name: self.files[name] for name in self._since if name in self.files}
         if self._base and len(since) <= max(DELTA_MIN, len(self.files) // DELTA_SHARE):
             _write_checked(self._delta_path, {"format": FORMAT, "key": self.key, "base": self._base, "files": since,
@@ -224,15 +248,16 @@ def _read_checked(path: Path) -> tuple[Any, bytes]:
         return None, b""
 
 
-def _write_checked(path: Path, document: Any) -> None:
-    """Write a cache file atomically, headed by a checksum of its body; errors are ignored (a cache is optional)."""
+def _write_checked(path: Path, document: Any) -> bool:
+    """Write a cache file atomically, headed by a checksum of its body; False on errors (a cache is optional)."""
     from qtool.fsutil import atomic_write
 
     try:
         body = marshal.dumps(document)
         atomic_write(path, hashlib.blake2b(body, digest_size=32).digest() + body, durable=False)
     except (OSError, ValueError):
-        pass
+        return False
+    return True
 
 
 def _encode_problem(p: Problem) -> tuple[Any, ...]:

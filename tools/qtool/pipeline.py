@@ -189,21 +189,17 @@ def _bank_stage(results: Sequence[FileResult], given: Sequence[FileResult], bank
     problems = store.bank_lookup(key) if store is not None else None
     if problems is None:
         summaries = [r.summary for r in results if r.summary is not None]
-        memos = changed = digests = None
+        memos: dict[str, dict[str, Any]] | None = None
+        changed: set[str] | None = None
         if store is not None and any(s.rule.keeps_memo for s in bank_wide):
-            # Rules that keep an index redo only the files whose bytes differ from those it was made from.
+            # Rules that keep an index redo only the files whose summary differs from those it was made from.
             made_from, memos = store.bank_memos()
-            digests = {r.path: r.digest for r in results if r.summary is not None and r.digest}
-            if made_from and len(digests) == len(summaries):
-                changed = {path for path, value in digests.items() if made_from.get(path) != value}
-                changed.update(made_from.keys() - digests.keys())
-            else:
-                memos = {}
+            if made_from is not None:
+                changed = store.summaries_changed | set(made_from).symmetric_difference(q.path for q in summaries)
         problems = bank_problems(bank_wide, summaries, prepared, set(report_on), memos, changed)
         if store is not None:
-            store.bank_store(key, problems)
-            if memos is not None and digests is not None:
-                store.save_bank_memos(digests, memos)
+            token = store.save_bank_memos([q.path for q in summaries], memos) if memos is not None else ""
+            store.bank_store(key, problems, token)
     for problem in problems:
         found.setdefault(problem.path, []).append(problem)
     return found
