@@ -39,10 +39,13 @@ class FactRule(Rule):
 
     bank_wide = True
     keeps_memo = True
+    #: When the fact is simply a top-level text value, its key (read without a call per file).
+    text_key: str | None = None
 
     def fact(self, q: Question, options: Mapping[str, Any]) -> Any:
         """What this rule compares from one file (plain values: they are kept in the cache); None: nothing."""
-        raise NotImplementedError
+        value = q.data.get(self.text_key) if self.text_key else None
+        return value if isinstance(value, str) else None
 
     def judge(self, facts: dict[str, Any], by_path: Mapping[str, Question], options: Mapping[str, Any],
               report_on: set[str]) -> Iterator[Problem]:
@@ -64,6 +67,9 @@ class FactRule(Rule):
                     facts.pop(path, None)
                 else:
                     facts[path] = value
+        elif self.text_key:
+            key = self.text_key
+            facts = {path: value for path, q in by_path.items() if isinstance(value := q.data.get(key), str)}
         else:
             facts = {path: value for path, q in by_path.items() if (value := self.fact(q, options)) is not None}
         memo.clear()

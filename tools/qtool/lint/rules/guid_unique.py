@@ -15,10 +15,8 @@ class GuidUnique(FactRule):
     examples = ('guid: "k3#Lq8!xZp"   # no other file has it',
                 'guid: "k3#Lq8!xZp"   # another file has it too')
     default_severity = Severity.ERROR
+    text_key = "guid"
     keeps_memo = False  # its facts are quicker to read again than to load from the cache
-
-    def fact(self, q: Question, options: Mapping[str, Any]) -> str | None:
-        return q.guid
 
     def judge(self, facts: dict[str, Any], by_path: Mapping[str, Question], options: Mapping[str, Any],
               report_on: set[str]) -> Iterator[Problem]:
@@ -26,5 +24,6 @@ class GuidUnique(FactRule):
             q = by_path[path]
             yield self.at(q, q.pos("guid"), f"guid '{q.guid}' is also used by {others(path, group)}: Anki would merge these notes; "
                           "keep the guid on the original question and give the copy a new one (or delete its guid line)")
+
 
 RULE = GuidUnique()

@@ -15,15 +15,14 @@ class IdUnique(FactRule):
     examples = ('id: data-analyst/dashboard-numbers   # once in the bank',
                 'id: data-analyst/dashboard-numbers   # also in another file')
     default_severity = Severity.ERROR
+    text_key = "id"
     keeps_memo = False  # its facts are quicker to read again than to load from the cache
-
-    def fact(self, q: Question, options: Mapping[str, Any]) -> str | None:
-        return q.id
 
     def judge(self, facts: dict[str, Any], by_path: Mapping[str, Question], options: Mapping[str, Any],
               report_on: set[str]) -> Iterator[Problem]:
         for path, group in clashes(facts, report_on):
             q = by_path[path]
             yield self.at(q, q.pos("id"), f"id '{q.id}' is also used by {others(path, group)}: each question needs its own id (its path under questions/)")
+
 
 RULE = IdUnique()
