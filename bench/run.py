@@ -195,20 +195,21 @@ def has_command(qtool: list[str], name: str, env: dict[str, str]) -> bool:
     return result.returncode == 0
 
 
-def build_bank(size: int, work: Path, seed: int) -> tuple[Path, dict, bool]:
-    """The bank for ``size`` files, reused when its manifest says the same generator, size and seed made it."""
-    root = work / f"bank-{size}"
+def build_bank(size: int, work: Path, seed: int, shape: str = "varied") -> tuple[Path, dict, bool]:
+    """The bank for ``size`` files, reused when its manifest says the same generator, size, seed and shape made it."""
+    root = work / (f"bank-{size}" if shape == "varied" else f"bank-{size}-{shape}")
     manifest_path = root / gen_corpus.MANIFEST
     try:
         manifest = json.loads(manifest_path.read_text())
-        if (manifest["n"], manifest["seed"], manifest["source_sha256"]) == (size, seed, gen_corpus.source_digest()):
+        if (manifest["n"], manifest["seed"], manifest.get("shape", "varied"), manifest["source_sha256"]) \
+                == (size, seed, shape, gen_corpus.source_digest()):
             return root, manifest, True
     except (OSError, ValueError, KeyError):
         pass
     if root.exists():
         shutil.rmtree(root)
     # In a child, so that the harness stays small (see LAUNCHER).
-    subprocess.run([sys.executable, str(HERE / "gen_corpus.py"), str(size), str(root), "--seed", str(seed)],
+    subprocess.run([sys.executable, str(HERE / "gen_corpus.py"), str(size), str(root), "--seed", str(seed), "--shape", shape],
                    check=True, stdout=subprocess.DEVNULL)
     return root, json.loads(manifest_path.read_text()), False
 
@@ -425,9 +426,9 @@ def commit_bank(bank: Path, warm: list[str]) -> None:
 
 
 def measure(size: int, rounds: int, work: Path, seed: int, qtool: list[str], python: str, has: dict[str, bool],
-            env: dict[str, str], timeout: float | None, log: Callable[[str], None]) -> dict:
+            env: dict[str, str], timeout: float | None, log: Callable[[str], None], shape: str = "varied") -> dict:
     started = time.perf_counter()
-    bank, manifest, reused = build_bank(size, work, seed)
+    bank, manifest, reused = build_bank(size, work, seed, shape)
     log(f"bank {bank}: {size} files, {manifest['bytes'] / 1e6:.1f} MB, "
         f"{'reused' if reused else f'generated in {time.perf_counter() - started:.1f} s'}")
     files = sorted(p.relative_to(bank).as_posix() for p in (bank / "questions").rglob("*.yaml"))
@@ -472,7 +473,7 @@ def measure(size: int, rounds: int, work: Path, seed: int, qtool: list[str], pyt
             "notes": _warnings(row.samples) + row.describe(row.samples),
         }
         table.append(entry)
-    return {"size": size, "bytes": manifest["bytes"], "intended_near_duplicate_pairs": len(manifest["near_duplicates"]),
+    return {"size": size, "shape": shape, "bytes": manifest["bytes"], "intended_near_duplicate_pairs": len(manifest["near_duplicates"]),
             "rounds": rounds, "peer_check": peer_check, "rows": table}
 
 
@@ -488,7 +489,8 @@ def markdown(results: list[dict], info: dict[str, str], started: str, load: str)
     for key, value in info.items():
         lines.append(f"- {key}: {value}")
     for result in results:
-        lines += ["", f"### {result['size']:,} files ({result['bytes'] / 1e6:.1f} MB), median of {result['rounds']} rounds", "",
+        shape = "" if result.get("shape", "varied") == "varied" else f", {result['shape']} questions"
+        lines += ["", f"### {result['size']:,} files ({result['bytes'] / 1e6:.1f} MB{shape}), median of {result['rounds']} rounds", "",
                   "| command | median s | vs check-jsonschema | vs own reference | peak RSS MiB | tree peak MiB | exit | notes |",
                   "|---|---:|---:|---:|---:|---:|---|---|"]
         for row in result["rows"]:
@@ -511,6 +513,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "qtool-bench"),
                         help="folder for banks (kept between runs), outputs and results (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=1, help="corpus seed (default 1)")
+    parser.add_argument("--shape", choices=gen_corpus.SHAPES, default="varied",
+                        help="corpus shape (default varied; similar: questions that share most of their words)")
     parser.add_argument("--timeout", type=float, default=None, help="kill any single run after this many seconds")
     args = parser.parse_args(argv)
     try:
@@ -540,7 +544,7 @@ def main(argv: list[str] | None = None) -> int:
 
     results = []
     for size in sizes:
-        results.append(measure(size, args.rounds, work, args.seed, qtool, python, has, env, args.timeout, log))
+        results.append(measure(size, args.rounds, work, args.seed, qtool, python, has, env, args.timeout, log, args.shape))
     report = markdown(results, info, started, load)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     (work / f"results-{stamp}.md").write_text(report)
