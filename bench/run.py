@@ -374,8 +374,19 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
     against = [*qtool, "check", "--against", "HEAD"]
     check = "check" if has["check"] else "validate"
     stand_in = "" if has["check"] else " (stand-in: no `check` yet)"
+    cli = Path(python).parent / "check-jsonschema"
+    arg_bytes = sum(len(line) + 1 for line in file_list.read_text().splitlines())
+    invocations = -(-arg_bytes // 1_800_000)  # xargs -s 1900000 leaves room for the command and environment
+
+    def cli_note(samples: list[Sample]) -> str:
+        return (f"as a user runs it: `xargs -s 1900000 check-jsonschema --schemafile ...`, "
+                f"{invocations} process{'es' if invocations != 1 else ''}; the ratios of every row are to this one")
+
     rows = [
-        Case("cjs", "check-jsonschema (peer, one process)",
+        Case("cjs-cli", "check-jsonschema (peer, its own CLI)",
+             ["sh", "-c", f'xargs -s 1900000 "{cli}" --schemafile schema/question.schema.json < "{file_list}"'],
+             describe=cli_note),
+        Case("cjs", "check-jsonschema in-process shim (one process)",
              [python, str(HERE / "peer_check_jsonschema.py"), str(file_list), "schema/question.schema.json"],
              describe=cjs_note),
         Case("check-cold", f"`qtool {check}` cold (no cache){stand_in}", [*qtool, check], prepare=cold, describe=checked),
@@ -402,6 +413,8 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
         Case("help", "`qtool --help`", [*qtool, "--help"], reference="click"),
         Case("click", '`python -c "import click"` (reference)', [python, "-c", "import click"]),
     ]
+    if not cli.exists():
+        rows[0].skipped = "n/a: no check-jsonschema command beside this Python"
     if not has["batch"]:
         for row in rows:
             if row.key.startswith("batch"):
@@ -453,6 +466,7 @@ def measure(size: int, rounds: int, work: Path, seed: int, qtool: list[str], pyt
         restore()
     by_key = {row.key: row for row in rows}
     median = {row.key: statistics.median(s.seconds for s in row.samples) for row in rows if row.samples and not row.skipped}
+    base = "cjs-cli" if median.get("cjs-cli") else "cjs"
     table = []
     for row in rows:
         if row.skipped or not row.samples:
@@ -464,7 +478,7 @@ def measure(size: int, rounds: int, work: Path, seed: int, qtool: list[str], pyt
             "command": row.label,
             "median_s": seconds,
             "runs_s": [round(s.seconds, 3) for s in row.samples],
-            "vs_check_jsonschema": seconds / median["cjs"] if median.get("cjs") else None,
+            "vs_check_jsonschema": seconds / median[base] if median.get(base) else None,
             "vs_reference": seconds / median[row.reference] if row.reference and median.get(row.reference) else None,
             "reference": by_key[row.reference].label if row.reference else None,
             "peak_rss_mib": max(s.maxrss_mib for s in row.samples),
