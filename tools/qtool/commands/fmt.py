@@ -35,7 +35,7 @@ class FmtResult:
 def format_files(files: Sequence[str], *, write: bool, max_bytes: int, diff: bool = False) -> FmtResult:
     """Format each file (on all cores); write the changed ones atomically when ``write``; unified diffs on stdout."""
     result = FmtResult(files=len(files))
-    with sharing(max_bytes):
+    with sharing((max_bytes, diff)):
         outcomes = parallel_map(_formatted, files)
     for name, (problem, raw, text, canonical) in zip(files, outcomes):
         if problem is not None:
@@ -62,8 +62,9 @@ def format_files(files: Sequence[str], *, write: bool, max_bytes: int, diff: boo
 
 
 def _formatted(name: str) -> tuple[Problem | None, bytes, str, str | None]:
-    """(problem, bytes, text, canonical text or None when already canonical) for one file, in a worker."""
-    raw = read_file(name, shared())
+    """(problem, bytes, text (for a diff), canonical text or None when already canonical) for one file, in a worker."""
+    max_bytes, diff = shared()
+    raw = read_file(name, max_bytes)
     if isinstance(raw, LoadError):
         return raw.problem(), b"", "", None
     loaded = load_bytes(raw, name)
@@ -75,7 +76,7 @@ def _formatted(name: str) -> tuple[Problem | None, bytes, str, str | None]:
         return exc.problem, b"", "", None
     if raw == canonical.encode("utf-8"):
         return None, b"", "", None
-    return None, raw, loaded.text, canonical
+    return None, raw, loaded.text if diff else "", canonical
 
 
 def _ended(line: str) -> str:
