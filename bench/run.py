@@ -439,7 +439,8 @@ def commit_bank(bank: Path, warm: list[str]) -> None:
 
 
 def measure(size: int, rounds: int, work: Path, seed: int, qtool: list[str], python: str, has: dict[str, bool],
-            env: dict[str, str], timeout: float | None, log: Callable[[str], None], shape: str = "varied") -> dict:
+            env: dict[str, str], timeout: float | None, log: Callable[[str], None], shape: str = "varied",
+            only: frozenset[str] = frozenset()) -> dict:
     started = time.perf_counter()
     bank, manifest, reused = build_bank(size, work, seed, shape)
     log(f"bank {bank}: {size} files, {manifest['bytes'] / 1e6:.1f} MB, "
@@ -451,6 +452,8 @@ def measure(size: int, rounds: int, work: Path, seed: int, qtool: list[str], pyt
     for name in files:  # warm the page cache so the first timed row does not pay for the disk
         (bank / name).read_bytes()
     rows, restore = cases_for(size, bank, work, qtool, python, has, file_list)
+    if only:
+        rows = [row for row in rows if row.key in only or row.key in ("cjs-cli", "cjs")]
     try:
         for number in range(1, rounds + 1):
             for row in rows:
@@ -527,6 +530,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "qtool-bench"),
                         help="folder for banks (kept between runs), outputs and results (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=1, help="corpus seed (default 1)")
+    parser.add_argument("--only", default="", metavar="KEY,...",
+                        help="run only these rows (keys as in the log: check-cold, check-one, export-site, ...; the peer always runs)")
     parser.add_argument("--shape", choices=gen_corpus.SHAPES, default="varied",
                         help="corpus shape (default varied; similar: questions that share most of their words)")
     parser.add_argument("--timeout", type=float, default=None, help="kill any single run after this many seconds")
@@ -558,7 +563,8 @@ def main(argv: list[str] | None = None) -> int:
 
     results = []
     for size in sizes:
-        results.append(measure(size, args.rounds, work, args.seed, qtool, python, has, env, args.timeout, log, args.shape))
+        results.append(measure(size, args.rounds, work, args.seed, qtool, python, has, env, args.timeout, log, args.shape,
+                               frozenset(filter(None, args.only.split(",")))))
     report = markdown(results, info, started, load)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     (work / f"results-{stamp}.md").write_text(report)
