@@ -302,6 +302,19 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
         extra = CHANGE if rounds[0] % 2 else CHANGE.replace("one more", "another")
         changed.write_bytes((text[:end] + extra + text[end:]).encode("utf-8"))
 
+    reworded = sorted((bank / "questions").rglob("*.yaml"))[size // 3]
+    reworded_original = reworded.read_bytes()
+    rewordings = [0]
+
+    def change_question() -> None:
+        # A reworded question: the bank-wide rules (near-duplicate, duplicate-question) see a change.
+        text = reworded_original.decode("utf-8")
+        start = text.index("\nquestion: ") + len("\nquestion: ")
+        rewordings[0] += 1
+        extra = " Why?" if rewordings[0] % 2 else " And why?"
+        end = text.index("\n", start)
+        reworded.write_bytes((text[:end] + extra + text[end:]).encode("utf-8"))
+
     intended = {frozenset(f"questions/{i}.yaml" for i in pair) for pair in
                 json.loads((bank / gen_corpus.MANIFEST).read_text())["near_duplicates"]}
 
@@ -393,8 +406,10 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
         Case("check-warm", f"`qtool {check}` warm (nothing changed){stand_in}", [*qtool, check], describe=checked),
         Case("check-against", "`qtool check --against HEAD` warm (the bank committed in git)", against,
              prepare=lambda: commit_bank(bank, against), reference="check-warm", describe=checked),
-        Case("check-one", f"`qtool {check}` after one file changed{stand_in}", [*qtool, check], prepare=change_one,
-             describe=checked),
+        Case("check-one", f"`qtool {check}` after one file changed (an answer){stand_in}", [*qtool, check],
+             prepare=change_one, reference="check-warm", describe=checked),
+        Case("check-question", f"`qtool {check}` after one question reworded{stand_in}", [*qtool, check],
+             prepare=change_question, reference="check-warm", describe=checked),
         Case("export-all", "`qtool export --to all`", [*qtool, "export", "--to", "all", "--out", str(out_dir)],
              prepare=reset(out_dir), describe=export_note),
         Case("export-anki", "`qtool export --to anki`",
@@ -425,7 +440,7 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
         for row in rows:
             if row.key.startswith("export"):
                 row.skipped = "n/a: no `qtool export` command"
-    return rows, lambda: changed.write_bytes(original)
+    return rows, lambda: (changed.write_bytes(original), reworded.write_bytes(reworded_original))
 
 
 def commit_bank(bank: Path, warm: list[str]) -> None:
