@@ -167,16 +167,25 @@ class CheckCache:
 
     def bank_lookup(self, key: str) -> list[Problem] | None:
         """The bank-wide problems stored under ``key``, if no file's summary changed since; else None."""
-        if self.bank.get("key") != key or self.summaries_changed:
+        results = self.bank.get("results")
+        if not isinstance(results, dict) or key not in results or self.summaries_changed:
             return None
         try:
-            return [_decode_problem(p[0], p[1:]) for p in self.bank["problems"]]
+            return [_decode_problem(p[0], p[1:]) for p in results[key]]
         except (KeyError, TypeError, ValueError, IndexError):
             return None
 
     def bank_store(self, key: str, problems: Sequence[Problem], memos: str = "") -> None:
-        """Remember the bank-wide problems, and the token of the rules' indexes that match these entries."""
-        self.bank = {"key": key, "problems": [(p.path, *_encode_problem(p)) for p in problems], "memos": memos}
+        """Remember the bank-wide problems, and the token of the rules' indexes that match these entries.
+
+        The results of one other key are kept while the summaries are the same (runs with and
+        without ``--against`` alternate without redoing each other's work).
+        """
+        results = self.bank.get("results")
+        kept = {k: v for k, v in results.items() if k != key} if isinstance(results, dict) and not self.summaries_changed else {}
+        kept = dict(list(kept.items())[-1:])
+        kept[key] = [(p.path, *_encode_problem(p)) for p in problems]
+        self.bank = {"results": kept, "memos": memos}
         self._bank_current = True
         self.dirty = True
 

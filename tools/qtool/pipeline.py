@@ -198,7 +198,11 @@ def _bank_stage(results: Sequence[FileResult], given: Sequence[FileResult], bank
                 changed = store.summaries_changed | set(made_from).symmetric_difference(q.path for q in summaries)
         problems = bank_problems(bank_wide, summaries, prepared, set(report_on), memos, changed)
         if store is not None:
-            token = store.save_bank_memos([q.path for q in summaries], memos) if memos is not None else ""
+            token = ""
+            if changed is not None and not changed:
+                token = store.bank.get("memos", "")  # nothing changed: the kept indexes are as they were
+            elif memos is not None:
+                token = store.save_bank_memos([q.path for q in summaries], memos)
             store.bank_store(key, problems, token)
     for problem in problems:
         found.setdefault(problem.path, []).append(problem)
