@@ -55,6 +55,9 @@ def check_files(files: Sequence[str] | None, config: Config, *, select: Iterable
     try:
         return _check(files, config, settings, prepared, strict, cache and not contents, jobs, contents or {}, progress)
     finally:
+        # What the run allocated would otherwise be traversed by the collector's next pass: it is
+        # freed by reference counting like the rest, so the collector leaves it alone.
+        gc.freeze()
         gc.enable()
 
 
@@ -70,26 +73,31 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
     else:
         universe = list(files) + (_rest_of_bank(files, config) if bank_wide else [])
     store = None
+    signatures: list[tuple[str, tuple[int, ...]]] = []
+    first_key = None
     if cache:
         described = sorted((name, s.severity.value, sorted(s.options.items())) for name, s in settings.items())
         key = context_key(described, _without_base(prepared), config.max_file_size, strict)
         whole = key + _base_tag(prepared)  # per-file results do not depend on the git base; whole runs do
+        # Each file is looked at once, before it is read: a file changed since then looks changed next time.
+        signatures = [(name, stat_signature(name)) for name in universe]
         if run_cached(config.root):
-            previous = run_lookup(config.root, run_key(whole, files, ((name, stat_signature(name)) for name in universe)))
+            first_key = run_key(whole, files, signatures)
+            previous = run_lookup(config.root, first_key)
             if previous is not None:
                 return Checked(list(files), previous["problems"], set(previous["broken"]), statuses=previous["statuses"])
         store = CheckCache(config.root, key, _encode_suppressions, _decode_suppressions)
     analyser = functools.partial(analyse, settings, prepared)
     results = scan(universe, analyser, max_bytes=config.max_file_size, cache=store, jobs=jobs, contents=contents,
-                   progress=progress)
+                   progress=progress, signatures=[signature for _, signature in signatures])
     given = results[: len(files)]
     found = _bank_stage(results, given, bank_wide, prepared, store)
     checked = collect(given, files)
     checked.problems = _finish(given, found, {name: s for name, s in settings.items() if name not in idle}, strict)
     if store is not None:
         store.save(keep=universe)
-        # The signatures were taken before each file was read: a file changed since looks changed next time.
-        last_run = run_key(whole, files, ((r.path, r.signature) for r in results))
+        unchanged = first_key is not None and all(r.signature == seen for r, (_, seen) in zip(results, signatures))
+        last_run = first_key if first_key is not None and unchanged else run_key(whole, files, ((r.path, r.signature) for r in results))
         run_store(config.root, last_run, checked.problems, checked.broken, checked.statuses)
     return checked
 
@@ -111,12 +119,16 @@ def load_and_validate(files: Sequence[str], max_bytes: int = DEFAULT_MAX_BYTES) 
 
 def scan(files: Sequence[str], analyser: Analyser = validate_only, *, max_bytes: int = DEFAULT_MAX_BYTES,
          cache: CheckCache | None = None, jobs: int | None = None, contents: Mapping[str, bytes] | None = None,
-         progress: Callable[[int], None] | None = None) -> list[FileResult]:
-    """Analyse every file (in order), using the cache where a file is unchanged and all cores for many files."""
+         progress: Callable[[int], None] | None = None,
+         signatures: Sequence[tuple[int, ...]] = ()) -> list[FileResult]:
+    """Analyse every file (in order), using the cache where a file is unchanged and all cores for many files.
+
+    ``signatures`` are the files' stat signatures when the caller has taken them already.
+    """
     results: list[FileResult | None] = [None] * len(files)
     todo: list[int] = []
     for index, name in enumerate(files):
-        hit = cache.lookup(name) if cache is not None else None
+        hit = cache.lookup(name, signatures[index] if signatures else None) if cache is not None else None
         if hit is None:
             todo.append(index)
         else:
@@ -177,9 +189,21 @@ def _bank_stage(results: Sequence[FileResult], given: Sequence[FileResult], bank
     problems = store.bank_lookup(key) if store is not None else None
     if problems is None:
         summaries = [r.summary for r in results if r.summary is not None]
-        problems = bank_problems(bank_wide, summaries, prepared, set(report_on))
+        memos: dict[str, dict[str, Any]] | None = None
+        changed: set[str] | None = None
+        if store is not None and any(s.rule.keeps_memo for s in bank_wide):
+            # Rules that keep an index redo only the files whose summary differs from those it was made from.
+            made_from, memos = store.bank_memos()
+            if made_from is not None:
+                changed = store.summaries_changed | set(made_from).symmetric_difference(q.path for q in summaries)
+        problems = bank_problems(bank_wide, summaries, prepared, set(report_on), memos, changed)
         if store is not None:
-            store.bank_store(key, problems)
+            token = ""
+            if changed is not None and not changed:
+                token = store.bank.get("memos", "")  # nothing changed: the kept indexes are as they were
+            elif memos is not None:
+                token = store.save_bank_memos([q.path for q in summaries], memos)
+            store.bank_store(key, problems, token)
     for problem in problems:
         found.setdefault(problem.path, []).append(problem)
     return found
