@@ -269,7 +269,7 @@ def test_unknown_site_key_is_one_line_and_exit_2(bank: Path) -> None:
     done = qtool(bank, "export", "--to", "site")
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        "pyproject.toml:3:1: error: unknown key 'colour' in site; allowed keys: title, base-url, templates [config]"]
+        "pyproject.toml:3:1: error: unknown key 'colour' in site; allowed keys: title, base-url, templates, pagefind [config]"]
     assert not (bank / "exports").exists()
 
 
