@@ -160,11 +160,19 @@ def render_fast(text: str | None) -> str:
 
 def render_inline(text: str | None) -> str:
     """A one-line text (a question, a list item) as inline HTML: code spans, emphasis and links, no ``<p>``."""
+    plain = plain_inline(text)
+    if plain is not None or not text:
+        return plain or ""
+    return parser().renderInline(text)
+
+
+def plain_inline(text: str | None) -> str | None:
+    """``render_inline(text)`` for a text of plain words (what renderInline gives, without the parser); else None."""
     if not text:
         return ""
     if "\n" not in text and text == text.strip() and not any(ch in text for ch in _SYNTAX_CHARS):
-        return text.replace('"', "&quot;")  # plain words: what renderInline gives, without the parser
-    return parser().renderInline(text)
+        return text.replace('"', "&quot;")
+    return None
 
 
 # -- prose and code: what lint judges -------------------------------------------------

@@ -565,14 +565,17 @@ def _write_site(questions: Sequence[Question], out_dir: Path, settings: SiteSett
     site = _Site(out, settings)
     jobs = _jobs(len(questions), workers)
 
-    # Pass 1: where every page goes, and what lists need (titles rendered by the workers too).
+    # Pass 1: where every page goes, and what lists need. Titles of plain words are rendered here;
+    # the others need the Markdown parser, by the workers when there are many.
+    from qtool.markup import plain_inline
+    from qtool.workers import parallel_map
+
     taken: set[str] = set()
     texts = [text_of(q.data, "question") for q in questions]
-    if jobs > 1:
-        with worker_pool(jobs) as pool:
-            titles = pool.map(inline, texts, chunksize=max(16, len(texts) // (jobs * 8)))
-    else:
-        titles = [inline(text) for text in texts]
+    plain = [plain_inline(text) for text in texts]
+    marked = [number for number, title in enumerate(plain) if title is None]
+    rendered = dict(zip(marked, parallel_map(inline, [texts[number] for number in marked], jobs=jobs)))
+    titles = [title if title is not None else rendered[number] for number, title in enumerate(plain)]
     entries = site.entries
     for question, title in zip(questions, titles):
         data = question.data
@@ -582,7 +585,7 @@ def _write_site(questions: Sequence[Question], out_dir: Path, settings: SiteSett
             level=text_of(data, "level") if text_of(data, "level") in LEVELS else "", status=text_of(data, "status"),
             competencies=sorted(set(strings_of(data, "competencies"))),
         ))
-    del texts, titles
+    del texts, plain, rendered, titles
     site.by_id = {entry.id: entry for entry in entries if entry.id}
     roles = Slugs((e.role for e in entries), "role")
     categories = Slugs((e.category for e in entries), "category")
