@@ -6,7 +6,7 @@ import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qtool.config import Config
 from qtool.export import PACK_FROM, PackedQuestions
@@ -58,21 +58,20 @@ def select(files: Sequence[str], config: Config, check: Check, *, include_drafts
     selection = Selection(problems=errors, broken=dict(sorted(counts.items())), drafts=len(drafts), draft_paths=sorted(drafts))
     chosen = [path for path in checked.files if path in checked.statuses and path not in drafts and path not in counts]
     del checked  # its summaries are not needed any more: free them before loading whole files
-    _load_all(chosen, config.max_file_size, pack=len(chosen) > PACK_FROM, into=selection)
+    _load_all(chosen, config.max_file_size, pack=len(chosen) > PACK_FROM, into=selection, root=config.root)
     return selection
 
 
-def _load_all(paths: Sequence[str], max_bytes: int, *, pack: bool, into: Selection) -> None:
+def _load_all(paths: Sequence[str], max_bytes: int, *, pack: bool, into: Selection, root: Any = None) -> None:
     """Load ``paths`` into ``into.questions`` (a LoadError becomes a problem that breaks its file).
 
     The collector is paused meanwhile: loading makes only plain dicts, lists and strings, and its
     passes over a growing bank cost more than they find. A bank that is packed (past PACK_FROM)
     is read in this process, packed as it loads, so its texts never sit in memory all at once;
-    a smaller one is read by one worker a core.
+    a smaller one comes from the export data cache under ``root`` (``qtool.export.datacache``)
+    for the files unchanged since the last export, the others read by one worker a core.
     """
     import gc
-
-    from qtool.workers import parallel_map
 
     def kept(results: Iterable[Question | LoadError]) -> Iterator[Question]:
         for loaded in results:
@@ -88,10 +87,32 @@ def _load_all(paths: Sequence[str], max_bytes: int, *, pack: bool, into: Selecti
         if pack:
             into.questions = PackedQuestions(kept(_load(path, max_bytes) for path in paths), pack=True)
         else:
-            into.questions = PackedQuestions(kept(parallel_map(functools.partial(_load, max_bytes=max_bytes), paths)), pack=False)
+            into.questions = PackedQuestions(kept(_cached(paths, max_bytes, root)), pack=False)
     finally:
         if enabled:
             gc.enable()
+
+
+def _cached(paths: Sequence[str], max_bytes: int, root: Any) -> list[Question | LoadError]:
+    """Every file's question, from the export data cache where the file is unchanged, else loaded by the workers."""
+    from qtool.export.datacache import DataCache
+    from qtool.files import stat_signature
+    from qtool.workers import parallel_map
+
+    cache = DataCache(root if root is not None else ".")
+    signatures = {path: stat_signature(path) for path in paths}
+    found: dict[str, Question | LoadError] = {}
+    for path in paths:
+        data = cache.get(path, signatures[path])
+        if data is not None:
+            found[path] = Question(path, data)
+    missing = [path for path in paths if path not in found]
+    for path, loaded in zip(missing, parallel_map(functools.partial(_load, max_bytes=max_bytes), missing)):
+        found[path] = loaded
+        if isinstance(loaded, Question):
+            cache.put(path, signatures[path], loaded.data)
+    cache.save(list(paths))
+    return [found[path] for path in paths]
 
 
 def _load(path: str, max_bytes: int) -> Question | LoadError:
