@@ -45,7 +45,7 @@ def select(files: Sequence[str], config: Config, check: Check, *, include_drafts
 
     Drafts are left out unless ``include_drafts``; their problems then block nothing, since
     ``qtool new`` writes drafts full of placeholders. A file that cannot be read is always broken.
-    The check keeps only summaries, so the selected files are loaded again here, one by one.
+    The check keeps only summaries, so the selected files are loaded again here (see ``_load_all``).
     """
     checked = check(files, config)
     drafts = set()
