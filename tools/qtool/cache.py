@@ -290,8 +290,8 @@ def run_key(context: str, given: Sequence[str], signatures: Iterable[tuple[str, 
     """A digest of the context, the files asked about, and every bank file's stat signature."""
     h = hashlib.blake2b(context.encode(), digest_size=32)
     h.update("\0".join(given).encode() + b"\1")
-    for name, signature in signatures:
-        h.update(f"{name}\0{signature or (-1,)}\n".encode())
+    # marshal's version 2 has no back-references: equal values give equal bytes, whatever shares them.
+    h.update(marshal.dumps([(name, signature or (-1,)) for name, signature in signatures], 2))
     return h.hexdigest()
 
 
