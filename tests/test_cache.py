@@ -104,7 +104,8 @@ def test_after_random_edits_the_kept_bank_indexes_answer_as_a_cold_run(big_bank:
         files = sorted((root / "questions").rglob("*.yaml"))
         target, other = rng.sample(files, 2)
         text, source = target.read_text(errors="replace"), other.read_text(errors="replace")
-        action = rng.choice(["same question", "reworded", "same id", "delete", "copy", "broken", "related", "answer"])
+        action = rng.choice(["same question", "reworded", "same id", "delete", "copy", "broken", "related", "answer",
+                             "answer words", "answer words"])
         if action == "delete":
             target.unlink()
         elif action == "copy":
@@ -113,6 +114,12 @@ def test_after_random_edits_the_kept_bank_indexes_answer_as_a_cold_run(big_bank:
             write(target, "question: [unclosed\n")
         elif action == "answer":  # the summary stays the same, or only its positions move
             write(target, text.replace("  text: |\n", "  text: |\n    One more line.\n", 1))
+        elif action == "answer words":  # no line moves: the last report is patched
+            lines = text.split("\n")
+            at = next((i + 1 for i, line in enumerate(lines) if line.endswith("text: |")), None)
+            if at is not None and at < len(lines):
+                lines[at] += rng.choice([" TODO", " Also this.", " And that."])
+            write(target, "\n".join(lines))
         elif "question: " not in text or "question: " not in source:
             write(target, source)
         elif action == "same question":
@@ -130,7 +137,7 @@ def test_after_random_edits_the_kept_bank_indexes_answer_as_a_cold_run(big_bank:
         kept = _problems(root, cache=True)
         assert all(changed is not None and len(changed) <= 2 for changed in given), given
         incremental += bool(given)
-        assert kept == _problems(root)
+        assert kept == _problems(root), action
     assert incremental >= 4  # an edit that changes no question leaves the bank-wide results as they were
 
 
@@ -232,6 +239,7 @@ def test_a_few_changed_files_go_to_a_small_delta_that_is_read_back(bank: Path, m
     written = check_bin.read_bytes()
     target = bank / "questions" / "software-engineer" / "production-incident.yaml"
     target.write_text(target.read_text().replace("category: behavioral", "category: wrong"))
+    (bank / CACHE_DIR / "run.bin").unlink()  # else the last report is patched, and the per-file cache is not opened
     assert [code for *_, code, _ in _problems(bank, cache=True)] == ["schema"]
     assert check_bin.read_bytes() == written and delta.is_file()
     # Without the last report, the edited file's entry comes from the delta: nothing is analysed again.
@@ -245,9 +253,38 @@ def test_a_few_changed_files_go_to_a_small_delta_that_is_read_back(bank: Path, m
     monkeypatch.setattr(qtool.cache, "DELTA_MIN", 0)
     for path in sorted((bank / "questions").rglob("*.yaml"))[:3]:
         path.write_text(path.read_text() + "# edited\n")
+    (bank / CACHE_DIR / "run.bin").unlink()
     _problems(bank, cache=True)
     assert check_bin.read_bytes() != written and not delta.exists()
     assert len(analysed) == 3
+
+
+def test_a_few_files_changed_and_no_summary_the_last_report_is_patched(bank: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Answers edited in place: only those files are analysed, the per-file cache is not even opened, and the
+    report is the one a cold run gives. A changed question goes through the whole pipeline."""
+    import qtool.pipeline
+
+    assert _bank_with_cache(bank) == []
+    opened: list[str] = []
+    monkeypatch.setattr(qtool.pipeline.CheckCache, "_load", lambda self: opened.append("check.bin"))
+    analysed: list[str] = []
+    analyse = qtool.pipeline.analyse
+    monkeypatch.setattr(qtool.pipeline, "analyse", lambda *args: analysed.append(args[2]) or analyse(*args))
+    files = sorted((bank / "questions").rglob("*.yaml"))
+    for path in files[:2]:
+        lines = path.read_text().split("\n")
+        at = lines.index("    text: |") + 1
+        lines[at] += " TODO"  # the placeholder rule's business: a new per-file problem
+        path.write_text("\n".join(lines))
+    patched = _problems(bank, cache=True)
+    assert opened == [] and sorted(analysed) == sorted(str(p.relative_to(bank)) for p in files[:2])
+    assert {code for *_, code, _ in patched} == {"placeholder"}
+    assert patched == _problems(bank)
+    # A question that changes reaches the bank-wide rules: the whole pipeline runs.
+    text = files[2].read_text()
+    files[2].write_text(text.replace("\nquestion: ", "\nquestion: Honestly, ", 1))
+    assert _problems(bank, cache=True) == _problems(bank)
+    assert opened == ["check.bin"]
 
 
 @pytest.mark.parametrize("damage", [b"", b"garbage", b"\x00" * 64])

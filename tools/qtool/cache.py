@@ -27,7 +27,7 @@ from qtool.files import CACHE_DIR, digest, stat_signature
 from qtool.loader import LoadError, read_file
 from qtool.model import FileResult, Problem, Question, Severity
 
-FORMAT = "qtool-check-cache/1"
+FORMAT = "qtool-check-cache/2"
 #: Changed entries go to check.delta until they are more than DELTA_MIN and one in DELTA_SHARE of all.
 DELTA_MIN = 64
 DELTA_SHARE = 16
@@ -138,6 +138,7 @@ class CheckCache:
             "problems": [_encode_problem(p) for p in result.problems],
             "broken": result.broken,
             "summary": summary,
+            "print": result.fingerprint,
             "extra": self.encode_extra(result.extra),
         }
         self.dirty = True
@@ -149,7 +150,8 @@ class CheckCache:
             data, values, keys = entry["summary"]
             summary = Question(name, data, values, keys)
         problems = [_decode_problem(name, p) for p in entry["problems"]]
-        return FileResult(name, problems, bool(entry["broken"]), summary, self.decode_extra(entry["extra"]), entry["digest"])
+        return FileResult(name, problems, bool(entry["broken"]), summary, self.decode_extra(entry["extra"]), entry["digest"],
+                          fingerprint=entry.get("print", b""))
 
     # -- bank-wide results -----------------------------------------------------
     def bank_key(self, results: Sequence[FileResult], report_on: Sequence[str]) -> str:
@@ -280,15 +282,16 @@ def _decode_problem(path: str, row: Sequence[Any]) -> Problem:
 
 # -- whole runs ---------------------------------------------------------------
 # When not one file of the bank has changed since the last run with the same context and
-# arguments, its final report is reused without opening the per-file cache at all.
+# arguments, its final report is reused without opening the per-file cache at all; when a few
+# files changed and none of their summaries did, the pipeline patches that report (``record``).
 
 
 def run_key(context: str, given: Sequence[str], signatures: Iterable[tuple[str, tuple[int, ...] | None]]) -> str:
     """A digest of the context, the files asked about, and every bank file's stat signature."""
     h = hashlib.blake2b(context.encode(), digest_size=32)
     h.update("\0".join(given).encode() + b"\1")
-    for name, signature in signatures:
-        h.update(f"{name}\0{signature or (-1,)}\n".encode())
+    # marshal's version 2 has no back-references: equal values give equal bytes, whatever shares them.
+    h.update(marshal.dumps([(name, signature or (-1,)) for name, signature in signatures], 2))
     return h.hexdigest()
 
 
@@ -297,21 +300,48 @@ def run_cached(root: str | os.PathLike[str]) -> bool:
     return (Path(root) / CACHE_DIR / "run.bin").is_file()
 
 
-def run_lookup(root: str | os.PathLike[str], key: str) -> dict[str, Any] | None:
-    """The last run's report if it had the same key, else None (also for a damaged file)."""
+def run_record(root: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The last run's record as stored (problems still encoded: see ``decoded``), or None."""
     document, _ = _read_checked(Path(root) / CACHE_DIR / "run.bin")
-    if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("key") != key:
-        return None
-    try:
-        document["problems"] = [_decode_problem(row[0], row[1:]) for row in document["problems"]]
-    except (KeyError, ValueError, TypeError, IndexError):
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
         return None
     return document
 
 
+def decoded(rows: Any) -> list[Problem] | None:
+    """Problems as a record stores them (path first), or None for rows of the wrong shape."""
+    try:
+        return [_decode_problem(row[0], row[1:]) for row in rows]
+    except (KeyError, ValueError, TypeError, IndexError):
+        return None
+
+
+def run_lookup(root: str | os.PathLike[str], key: str) -> dict[str, Any] | None:
+    """The last run's report if it had the same key, else None (also for a damaged file)."""
+    document = run_record(root)
+    if document is None or document.get("key") != key:
+        return None
+    problems = decoded(document.get("problems"))
+    if problems is None:
+        return None
+    document["problems"] = problems
+    return document
+
+
 def run_store(root: str | os.PathLike[str], key: str, problems: Sequence[Problem], broken: Collection[str],
-              statuses: dict[str, str]) -> None:
-    """Remember this run's report for the next identical run; errors are ignored."""
+              statuses: dict[str, str], *, context: str = "", files: dict[str, Any] | None = None,
+              found: Any = None) -> None:
+    """Remember this run's report for the next identical run; errors are ignored.
+
+    ``context`` (the run's key without the files' signatures), ``files`` (path -> [stat
+    signature, summary fingerprint] of every bank file) and ``found`` (the bank-wide problems
+    before suppressions, encoded) let a later run with a few changed files patch the report.
+    """
     _write_checked(Path(root) / CACHE_DIR / "run.bin",
-                   {"format": FORMAT, "key": key, "problems": [(p.path, *_encode_problem(p)) for p in problems],
-                    "broken": sorted(broken), "statuses": statuses})
+                   {"format": FORMAT, "key": key, "problems": encoded(problems), "broken": sorted(broken),
+                    "statuses": statuses, "context": context, "files": files or {}, "found": found or []})
+
+
+def encoded(problems: Iterable[Problem]) -> list[tuple[Any, ...]]:
+    """Problems as records store them (path first)."""
+    return [(p.path, *_encode_problem(p)) for p in problems]
