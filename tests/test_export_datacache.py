@@ -78,3 +78,24 @@ def test_a_damaged_or_forged_cache_is_ignored(tmp_path: Path, monkeypatch: pytes
     assert sorted(parsed) == sorted(first) and cut == first
     fixed = cache.read_bytes()
     assert hashlib.blake2b(fixed[32:], digest_size=32).digest() == fixed[:32]
+
+
+def test_an_export_of_a_few_files_keeps_the_others_and_a_deleted_file_is_dropped(tmp_path: Path,
+                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from qtool.commands._common import checked_through_cache
+    from qtool.config import load_config
+    from qtool.export import gate
+    from qtool.export.datacache import NAME
+
+    root = make_bank(tmp_path / "bank")
+    first, _ = _select(root, monkeypatch)
+    some = sorted(first)[:2]
+    gate.select(some, load_config(root), checked_through_cache)  # qtool export PATH PATH
+    again, parsed = _select(root, monkeypatch)
+    assert parsed == [] and again == first
+
+    gone = sorted(first)[-1]
+    (root / gone).unlink()
+    gate.select(some, load_config(root), checked_through_cache)
+    document = marshal.loads(zlib.decompress((root / ".qtool-cache" / NAME).read_bytes()[32:]))
+    assert sorted(document["files"]) == sorted(set(first) - {gone})

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import os
 import zlib
 from pathlib import Path
 from typing import Any
@@ -55,9 +56,11 @@ class DataCache:
         self.entries[path] = (signature, data)
         self.changed = True
 
-    def save(self, keep: list[str]) -> None:
-        """Write the entries of ``keep`` (the files of this export) when anything changed; errors are ignored."""
-        kept = {path: self.entries[path] for path in keep if path in self.entries}
+    def save(self, used: list[str]) -> None:
+        """Write the cache when anything changed: the entries of ``used`` (this export's files), and of other files
+        still there (an export of a few files keeps the others'); errors are ignored."""
+        wanted = set(used)
+        kept = {path: entry for path, entry in self.entries.items() if path in wanted or os.path.isfile(path)}
         if not self.changed and len(kept) == len(self.entries):
             return
         from qtool.fsutil import atomic_write
