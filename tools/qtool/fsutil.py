@@ -176,14 +176,15 @@ def _replace(item: Staged) -> Exception | None:
     return None
 
 
-def remove_stale_temps(folder: str | os.PathLike[str]) -> int:
-    """Remove temp files that runs killed mid-write left under ``folder`` (their process is gone); returns how many."""
+def remove_stale_temps(folder: str | os.PathLike[str], owner: int | None = None) -> int:
+    """Remove temp files that runs killed mid-write left under ``folder`` (their process is gone), and those
+    named after ``owner`` (a run cleaning up after its own interruption); returns how many."""
     removed = 0
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for name in filenames:
             match = _TEMP_RE.match(name)
-            if match and not process_alive(int(match.group(1))):
+            if match and (int(match.group(1)) == owner or not process_alive(int(match.group(1)))):
                 with contextlib.suppress(OSError):
                     os.unlink(os.path.join(dirpath, name))
                     removed += 1

@@ -28,7 +28,7 @@ from qtool.draft.messages import build_messages, job_schema, prompt_version, rep
 from qtool.draft.reply import Field, field_name, get_field
 from qtool.draft.settings import LLMSettings
 from qtool.errors import QtoolError
-from qtool.files import CACHE_DIR
+from qtool.files import CACHE_DIR, QUESTIONS_DIR
 from qtool.fsutil import Staged
 from qtool.model import Problem, Question, Severity
 
@@ -149,6 +149,45 @@ def find_state(root: str | os.PathLike[str], ident: str | None) -> State:
     if not candidates:
         raise BatchError("no open batch: submit one with qtool draft --batch submit")
     raise BatchError(f"{len(candidates)} open batches ({', '.join(s.id for s in candidates)}): name one")
+
+
+#: Finished batches' state files untouched this many days are pruned (``--batch prune``, and on every submit).
+PRUNE_DAYS = 30
+
+
+def finished(state: State) -> bool:
+    """Nothing left to do with this state: collected, written to a file, or interrupted before anything was sent.
+
+    A batch still on a server (not collected) is never finished here, nor one holding invalid
+    replies that ``--repair`` would send again.
+    """
+    if state.data.get("invalid"):
+        return False
+    return state.data.get("mode") == "file" or state.data.get("status") in ("collected", "preparing")
+
+
+def prune_states(root: str | os.PathLike[str], older_than_days: float = PRUNE_DAYS, ident: str | None = None) -> list[State]:
+    """Remove finished batches' state files (and folders) untouched for ``older_than_days``, or the one named ``ident``."""
+    import time
+
+    cutoff = time.time() - older_than_days * 86400
+    removed = []
+    for state in load_states(root):
+        if ident is not None and ident not in state.names():
+            continue
+        try:
+            touched = state.path.stat().st_mtime
+        except OSError:
+            continue
+        if finished(state) and (ident is not None or touched < cutoff):
+            state.discard()
+            removed.append(state)
+    if ident is not None and not removed:
+        named = [s for s in load_states(root) if ident in s.names()]
+        if not named:
+            raise BatchError(f"no batch {ident!r} in {batches_dir(root)}")
+        raise BatchError(f"batch {ident} is not finished: collect it first (or cancel it)")
+    return removed
 
 
 # -- preparing request lines --------------------------------------------------------------------------
@@ -304,7 +343,16 @@ class Applier:
         self._seen: set[str] = set()
 
     def apply_file(self, path: str | os.PathLike[str], shown: str | None = None) -> None:
-        """Apply every line of a results (or error) file, streamed."""
+        """Apply every line of a results (or error) file, streamed; Ctrl-C leaves no temp file behind."""
+        from qtool.fsutil import remove_stale_temps
+
+        try:
+            self._apply_file(path, shown)
+        except BaseException:
+            remove_stale_temps(os.path.join(self.ctx.root, QUESTIONS_DIR), owner=self.owner)  # what workers staged
+            raise
+
+    def _apply_file(self, path: str | os.PathLike[str], shown: str | None) -> None:
         chunk: list[Result] = []
         for number, line in read_results(path):
             try:
