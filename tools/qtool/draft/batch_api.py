@@ -252,7 +252,7 @@ def prune(root: str, ident: str | None, older_than: float = PRUNE_DAYS) -> int:
     if ident is not None:
         click.echo(f"removed batch {removed[0].id}'s state", err=True)
     elif removed:
-        click.echo(f"removed the state of {_n(len(removed), 'finished batch')} untouched for {older_than:g} days: "
+        click.echo(f"removed the state of {_batches(len(removed))} untouched for {older_than:g} days: "
                    f"{', '.join(s.id for s in removed)}", err=True)
     else:
         click.echo(f"no finished batch untouched for {older_than:g} days", err=True)
@@ -263,7 +263,7 @@ def _auto_prune(ctx: Drafting) -> None:
     """Every submit and --batch-out removes finished batches' state untouched for PRUNE_DAYS (one line if any)."""
     removed = prune_states(ctx.root, PRUNE_DAYS)
     if removed:
-        click.echo(f"removed the state of {_n(len(removed), 'finished batch')} untouched for {PRUNE_DAYS} days "
+        click.echo(f"removed the state of {_batches(len(removed))} untouched for {PRUNE_DAYS} days "
                    "(qtool draft --batch prune)", err=True)
 
 
@@ -487,6 +487,10 @@ def _remove_folder(state: State) -> None:
 
 def _cached(prepared: Prepared) -> str:
     return f"; {len(prepared.from_cache)} drafted from cache" if prepared.from_cache else ""
+
+
+def _batches(count: int) -> str:
+    return f"{count} finished batch{'' if count == 1 else 'es'}"
 
 
 def _n(count: int, word: str) -> str:
