@@ -12,14 +12,13 @@ import os
 import time
 from pathlib import Path
 
-import pytest
 
 from llm_server import LLMServer
 from qtool import fsutil
 from qtool.draft.merge import fill_text
 from qtool.draft.reply import ALL_FIELDS, get_field
 from qtool.fmt import format_text
-from test_draft import KEY, PARTIAL, bank, data, use  # noqa: F401 - bank is a fixture
+from test_draft import KEY, bank, data, use  # noqa: F401 - bank is a fixture
 from test_draft_batch import BATCHES, copies, drafted, numbered, quick_polls, states  # noqa: F401 - quick_polls: autouse
 
 
