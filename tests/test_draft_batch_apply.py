@@ -12,7 +12,6 @@ import os
 import time
 from pathlib import Path
 
-
 from llm_server import LLMServer
 from qtool import fsutil
 from qtool.draft.merge import fill_text
