@@ -12,6 +12,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from llm_server import LLMServer
 from qtool import fsutil
 from qtool.draft.merge import fill_text
@@ -263,3 +265,43 @@ def test_submit_prunes_old_finished_state_but_keeps_invalid_replies_for_repair(b
     assert "removed the state of 1 finished batch untouched for 30 days (qtool draft --batch prune)" in submitted.stderr
     assert kept in [s["id"] for s in states(bank)] and old not in [s["id"] for s in states(bank)]
     assert len(server.uploads) == 1 and len(server.uploads[0].lines) == 1  # the repair was still there to send
+
+
+def test_ctrl_c_while_results_are_applied_leaves_no_temp_file_and_a_rerun_finishes(bank, run, monkeypatch):
+    from qtool import workers
+    from qtool.draft import batch_api, batch_jobs
+    from qtool.draft.cache import Cache
+    from qtool.draft.reply import fields_for
+    from qtool.draft.settings import resolve_settings
+
+    monkeypatch.setattr(workers, "PARALLEL_FROM", 1)  # forked workers stage the files
+    monkeypatch.setattr(batch_jobs, "CHUNK", 2)
+    files = copies(bank, 4)
+    with LLMServer(default=numbered) as server:
+        use(server, monkeypatch)
+        assert run("draft", "--batch-out", "requests.jsonl").exit_code == 0
+        answer(server, bank / "requests.jsonl", bank / "results.jsonl")
+    real_commit = fsutil.commit
+    calls = []
+
+    def ctrl_c_at_the_second_chunk(staged):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_commit(staged)
+
+    monkeypatch.setattr(fsutil, "commit", ctrl_c_at_the_second_chunk)
+    from qtool.config import load_config
+
+    config = load_config(str(bank))
+    settings = resolve_settings(config.llm)
+    ctx = batch_jobs.Drafting(str(bank), settings, fields_for(()), False, (), config.max_file_size, Cache(bank))
+    with pytest.raises(KeyboardInterrupt):
+        batch_api.batch_in(ctx, "results.jsonl")
+    assert not [p for p in bank.rglob("*") if p.name.endswith(fsutil.TEMP_SUFFIX)]  # staged by the workers, removed
+    assert len([f for f in files if drafted(bank / f)]) == 2  # the first chunk, whole
+    monkeypatch.setattr(fsutil, "commit", real_commit)
+    again = run("draft", "--batch-in", "results.jsonl")
+    assert again.exit_code == 0, again.output + again.stderr
+    assert "2 written" in again.stderr and "2 already applied" in again.stderr
+    assert all(drafted(bank / f) for f in files)
