@@ -92,19 +92,18 @@ def fill_text(text: str, reply: dict[str, Any], filling: Iterable[Field], prov: 
 
 def fill_data(data: dict[str, Any], reply: dict[str, Any], filling: Iterable[Field], prov: dict[str, str]) -> dict[str, Any]:
     """``fill_text``'s edit made on plain loaded data (a copy): what a file without comments becomes."""
-    import copy
-
     filling = tuple(filling)
-    out = copy.deepcopy(data)
+    out = dict(data)  # mappings on the way to a filled value are copied; everything else is shared, unchanged
     for f in filling:
         value = get_field(reply, f)
         node = out
         for depth, key in enumerate(f[:-1]):
             child = node.get(key)
             if child is None:
-                child = node[key] = {}
+                child = {}
             elif not isinstance(child, dict):
                 raise MergeError(f"{'.'.join(f[:depth + 1])} is not a mapping: fix it by hand before drafting")
+            node[key] = child = dict(child)
             node = child
         node[f[-1]] = list(value) if isinstance(value, list) else value.strip() + "\n" if isinstance(value, str) else value
     if filling:
