@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write a deterministic synthetic question bank shaped like the real one, for benchmarks.
 
-    python bench/gen_corpus.py 10000 /tmp/bank [--seed 1] [--force]
+    python bench/gen_corpus.py 10000 /tmp/bank [--seed 1] [--shape varied|similar] [--force]
 
 DIR becomes a bank root: ``DIR/questions/<role-slug>/<slug>.yaml`` (ids equal paths),
 a copy of this repository's ``schema/``, and ``DIR/bench-corpus.json`` describing the run
@@ -11,6 +11,10 @@ has three tiers of rising length with critiques, 4-6 prep tips, 3-5 competencies
 real bank's vocabulary, 0-3 related ids in its role and a unique guid. Questions are drawn
 from many templates and a large vocabulary so that they are distinct; about 0.5% are
 deliberate near-duplicates (one small edit of another question in the same role).
+
+With ``--shape similar`` the questions come from a few frames and a narrow vocabulary instead, so
+that most of them share most of their words with many others: the shape templated banks drift
+into, and the hardest case for the near-duplicate rule's blocking.
 """
 
 from __future__ import annotations
@@ -409,13 +413,14 @@ def _normalise(question: str) -> str:
 
 
 class _Words:
-    """Random slot values for one question, drawn from the shared vocabulary."""
+    """Random slot values for one question, drawn from the shared vocabulary (``narrow``: from a small part of it)."""
 
-    def __init__(self, rng: random.Random, role: str) -> None:
-        qualifier = f"{rng.choice(QUALIFIERS)} " if rng.random() < 0.6 else ""
-        item = f"{rng.choice(ADJECTIVES)} {qualifier}{rng.choice(NOUNS)}"
+    def __init__(self, rng: random.Random, role: str, narrow: bool = False) -> None:
+        adjectives, nouns, people = (ADJECTIVES[:14], NOUNS[:30], WHO[:16]) if narrow else (ADJECTIVES, NOUNS, WHO)
+        qualifier = f"{rng.choice(QUALIFIERS)} " if rng.random() < 0.6 and not narrow else ""
+        item = f"{rng.choice(adjectives)} {qualifier}{rng.choice(nouns)}"
         other = f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)}"
-        who = rng.choice(WHO)
+        who = rng.choice(people)
         self.item = item
         self.values = {
             "an_item": _article(item), "the_item": f"the {item}", "an_other": _article(other),
@@ -474,6 +479,25 @@ def _question_text(rng: random.Random, words: _Words) -> tuple[str, str]:
     return "general", f"{rng.choice(GENERAL_OPENERS)} {v['an_item']}{where}{tail}"
 
 
+#: The frames of the "similar" shape: every question is one of these with its slots filled.
+SIMILAR_FRAMES = [
+    ("behavioral", "Tell us about a time when you had to manage {the_item} for {who}{cons}. How did you handle it?"),
+    ("behavioral", "Describe a time when {who} asked you to take over {the_item}{cons}. What did you do first?"),
+    ("situational", "What would you do if {who} asked you to take over {the_item}{cons}?"),
+    ("situational", "How would you plan {the_item} for {who}{cons}?"),
+    ("technical", "Which metrics would you track for {the_item} with {who}{cons}?"),
+]
+SHAPES = ("varied", "similar")
+
+
+def _similar_question(rng: random.Random, words: _Words) -> tuple[str, str]:
+    """A category and a question from one of a few frames: it shares most of its words with many others."""
+    category, frame = rng.choice(SIMILAR_FRAMES)
+    v = words.values
+    cons = f" {v['cons']}" if rng.random() < 0.5 else ""
+    return category, frame.format(the_item=v["the_item"], who=v["who"], cons=cons)
+
+
 #: One small edit that keeps the meaning: how the intended near-duplicates are made.
 _EDITS: list[tuple[str, str]] = [
     ("How did you handle it?", "How did you deal with it?"), ("Tell us about", "Tell me about"),
@@ -530,10 +554,13 @@ def _plain(value: str, end: str = "") -> str:
 
 
 def generate(n: int, root: str | os.PathLike[str], seed: int = 1, *, force: bool = False,
-             progress: Callable[[str], None] | None = None) -> dict:
+             progress: Callable[[str], None] | None = None, shape: str = "varied") -> dict:
     """Write ``n`` question files under ``root`` and return the manifest (also written to root)."""
     if n < 1:
         raise ValueError("N must be at least 1")
+    if shape not in SHAPES:
+        raise ValueError(f"shape must be one of {', '.join(SHAPES)}")
+    similar = shape == "similar"
     root = Path(root)
     questions_dir = root / "questions"
     if questions_dir.exists() and any(questions_dir.iterdir()):
@@ -564,7 +591,7 @@ def generate(n: int, root: str | os.PathLike[str], seed: int = 1, *, force: bool
     near_duplicates: list[list[str]] = []
     for index, role in enumerate(roles):
         role_slug = _slugify(role)
-        words = _Words(rng, role)
+        words = _Words(rng, role, narrow=similar)
         source = None
         if index in dup_slots and by_role.get(role):
             source = records[rng.choice(by_role[role])]
@@ -573,10 +600,10 @@ def generate(n: int, root: str | os.PathLike[str], seed: int = 1, *, force: bool
                 source = None
         if source is None:
             for _ in range(1000):
-                category, question = _question_text(rng, words)
+                category, question = _similar_question(rng, words) if similar else _question_text(rng, words)
                 if _normalise(question) not in seen_questions:
                     break
-                words = _Words(rng, role)
+                words = _Words(rng, role, narrow=similar)
             else:  # pragma: no cover - the vocabulary has millions of combinations
                 raise RuntimeError("could not find a distinct question")
         seen_questions.add(_normalise(question))
@@ -648,6 +675,7 @@ def generate(n: int, root: str | os.PathLike[str], seed: int = 1, *, force: bool
         "source_sha256": source_digest(),
         "n": n,
         "seed": seed,
+        "shape": shape,
         "roles": len(by_role),
         "bytes": total_bytes,
         "mean_bytes": round(total_bytes / n),
@@ -672,12 +700,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("n", type=int, metavar="N", help="number of question files")
     parser.add_argument("dir", metavar="DIR", help="bank root to create (questions/ and schema/ go inside)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1); same N and seed give identical files")
+    parser.add_argument("--shape", choices=SHAPES, default="varied",
+                        help="varied (default): distinct questions; similar: a few frames and a narrow vocabulary")
     parser.add_argument("--force", action="store_true", help="replace DIR/questions if it already exists")
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error("N must be at least 1")
     try:
-        manifest = generate(args.n, args.dir, args.seed, force=args.force,
+        manifest = generate(args.n, args.dir, args.seed, force=args.force, shape=args.shape,
                             progress=lambda m: print(m, file=sys.stderr, flush=True))
     except FileExistsError as exc:
         print(f"gen_corpus: {exc}", file=sys.stderr)

@@ -195,20 +195,21 @@ def has_command(qtool: list[str], name: str, env: dict[str, str]) -> bool:
     return result.returncode == 0
 
 
-def build_bank(size: int, work: Path, seed: int) -> tuple[Path, dict, bool]:
-    """The bank for ``size`` files, reused when its manifest says the same generator, size and seed made it."""
-    root = work / f"bank-{size}"
+def build_bank(size: int, work: Path, seed: int, shape: str = "varied") -> tuple[Path, dict, bool]:
+    """The bank for ``size`` files, reused when its manifest says the same generator, size, seed and shape made it."""
+    root = work / (f"bank-{size}" if shape == "varied" else f"bank-{size}-{shape}")
     manifest_path = root / gen_corpus.MANIFEST
     try:
         manifest = json.loads(manifest_path.read_text())
-        if (manifest["n"], manifest["seed"], manifest["source_sha256"]) == (size, seed, gen_corpus.source_digest()):
+        if (manifest["n"], manifest["seed"], manifest.get("shape", "varied"), manifest["source_sha256"]) \
+                == (size, seed, shape, gen_corpus.source_digest()):
             return root, manifest, True
     except (OSError, ValueError, KeyError):
         pass
     if root.exists():
         shutil.rmtree(root)
     # In a child, so that the harness stays small (see LAUNCHER).
-    subprocess.run([sys.executable, str(HERE / "gen_corpus.py"), str(size), str(root), "--seed", str(seed)],
+    subprocess.run([sys.executable, str(HERE / "gen_corpus.py"), str(size), str(root), "--seed", str(seed), "--shape", shape],
                    check=True, stdout=subprocess.DEVNULL)
     return root, json.loads(manifest_path.read_text()), False
 
@@ -301,6 +302,19 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
         extra = CHANGE if rounds[0] % 2 else CHANGE.replace("one more", "another")
         changed.write_bytes((text[:end] + extra + text[end:]).encode("utf-8"))
 
+    reworded = sorted((bank / "questions").rglob("*.yaml"))[size // 3]
+    reworded_original = reworded.read_bytes()
+    rewordings = [0]
+
+    def change_question() -> None:
+        # A reworded question: the bank-wide rules (near-duplicate, duplicate-question) see a change.
+        text = reworded_original.decode("utf-8")
+        start = text.index("\nquestion: ") + len("\nquestion: ")
+        rewordings[0] += 1
+        extra = " Why?" if rewordings[0] % 2 else " And why?"
+        end = text.index("\n", start)
+        reworded.write_bytes((text[:end] + extra + text[end:]).encode("utf-8"))
+
     intended = {frozenset(f"questions/{i}.yaml" for i in pair) for pair in
                 json.loads((bank / gen_corpus.MANIFEST).read_text())["near_duplicates"]}
 
@@ -351,16 +365,29 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
     against = [*qtool, "check", "--against", "HEAD"]
     check = "check" if has["check"] else "validate"
     stand_in = "" if has["check"] else " (stand-in: no `check` yet)"
+    cli = Path(python).parent / "check-jsonschema"
+    arg_bytes = sum(len(line) + 1 for line in file_list.read_text().splitlines())
+    invocations = -(-arg_bytes // 1_800_000)  # xargs -s 1900000 leaves room for the command and environment
+
+    def cli_note(samples: list[Sample]) -> str:
+        return (f"as a user runs it: `xargs -s 1900000 check-jsonschema --schemafile ...`, "
+                f"{invocations} process{'es' if invocations != 1 else ''}; the ratios of every row are to this one")
+
     rows = [
-        Case("cjs", "check-jsonschema (peer, one process)",
+        Case("cjs-cli", "check-jsonschema (peer, its own CLI)",
+             ["sh", "-c", f'xargs -s 1900000 "{cli}" --schemafile schema/question.schema.json < "{file_list}"'],
+             describe=cli_note),
+        Case("cjs", "check-jsonschema in-process shim (one process)",
              [python, str(HERE / "peer_check_jsonschema.py"), str(file_list), "schema/question.schema.json"],
              describe=cjs_note),
         Case("check-cold", f"`qtool {check}` cold (no cache){stand_in}", [*qtool, check], prepare=cold, describe=checked),
         Case("check-warm", f"`qtool {check}` warm (nothing changed){stand_in}", [*qtool, check], describe=checked),
         Case("check-against", "`qtool check --against HEAD` warm (the bank committed in git)", against,
              prepare=lambda: commit_bank(bank, against), reference="check-warm", describe=checked),
-        Case("check-one", f"`qtool {check}` after one file changed{stand_in}", [*qtool, check], prepare=change_one,
-             describe=checked),
+        Case("check-one", f"`qtool {check}` after one file changed (an answer){stand_in}", [*qtool, check],
+             prepare=change_one, reference="check-warm", describe=checked),
+        Case("check-question", f"`qtool {check}` after one question reworded{stand_in}", [*qtool, check],
+             prepare=change_question, reference="check-warm", describe=checked),
         Case("export-all", "`qtool export --to all`", [*qtool, "export", "--to", "all", "--out", str(out_dir)],
              prepare=reset(out_dir), describe=export_note),
         Case("export-anki", "`qtool export --to anki`",
@@ -375,6 +402,8 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
         Case("help", "`qtool --help`", [*qtool, "--help"], reference="click"),
         Case("click", '`python -c "import click"` (reference)', [python, "-c", "import click"]),
     ]
+    if not cli.exists():
+        rows[0].skipped = "n/a: no check-jsonschema command beside this Python"
     if not has["batch"]:
         for row in rows:
             if row.key.startswith("batch"):
@@ -385,7 +414,7 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
         for row in rows:
             if row.key.startswith("export"):
                 row.skipped = "n/a: no `qtool export` command"
-    return rows, lambda: changed.write_bytes(original)
+    return rows, lambda: (changed.write_bytes(original), reworded.write_bytes(reworded_original))
 
 
 def batch_cases(size: int, bank: Path, work: Path, qtool: list[str], python: str) -> list[Case]:
@@ -445,9 +474,10 @@ def commit_bank(bank: Path, warm: list[str]) -> None:
 
 
 def measure(size: int, rounds: int, work: Path, seed: int, qtool: list[str], python: str, has: dict[str, bool],
-            env: dict[str, str], timeout: float | None, log: Callable[[str], None]) -> dict:
+            env: dict[str, str], timeout: float | None, log: Callable[[str], None], shape: str = "varied",
+            only: frozenset[str] = frozenset()) -> dict:
     started = time.perf_counter()
-    bank, manifest, reused = build_bank(size, work, seed)
+    bank, manifest, reused = build_bank(size, work, seed, shape)
     log(f"bank {bank}: {size} files, {manifest['bytes'] / 1e6:.1f} MB, "
         f"{'reused' if reused else f'generated in {time.perf_counter() - started:.1f} s'}")
     files = sorted(p.relative_to(bank).as_posix() for p in (bank / "questions").rglob("*.yaml"))
@@ -457,6 +487,8 @@ def measure(size: int, rounds: int, work: Path, seed: int, qtool: list[str], pyt
     for name in files:  # warm the page cache so the first timed row does not pay for the disk
         (bank / name).read_bytes()
     rows, restore = cases_for(size, bank, work, qtool, python, has, file_list)
+    if only:
+        rows = [row for row in rows if row.key in only or row.key in ("cjs-cli", "cjs")]
     try:
         for number in range(1, rounds + 1):
             for row in rows:
@@ -472,6 +504,7 @@ def measure(size: int, rounds: int, work: Path, seed: int, qtool: list[str], pyt
         restore()
     by_key = {row.key: row for row in rows}
     median = {row.key: statistics.median(s.seconds for s in row.samples) for row in rows if row.samples and not row.skipped}
+    base = "cjs-cli" if median.get("cjs-cli") else "cjs"
     table = []
     for row in rows:
         if row.skipped or not row.samples:
@@ -483,7 +516,7 @@ def measure(size: int, rounds: int, work: Path, seed: int, qtool: list[str], pyt
             "command": row.label,
             "median_s": seconds,
             "runs_s": [round(s.seconds, 3) for s in row.samples],
-            "vs_check_jsonschema": seconds / median["cjs"] if median.get("cjs") else None,
+            "vs_check_jsonschema": seconds / median[base] if median.get(base) else None,
             "vs_reference": seconds / median[row.reference] if row.reference and median.get(row.reference) else None,
             "reference": by_key[row.reference].label if row.reference else None,
             "peak_rss_mib": max(s.maxrss_mib for s in row.samples),
@@ -492,7 +525,7 @@ def measure(size: int, rounds: int, work: Path, seed: int, qtool: list[str], pyt
             "notes": _warnings(row.samples) + row.describe(row.samples),
         }
         table.append(entry)
-    return {"size": size, "bytes": manifest["bytes"], "intended_near_duplicate_pairs": len(manifest["near_duplicates"]),
+    return {"size": size, "shape": shape, "bytes": manifest["bytes"], "intended_near_duplicate_pairs": len(manifest["near_duplicates"]),
             "rounds": rounds, "peer_check": peer_check, "rows": table}
 
 
@@ -508,7 +541,8 @@ def markdown(results: list[dict], info: dict[str, str], started: str, load: str)
     for key, value in info.items():
         lines.append(f"- {key}: {value}")
     for result in results:
-        lines += ["", f"### {result['size']:,} files ({result['bytes'] / 1e6:.1f} MB), median of {result['rounds']} rounds", "",
+        shape = "" if result.get("shape", "varied") == "varied" else f", {result['shape']} questions"
+        lines += ["", f"### {result['size']:,} files ({result['bytes'] / 1e6:.1f} MB{shape}), median of {result['rounds']} rounds", "",
                   "| command | median s | vs check-jsonschema | vs own reference | peak RSS MiB | tree peak MiB | exit | notes |",
                   "|---|---:|---:|---:|---:|---:|---|---|"]
         for row in result["rows"]:
@@ -531,6 +565,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "qtool-bench"),
                         help="folder for banks (kept between runs), outputs and results (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=1, help="corpus seed (default 1)")
+    parser.add_argument("--only", default="", metavar="KEY,...",
+                        help="run only these rows (keys as in the log: check-cold, check-one, export-site, ...; the peer always runs)")
+    parser.add_argument("--shape", choices=gen_corpus.SHAPES, default="varied",
+                        help="corpus shape (default varied; similar: questions that share most of their words)")
     parser.add_argument("--timeout", type=float, default=None, help="kill any single run after this many seconds")
     args = parser.parse_args(argv)
     try:
@@ -544,7 +582,10 @@ def main(argv: list[str] | None = None) -> int:
     python = sys.executable
     script = Path(python).parent / "qtool"
     qtool = [str(script)] if script.exists() else [python, "-m", "qtool"]
-    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "PYTHONDEVMODE")}
+    # Every tool runs as users run it: with Python's byte-code cache (PYTHONDONTWRITEBYTECODE would
+    # make qtool, installed in place, compile its modules on every run, and the peers, installed
+    # with their byte code, not).
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "PYTHONDEVMODE", "PYTHONDONTWRITEBYTECODE")}
     env["NO_COLOR"] = "1"
     started = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "unknown"
@@ -557,7 +598,8 @@ def main(argv: list[str] | None = None) -> int:
 
     results = []
     for size in sizes:
-        results.append(measure(size, args.rounds, work, args.seed, qtool, python, has, env, args.timeout, log))
+        results.append(measure(size, args.rounds, work, args.seed, qtool, python, has, env, args.timeout, log, args.shape,
+                               frozenset(filter(None, args.only.split(",")))))
     report = markdown(results, info, started, load)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     (work / f"results-{stamp}.md").write_text(report)

@@ -43,8 +43,9 @@ def test_same_seed_gives_byte_identical_banks(tmp_path: Path) -> None:
     assert _files(tmp_path / "c") != a
 
 
-def test_every_file_loads_and_passes_the_schema(tmp_path: Path) -> None:
-    gen_corpus.generate(60, tmp_path, seed=1)
+@pytest.mark.parametrize("shape", ["varied", "similar"])
+def test_every_file_loads_and_passes_the_schema(tmp_path: Path, shape: str) -> None:
+    gen_corpus.generate(60, tmp_path, seed=1, shape=shape)
     assert (tmp_path / "schema" / "question.schema.json").is_file()
     ids, guids = set(), set()
     questions = []
@@ -71,6 +72,18 @@ def test_every_file_loads_and_passes_the_schema(tmp_path: Path) -> None:
         assert set(related) <= ids
     normalised = {re.sub(r"[^a-z0-9]+", " ", d["question"].lower()).strip() for d in questions}
     assert len(normalised) == len(questions)
+
+
+def test_similar_questions_share_most_of_their_words(tmp_path: Path) -> None:
+    """The "similar" shape: a few frames, so each question shares most of its words with many others."""
+    def shared(shape: str) -> float:
+        root = tmp_path / shape
+        gen_corpus.generate(200, root, seed=2, shape=shape)
+        sets = [set(re.findall(r"[a-z]+", load_file(p).data["question"].lower())) for p in sorted((root / "questions").rglob("*.yaml"))]
+        return sum(max(len(a & b) / len(a | b) for b in sets if b is not a) for a in sets) / len(sets)
+
+    similar, varied = shared("similar"), shared("varied")
+    assert similar > 0.6 and similar > 1.5 * varied, (similar, varied)
 
 
 def test_mean_size_is_realistic(tmp_path: Path) -> None:

@@ -60,6 +60,87 @@ def test_parallel_serial_and_cached_runs_agree(in_big_bank: Path) -> None:
     assert cold == warm == serial
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_after_random_edits_the_kept_bank_indexes_answer_as_a_cold_run(big_bank: Path, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    """Edits, copies, deletions and broken files, one run after another: each cached run reports what a cold run
+    reports, and the bank-wide rules were given only the changed files (their kept indexes were used)."""
+    import random
+    import shutil
+
+    import qtool.lint.rules.near_duplicate as near
+
+    root = tmp_path / "bank"
+    shutil.copytree(big_bank, root)
+    monkeypatch.chdir(root)
+    given: list[object] = []
+    update = near._Index.update
+
+    def spy(self, by_path, changed, **kwargs):  # type: ignore[no-untyped-def]
+        given.append(changed)
+        return update(self, by_path, changed, **kwargs)
+
+    monkeypatch.setattr(near._Index, "update", spy)
+    rng = random.Random(seed)
+    tick = [os.stat(root).st_mtime_ns]
+
+    def write(path: Path, text: str) -> None:
+        path.write_text(text)
+        tick[0] += 10**9  # a new stat signature for every write, however fast the file system's clock
+        os.utime(path, ns=(tick[0], tick[0]))
+
+    def question_of(text: str) -> str:
+        return next(line for line in text.splitlines() if line.startswith("question: "))
+
+    assert _problems(root, cache=True) == _problems(root)
+    # First a copy of a question, then the original deleted: the copy's clashes go with it.
+    original = sorted((root / "questions").rglob("*.yaml"))[10]
+    write(original.with_name("copy-" + original.name), original.read_text())
+    assert _problems(root, cache=True) == _problems(root)
+    original.unlink()
+    assert _problems(root, cache=True) == _problems(root)
+    incremental = 0
+    for _ in range(8):
+        files = sorted((root / "questions").rglob("*.yaml"))
+        target, other = rng.sample(files, 2)
+        text, source = target.read_text(errors="replace"), other.read_text(errors="replace")
+        action = rng.choice(["same question", "reworded", "same id", "delete", "copy", "broken", "related", "answer",
+                             "answer words", "answer words"])
+        if action == "delete":
+            target.unlink()
+        elif action == "copy":
+            write(target.with_name("copy-" + target.name), text)
+        elif action == "broken":
+            write(target, "question: [unclosed\n")
+        elif action == "answer":  # the summary stays the same, or only its positions move
+            write(target, text.replace("  text: |\n", "  text: |\n    One more line.\n", 1))
+        elif action == "answer words":  # no line moves: the last report is patched
+            lines = text.split("\n")
+            at = next((i + 1 for i, line in enumerate(lines) if line.endswith("text: |")), None)
+            if at is not None and at < len(lines):
+                lines[at] += rng.choice([" TODO", " Also this.", " And that."])
+            write(target, "\n".join(lines))
+        elif "question: " not in text or "question: " not in source:
+            write(target, source)
+        elif action == "same question":
+            write(target, text.replace(question_of(text), question_of(source), 1))
+        elif action == "reworded":
+            words = question_of(source).split()
+            words[rng.randrange(1, len(words))] = rng.choice(["urgent", "new", "the", "a"])
+            write(target, text.replace(question_of(text), " ".join(words), 1))
+        elif action == "same id":
+            own = next(line for line in text.splitlines() if line.startswith("id: "))
+            write(target, text.replace(own, next(line for line in source.splitlines() if line.startswith("id: ")), 1))
+        else:
+            write(target, text.replace("\nrelated:\n", "\nrelated:\n  - nowhere/at-all\n", 1))
+        given.clear()
+        kept = _problems(root, cache=True)
+        assert all(changed is not None and len(changed) <= 2 for changed in given), given
+        incremental += bool(given)
+        assert kept == _problems(root), action
+    assert incremental >= 4  # an edit that changes no question leaves the bank-wide results as they were
+
+
 def test_some_paths_from_the_cache_match_a_plain_run(in_big_bank: Path) -> None:
     files = [str(p.relative_to(in_big_bank)) for p in sorted((in_big_bank / "questions").rglob("*.yaml"))[:5]]
     config = load_config(in_big_bank)
@@ -132,12 +213,86 @@ def test_code_schema_and_version_are_part_of_the_key(monkeypatch: pytest.MonkeyP
     assert context_key("settings") == base
 
 
+def test_bank_results_found_before_a_run_without_the_bank_stage_are_not_reused(bank: Path) -> None:
+    """A run that re-reads a changed file but reports on no file with a summary skips the bank-wide rules:
+    what they found before no longer matches the cached summaries, and the next run finds it again."""
+    assert _bank_with_cache(bank) == []
+    files = sorted((bank / "questions").rglob("*.yaml"))
+    copy, original = files[0], files[1]
+    asked = next(line for line in original.read_text().splitlines() if line.startswith("question: "))
+    text = copy.read_text()
+    copy.write_text(text.replace(next(line for line in text.splitlines() if line.startswith("question: ")), asked, 1))
+    broken = bank / "questions" / "broken.yaml"
+    broken.write_text("question: [unclosed\n")
+    config = load_config(bank)
+    assert [p.code for p in check_files([str(broken.relative_to(bank))], config, cache=True).problems] == ["parse"]
+    broken.unlink()
+    assert "duplicate-question" in {code for *_, code, _ in _problems(bank, cache=True)}
+
+
+def test_a_few_changed_files_go_to_a_small_delta_that_is_read_back(bank: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import qtool.cache
+    import qtool.pipeline
+
+    assert _bank_with_cache(bank) == []
+    check_bin, delta = bank / CACHE_DIR / "check.bin", bank / CACHE_DIR / "check.delta"
+    written = check_bin.read_bytes()
+    target = bank / "questions" / "software-engineer" / "production-incident.yaml"
+    target.write_text(target.read_text().replace("category: behavioral", "category: wrong"))
+    (bank / CACHE_DIR / "run.bin").unlink()  # else the last report is patched, and the per-file cache is not opened
+    assert [code for *_, code, _ in _problems(bank, cache=True)] == ["schema"]
+    assert check_bin.read_bytes() == written and delta.is_file()
+    # Without the last report, the edited file's entry comes from the delta: nothing is analysed again.
+    (bank / CACHE_DIR / "run.bin").unlink()
+    analysed: list[str] = []
+    analyse = qtool.pipeline.analyse
+    monkeypatch.setattr(qtool.pipeline, "analyse", lambda *args: analysed.append(args[2]) or analyse(*args))
+    assert [code for *_, code, _ in _problems(bank, cache=True)] == ["schema"]
+    assert analysed == []
+    # Past the delta's share of the bank, check.bin is written anew and the delta goes.
+    monkeypatch.setattr(qtool.cache, "DELTA_MIN", 0)
+    for path in sorted((bank / "questions").rglob("*.yaml"))[:3]:
+        path.write_text(path.read_text() + "# edited\n")
+    (bank / CACHE_DIR / "run.bin").unlink()
+    _problems(bank, cache=True)
+    assert check_bin.read_bytes() != written and not delta.exists()
+    assert len(analysed) == 3
+
+
+def test_a_few_files_changed_and_no_summary_the_last_report_is_patched(bank: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Answers edited in place: only those files are analysed, the per-file cache is not even opened, and the
+    report is the one a cold run gives. A changed question goes through the whole pipeline."""
+    import qtool.pipeline
+
+    assert _bank_with_cache(bank) == []
+    opened: list[str] = []
+    monkeypatch.setattr(qtool.pipeline.CheckCache, "_load", lambda self: opened.append("check.bin"))
+    analysed: list[str] = []
+    analyse = qtool.pipeline.analyse
+    monkeypatch.setattr(qtool.pipeline, "analyse", lambda *args: analysed.append(args[2]) or analyse(*args))
+    files = sorted((bank / "questions").rglob("*.yaml"))
+    for path in files[:2]:
+        lines = path.read_text().split("\n")
+        at = lines.index("    text: |") + 1
+        lines[at] += " TODO"  # the placeholder rule's business: a new per-file problem
+        path.write_text("\n".join(lines))
+    patched = _problems(bank, cache=True)
+    assert opened == [] and sorted(analysed) == sorted(str(p.relative_to(bank)) for p in files[:2])
+    assert {code for *_, code, _ in patched} == {"placeholder"}
+    assert patched == _problems(bank)
+    # A question that changes reaches the bank-wide rules: the whole pipeline runs.
+    text = files[2].read_text()
+    files[2].write_text(text.replace("\nquestion: ", "\nquestion: Honestly, ", 1))
+    assert _problems(bank, cache=True) == _problems(bank)
+    assert opened == ["check.bin"]
+
+
 @pytest.mark.parametrize("damage", [b"", b"garbage", b"\x00" * 64])
 def test_a_damaged_cache_is_ignored(bank: Path, damage: bytes) -> None:
     clean = _bank_with_cache(bank)
     target = bank / "questions" / "software-engineer" / "production-incident.yaml"
     target.write_text(target.read_text().replace("category: behavioral", "category: wrong"))
-    for name in ("check.bin", "run.bin"):
+    for name in ("check.bin", "check.delta", "bank.bin", "run.bin"):
         (bank / CACHE_DIR / name).write_bytes(damage)
     assert [code for *_, code, _ in _problems(bank, cache=True)] == ["schema"]
     assert clean == []

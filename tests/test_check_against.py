@@ -337,3 +337,24 @@ def test_run_from_a_folder_inside_the_bank(repo: Path, run, monkeypatch: pytest.
     assert all(line.split(":")[1:3] == ["3", "1"] for line in lines)
     uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]]
     assert uris == [FAILED, WHAT_NOT]
+
+
+def test_runs_with_and_without_a_base_do_not_redo_each_others_bank_rules(repo: Path, run,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """check, check --against main, check: the third run takes the first one's bank-wide results from the cache
+    (an answer edited in between changes no summary)."""
+    import qtool.lint.rules.near_duplicate as near
+
+    assert run("check").exit_code == 0
+    assert run("check", "--against", "main").exit_code == 0
+    answer = repo / FAILED
+    lines = answer.read_text(encoding="utf-8").split("\n")
+    first = lines.index("    text: |") + 1
+    lines[first] += " Also this."  # an answer's words change, no line moves: no summary changes
+    answer.write_text("\n".join(lines), encoding="utf-8")
+    given: list[object] = []
+    update = near._Index.update
+    monkeypatch.setattr(near._Index, "update", lambda self, *a, **k: given.append(a[1]) or update(self, *a, **k))
+    result = run("check")
+    assert result.exit_code == 0, result.output
+    assert given == []

@@ -303,6 +303,24 @@ def test_fmt_rewrites_atomically_and_keeps_the_mode(empty_bank: Path, run) -> No
     assert run("fmt", "--check").exit_code == 0
 
 
+def test_a_bank_large_enough_for_workers_is_formatted_as_file_by_file(empty_bank: Path, run) -> None:
+    """Past the size where formatting runs on all cores: the same files change, in the same order, and a broken
+    file is still reported."""
+    messy = {put(empty_bank, f"m{i:03}.yaml", FMT / "messy" / "reordered.yaml") for i in range(0, 450, 7)}
+    for i in range(450):
+        if not (empty_bank / "questions" / "tester" / f"m{i:03}.yaml").exists():
+            put(empty_bank, f"m{i:03}.yaml", FMT / "canonical" / "reordered.yaml")
+    broken = put(empty_bank, "zz-broken.yaml", FMT / "canonical" / "reordered.yaml")
+    broken.write_bytes(b"answers: [unclosed\n")
+    result = run("fmt")
+    assert result.exit_code == 1
+    reformatted = [line.split()[-1] for line in result.stderr.splitlines() if line.startswith("reformatted ")]
+    assert reformatted == sorted(os.path.join("questions", "tester", p.name) for p in messy)
+    assert "zz-broken.yaml:" in result.stdout + result.stderr
+    canonical = (FMT / "canonical" / "reordered.yaml").read_bytes()
+    assert all(p.read_bytes() == canonical for p in messy)
+
+
 def test_check_lists_files_and_changes_nothing(empty_bank: Path, run) -> None:
     messy = put(empty_bank, "a.yaml", FMT / "messy" / "indented.yaml")
     put(empty_bank, "b.yaml", FMT / "canonical" / "indented.yaml")

@@ -7,6 +7,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from qtool.config import Config
 from qtool.pipeline import check_files
@@ -202,3 +204,62 @@ def test_near_duplicates_compare_blocks_not_all_pairs(monkeypatch: pytest.Monkey
     found = near_duplicates(qs, 75, False, {q.path for q in qs})
     assert {(a.question, b.question) for a, b, _ in found} == {(texts[0], texts[-1]), (texts[-1], texts[0])}
     assert 0 < scored < 3000 * 20
+
+
+# -- the near-duplicate index kept between runs ---------------------------------------
+_WORDS = ["budget", "launch", "vendor", "outage", "hire", "audit", "roadmap", "migration", "survey", "refund"]
+_FRAMES = ["Tell us about a time when you had to manage a {a} {b}.", "How would you handle a {a} {b} with the team?",
+           "Describe a {a} you ran for a {b}.", "What did you learn from a {a} {b} that went wrong?"]
+_texts = st.builds(lambda frame, a, b, tail: frame.format(a=a, b=b) + tail, st.sampled_from(_FRAMES),
+                   st.sampled_from(_WORDS), st.sampled_from(_WORDS), st.sampled_from(["", " Why?", " And then?", " Budget?"]))
+_SLOTS = 24
+
+
+def _state(index) -> tuple:
+    """An index by paths, not slots: its counts, blocks and scored pairs."""
+    from qtool.lint.rules.near_duplicate import _ints
+
+    paths = index.paths
+    blocks = {block: sorted(paths[m] for m in _ints(index.blocks, block)) for block in index.blocks}
+    pairs = sorted(tuple(sorted((paths[a], paths[b]))) + (w,) for found in index.pairs.values() for a, b, w in found)
+    return {f: n for f, n in index.count.items() if n}, blocks, pairs
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(start=st.lists(st.one_of(st.none(), _texts), min_size=_SLOTS, max_size=_SLOTS),
+       edits=st.lists(st.tuples(st.integers(0, _SLOTS - 1), st.one_of(st.none(), _texts), st.integers(0, 2)),
+                      min_size=1, max_size=10),
+       by_role=st.booleans(), max_block=st.sampled_from([3, 5, 256]))
+def test_the_kept_index_answers_as_a_cold_run(start: list[str | None], edits: list[tuple[int, str | None, int]],
+                                              by_role: bool, max_block: int) -> None:
+    """After any sequence of edits, additions and deletions, the index kept between runs equals a cold run's.
+
+    Small blocks (``max_block``) make counts cross the blocking range often, as a big bank's do.
+    The memo goes through marshal each time, as it does through the check cache.
+    """
+    import marshal
+
+    import qtool.lint.rules.near_duplicate as nd
+
+    def question(slot: int, text: str, role: int) -> Question:
+        return Question(f"q{slot}.yaml", {"id": f"r{role}/q{slot}", "question": text})
+
+    bank = {slot: question(slot, text, slot % 3) for slot, text in enumerate(start) if text is not None}
+    memo: dict = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(nd, "MAX_BLOCK", max_block)
+        nd.near_duplicates(list(bank.values()), 75, by_role, set(), memo, None)
+        for slot, text, role in edits:
+            if text is None:
+                bank.pop(slot, None)
+            else:
+                bank[slot] = question(slot, text, role)
+            everything = {q.path for q in bank.values()}
+            kept = nd._Index.resume(marshal.loads(marshal.dumps(memo)), 75, by_role)
+            assert kept is not None
+            kept.update({q.path: q for q in bank.values()}, {f"q{slot}.yaml"}, keep_all=True, report_on=everything)
+            memo = kept.dump()
+            cold = nd._Index(75, by_role)
+            cold.update({q.path: q for q in bank.values()}, None, keep_all=True, report_on=everything)
+            assert kept.matches(everything) == cold.matches(everything)
+            assert _state(kept) == _state(cold)

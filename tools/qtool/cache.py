@@ -5,8 +5,12 @@ Python's own ``__pycache__`` uses: several times faster to read than JSON). Ever
 the same qtool code, schema, configuration and rule settings (the context key); a file's
 entry only for the same bytes (its blake2b digest). A stat signature (size, mtime, ctime,
 inode, as git's index uses) spares re-reading unchanged files; when it differs the file is
-hashed and, if its bytes are the same, the entry still counts. The file carries a digest of
-its own body: a corrupted or hand-edited cache is ignored, never trusted.
+hashed and, if its bytes are the same, the entry still counts. Every cache file carries a digest
+of its own body: a corrupted or hand-edited cache is ignored, never trusted.
+
+Beside it: ``check.delta`` holds the entries changed since check.bin was written (a commit
+changes a few files; rewriting every entry for them would cost more than the check), ``bank.bin``
+the indexes bank-wide rules keep between runs, and ``run.bin`` the last run's report.
 """
 
 from __future__ import annotations
@@ -23,7 +27,10 @@ from qtool.files import CACHE_DIR, digest, stat_signature
 from qtool.loader import LoadError, read_file
 from qtool.model import FileResult, Problem, Question, Severity
 
-FORMAT = "qtool-check-cache/1"
+FORMAT = "qtool-check-cache/2"
+#: Changed entries go to check.delta until they are more than DELTA_MIN and one in DELTA_SHARE of all.
+DELTA_MIN = 64
+DELTA_SHARE = 16
 
 Encode = Callable[[Any], Any]
 
@@ -65,30 +72,40 @@ class CheckCache:
         self.files: dict[str, dict[str, Any]] = {}
         self.bank: dict[str, Any] = {}
         self.dirty = False
+        self._base = b""  # the checksum of the check.bin the entries were loaded from
+        self._since: set[str] = set()  # files whose entries changed since that check.bin was written
+        #: Files analysed afresh whose summary (what bank-wide rules read) differs from their entry's.
+        self.summaries_changed: set[str] = set()
+        self._bank_current = False
         self._load()
 
+    @property
+    def _delta_path(self) -> Path:
+        return self.path.with_name("check.delta")
+
     def _load(self) -> None:
-        try:
-            raw = self.path.read_bytes()
-            head, body = raw[:32], raw[32:]
-            if head != hashlib.blake2b(body, digest_size=32).digest():
-                return
-            document = marshal.loads(body)
-            if document.get("format") != FORMAT or document.get("key") != self.key:
-                return
-            files, bank = document["files"], document["bank"]
-            if isinstance(files, dict) and isinstance(bank, dict):
-                self.files, self.bank = files, bank
-        except (OSError, ValueError, KeyError, EOFError, TypeError, AttributeError):
+        document, checksum = _read_checked(self.path)
+        if not self._ours(document):
             return
+        self.files, self.bank, self._base = document["files"], document["bank"], checksum
+        # Entries written since (a few files changed: the big file is not rewritten for them).
+        delta, _ = _read_checked(self._delta_path)
+        if self._ours(delta) and delta.get("base") == checksum:
+            self.files.update(delta["files"])
+            self.bank = delta["bank"]
+            self._since = set(delta["files"])
+
+    def _ours(self, document: Any) -> bool:
+        return (isinstance(document, dict) and document.get("format") == FORMAT and document.get("key") == self.key
+                and isinstance(document.get("files"), dict) and isinstance(document.get("bank"), dict))
 
     # -- per-file entries ------------------------------------------------------
-    def lookup(self, name: str) -> FileResult | None:
-        """The cached result for ``name`` if its bytes are unchanged, else None."""
+    def lookup(self, name: str, signature: tuple[int, ...] | None = None) -> FileResult | None:
+        """The cached result for ``name`` if its bytes are unchanged, else None (``signature``: its stat, if taken)."""
         entry = self.files.get(name)
         if entry is None:
             return None
-        signature = stat_signature(name)
+        signature = signature or stat_signature(name)
         if signature == (-1,):
             return None
         if entry.get("stat") != signature:
@@ -97,6 +114,7 @@ class CheckCache:
                 return None
             entry["stat"] = signature
             self.dirty = True
+            self._since.add(name)
         try:
             result = self._decode(name, entry)
         except (KeyError, TypeError, ValueError, IndexError):
@@ -108,16 +126,23 @@ class CheckCache:
         """Remember a freshly analysed file (not files that could not be read)."""
         signature = result.signature or stat_signature(result.path)
         if not result.digest or signature == (-1,):
+            self.summaries_changed.add(result.path)
             return
+        summary = None if result.summary is None else (result.summary.data, result.summary.values, result.summary.keys)
+        previous = self.files.get(result.path)
+        if previous is None or previous.get("summary") != summary:
+            self.summaries_changed.add(result.path)
         self.files[result.path] = {
             "digest": result.digest,
             "stat": signature,
             "problems": [_encode_problem(p) for p in result.problems],
             "broken": result.broken,
-            "summary": None if result.summary is None else (result.summary.data, result.summary.values, result.summary.keys),
+            "summary": summary,
+            "print": result.fingerprint,
             "extra": self.encode_extra(result.extra),
         }
         self.dirty = True
+        self._since.add(result.path)
 
     def _decode(self, name: str, entry: dict[str, Any]) -> FileResult:
         summary = None
@@ -125,44 +150,125 @@ class CheckCache:
             data, values, keys = entry["summary"]
             summary = Question(name, data, values, keys)
         problems = [_decode_problem(name, p) for p in entry["problems"]]
-        return FileResult(name, problems, bool(entry["broken"]), summary, self.decode_extra(entry["extra"]), entry["digest"])
+        return FileResult(name, problems, bool(entry["broken"]), summary, self.decode_extra(entry["extra"]), entry["digest"],
+                          fingerprint=entry.get("print", b""))
 
     # -- bank-wide results -----------------------------------------------------
     def bank_key(self, results: Sequence[FileResult], report_on: Sequence[str]) -> str:
-        """A digest of every file's identity and content, and of the files reported on."""
+        """A digest of which files have a summary, and of the files reported on.
+
+        Together with ``summaries_changed`` (empty), it tells that every summary is the same as
+        when the stored bank-wide results were found.
+        """
         h = hashlib.blake2b(digest_size=32)
         for r in results:
-            h.update(f"{r.path}\0{r.digest}\n".encode())
-        h.update("\0".join(sorted(report_on)).encode())
+            if r.summary is not None:
+                h.update(r.path.encode() + b"\0")
+        h.update(b"\1" + "\0".join(sorted(report_on)).encode())
         return h.hexdigest()
 
     def bank_lookup(self, key: str) -> list[Problem] | None:
-        if self.bank.get("key") != key:
+        """The bank-wide problems stored under ``key``, if no file's summary changed since; else None."""
+        results = self.bank.get("results")
+        if not isinstance(results, dict) or key not in results or self.summaries_changed:
             return None
         try:
-            return [_decode_problem(p[0], p[1:]) for p in self.bank["problems"]]
+            return [_decode_problem(p[0], p[1:]) for p in results[key]]
         except (KeyError, TypeError, ValueError, IndexError):
             return None
 
-    def bank_store(self, key: str, problems: Sequence[Problem]) -> None:
-        self.bank = {"key": key, "problems": [(p.path, *_encode_problem(p)) for p in problems]}
+    def bank_store(self, key: str, problems: Sequence[Problem], memos: str = "") -> None:
+        """Remember the bank-wide problems, and the token of the rules' indexes that match these entries.
+
+        The results of one other key are kept while the summaries are the same (runs with and
+        without ``--against`` alternate without redoing each other's work).
+        """
+        results = self.bank.get("results")
+        kept = {k: v for k, v in results.items() if k != key} if isinstance(results, dict) and not self.summaries_changed else {}
+        kept = dict(list(kept.items())[-1:])
+        kept[key] = [(p.path, *_encode_problem(p)) for p in problems]
+        self.bank = {"results": kept, "memos": memos}
+        self._bank_current = True
         self.dirty = True
 
+    # -- indexes the bank-wide rules keep between runs (near-duplicate) -------------
+    @property
+    def _memo_path(self) -> Path:
+        return self.path.with_name("bank.bin")
+
+    def bank_memos(self) -> tuple[list[str] | None, dict[str, dict[str, Any]]]:
+        """The rules' kept indexes by rule name and the files they were made from; (None, {}) when there are
+        none that match these entries' summaries."""
+        token = self.bank.get("memos")
+        document, _ = _read_checked(self._memo_path) if token else (None, b"")
+        if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("key") != self.key \
+                or document.get("token") != token:
+            return None, {}
+        paths, memos = document.get("paths"), document.get("memos")
+        if not isinstance(paths, list) or not isinstance(memos, dict):
+            return None, {}
+        return paths, memos
+
+    def save_bank_memos(self, paths: list[str], memos: dict[str, dict[str, Any]]) -> str:
+        """Keep the rules' indexes and the files they were made from; their token (for ``bank_store``), "" on failure."""
+        token = os.urandom(16).hex()
+        written = _write_checked(self._memo_path, {"format": FORMAT, "key": self.key, "token": token, "paths": paths,
+                                                   "memos": memos})
+        return token if written else ""
+
     def save(self, keep: Sequence[str] | None = None) -> None:
-        """Write the cache atomically; with ``keep``, forget files no longer in the bank. Errors are ignored."""
+        """Write what changed atomically; with ``keep``, forget files no longer in the bank. Errors are ignored.
+
+        When few entries changed since check.bin was written, they go to a small check.delta
+        beside it instead of a new check.bin (files no longer in the bank are forgotten then).
+        """
         if not self.dirty:
+            return
+        if self.summaries_changed and not self._bank_current:
+            self.bank = {}  # found from other summaries than these entries hold: never to be reused with them
+        since = {name: self.files[name] for name in self._since if name in self.files}
+        if self._base and len(since) <= max(DELTA_MIN, len(self.files) // DELTA_SHARE):
+            _write_checked(self._delta_path, {"format": FORMAT, "key": self.key, "base": self._base, "files": since,
+                                              "bank": self.bank})
             return
         from qtool.fsutil import atomic_write
 
         files = self.files if keep is None else {name: self.files[name] for name in keep if name in self.files}
-        body = marshal.dumps({"format": FORMAT, "key": self.key, "files": files, "bank": self.bank})
         try:
             gitignore = self.path.parent / ".gitignore"
             if not gitignore.exists():
                 atomic_write(gitignore, "*\n", durable=False)
-            atomic_write(self.path, hashlib.blake2b(body, digest_size=32).digest() + body, durable=False)
         except (OSError, ValueError):
             pass
+        _write_checked(self.path, {"format": FORMAT, "key": self.key, "files": files, "bank": self.bank})
+        try:
+            self._delta_path.unlink()  # it was written against the check.bin replaced now: it would be ignored anyway
+        except OSError:
+            pass
+
+
+def _read_checked(path: Path) -> tuple[Any, bytes]:
+    """A cache file's document and checksum; None when it is missing, damaged or edited by hand (the checksum differs)."""
+    try:
+        raw = path.read_bytes()
+        head, body = raw[:32], raw[32:]
+        if head != hashlib.blake2b(body, digest_size=32).digest():
+            return None, b""
+        return marshal.loads(body), head
+    except (OSError, ValueError, EOFError, TypeError):
+        return None, b""
+
+
+def _write_checked(path: Path, document: Any) -> bool:
+    """Write a cache file atomically, headed by a checksum of its body; False on errors (a cache is optional)."""
+    from qtool.fsutil import atomic_write
+
+    try:
+        body = marshal.dumps(document)
+        atomic_write(path, hashlib.blake2b(body, digest_size=32).digest() + body, durable=False)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def _encode_problem(p: Problem) -> tuple[Any, ...]:
@@ -176,15 +282,16 @@ def _decode_problem(path: str, row: Sequence[Any]) -> Problem:
 
 # -- whole runs ---------------------------------------------------------------
 # When not one file of the bank has changed since the last run with the same context and
-# arguments, its final report is reused without opening the per-file cache at all.
+# arguments, its final report is reused without opening the per-file cache at all; when a few
+# files changed and none of their summaries did, the pipeline patches that report (``record``).
 
 
 def run_key(context: str, given: Sequence[str], signatures: Iterable[tuple[str, tuple[int, ...] | None]]) -> str:
     """A digest of the context, the files asked about, and every bank file's stat signature."""
     h = hashlib.blake2b(context.encode(), digest_size=32)
     h.update("\0".join(given).encode() + b"\1")
-    for name, signature in signatures:
-        h.update(f"{name}\0{signature or (-1,)}\n".encode())
+    # marshal's version 2 has no back-references: equal values give equal bytes, whatever shares them.
+    h.update(marshal.dumps([(name, signature or (-1,)) for name, signature in signatures], 2))
     return h.hexdigest()
 
 
@@ -193,30 +300,48 @@ def run_cached(root: str | os.PathLike[str]) -> bool:
     return (Path(root) / CACHE_DIR / "run.bin").is_file()
 
 
-def run_lookup(root: str | os.PathLike[str], key: str) -> dict[str, Any] | None:
-    """The last run's report if it had the same key, else None (also for a damaged file)."""
+def run_record(root: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The last run's record as stored (problems still encoded: see ``decoded``), or None."""
+    document, _ = _read_checked(Path(root) / CACHE_DIR / "run.bin")
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        return None
+    return document
+
+
+def decoded(rows: Any) -> list[Problem] | None:
+    """Problems as a record stores them (path first), or None for rows of the wrong shape."""
     try:
-        raw = (Path(root) / CACHE_DIR / "run.bin").read_bytes()
-        head, body = raw[:32], raw[32:]
-        if head != hashlib.blake2b(body, digest_size=32).digest():
-            return None
-        document = marshal.loads(body)
-        if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("key") != key:
-            return None
-        document["problems"] = [_decode_problem(row[0], row[1:]) for row in document["problems"]]
-        return document
-    except (OSError, ValueError, KeyError, EOFError, TypeError, IndexError):
+        return [_decode_problem(row[0], row[1:]) for row in rows]
+    except (KeyError, ValueError, TypeError, IndexError):
         return None
 
 
-def run_store(root: str | os.PathLike[str], key: str, problems: Sequence[Problem], broken: Collection[str],
-              statuses: dict[str, str]) -> None:
-    """Remember this run's report for the next identical run; errors are ignored."""
-    from qtool.fsutil import atomic_write
+def run_lookup(root: str | os.PathLike[str], key: str) -> dict[str, Any] | None:
+    """The last run's report if it had the same key, else None (also for a damaged file)."""
+    document = run_record(root)
+    if document is None or document.get("key") != key:
+        return None
+    problems = decoded(document.get("problems"))
+    if problems is None:
+        return None
+    document["problems"] = problems
+    return document
 
-    body = marshal.dumps({"format": FORMAT, "key": key, "problems": [(p.path, *_encode_problem(p)) for p in problems],
-                          "broken": sorted(broken), "statuses": statuses})
-    try:
-        atomic_write(Path(root) / CACHE_DIR / "run.bin", hashlib.blake2b(body, digest_size=32).digest() + body, durable=False)
-    except (OSError, ValueError):
-        pass
+
+def run_store(root: str | os.PathLike[str], key: str, problems: Sequence[Problem], broken: Collection[str],
+              statuses: dict[str, str], *, context: str = "", files: dict[str, Any] | None = None,
+              found: Any = None) -> None:
+    """Remember this run's report for the next identical run; errors are ignored.
+
+    ``context`` (the run's key without the files' signatures), ``files`` (path -> [stat
+    signature, summary fingerprint] of every bank file) and ``found`` (the bank-wide problems
+    before suppressions, encoded) let a later run with a few changed files patch the report.
+    """
+    _write_checked(Path(root) / CACHE_DIR / "run.bin",
+                   {"format": FORMAT, "key": key, "problems": encoded(problems), "broken": sorted(broken),
+                    "statuses": statuses, "context": context, "files": files or {}, "found": found or []})
+
+
+def encoded(problems: Iterable[Problem]) -> list[tuple[Any, ...]]:
+    """Problems as records store them (path first)."""
+    return [(p.path, *_encode_problem(p)) for p in problems]

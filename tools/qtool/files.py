@@ -54,15 +54,16 @@ def question_files(paths: Sequence[str], root: str | os.PathLike[str] = ".", exc
     seen: set[str] = set()
     for given in paths:
         if os.path.isdir(given):
-            found = sorted(_walk(given))
+            found = sorted(_walk(given))  # already normal paths
             if patterns:
                 found = [f for f in found if not _excluded(f, patterns)]
+            keys = found
         else:
             found = [given]
             if force_exclude and patterns and _excluded(os.path.relpath(given, root), patterns):
                 found = []
-        for name in found:
-            key = os.path.normpath(name)
+            keys = [os.path.normpath(name) for name in found]
+        for name, key in zip(found, keys):
             if key not in seen:
                 seen.add(key)
                 out.append(name)
@@ -73,9 +74,11 @@ def _walk(folder: str) -> Iterable[str]:
     unreadable: list[str] = []
     for dirpath, dirnames, filenames in os.walk(folder, onerror=lambda error: unreadable.append(error.filename)):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        base = os.path.normpath(dirpath)  # no "./" when the walk starts at "."
+        prefix = "" if base == os.curdir else base + os.sep
         for name in filenames:
             if name.endswith((SUFFIX, MISNAMED_SUFFIX)) and not name.startswith("."):
-                yield os.path.normpath(os.path.join(dirpath, name))  # no "./" when the walk starts at "."
+                yield prefix + name
     # A folder that cannot be listed is named like a file: reading it reports why, never a silent skip.
     yield from (name for name in unreadable if name)
 

@@ -147,6 +147,13 @@ class Question:
         keys = {path: self.keys[path] for path in paths if path in self.keys}
         return Question(self.path, data, values, keys, "")
 
+    def fingerprint(self) -> bytes:
+        """A digest of what the question holds and where (of a summary: all that bank-wide rules see)."""
+        import hashlib
+        import marshal
+
+        return hashlib.blake2b(marshal.dumps((self.data, self.values, self.keys)), digest_size=16).digest()
+
     # -- typed accessors -------------------------------------------------------
     def _str(self, key: str) -> str | None:
         value = self.data.get(key)
@@ -226,6 +233,8 @@ class FileResult:
     digest: str = ""
     #: The file's stat signature when it was read (for the cache), else None.
     signature: tuple[int, ...] | None = None
+    #: A digest of the summary (b"" without one or without a cache): equal digests, same bank-wide view.
+    fingerprint: bytes = b""
 
 
 @dataclass

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from qtool.cache import CheckCache, context_key, run_cached, run_key, run_lookup, run_store
+from qtool.cache import CheckCache, context_key, decoded, encoded, run_cached, run_key, run_record, run_store
 from qtool.config import Config
 from qtool.files import MISNAMED_SUFFIX, SUFFIX, digest, question_files, stat_signature
 from qtool.lint.config import RuleSetting, active_rules
@@ -55,6 +55,9 @@ def check_files(files: Sequence[str] | None, config: Config, *, select: Iterable
     try:
         return _check(files, config, settings, prepared, strict, cache and not contents, jobs, contents or {}, progress)
     finally:
+        # What the run allocated would otherwise be traversed by the collector's next pass: it is
+        # freed by reference counting like the rest, so the collector leaves it alone.
+        gc.freeze()
         gc.enable()
 
 
@@ -70,27 +73,94 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
     else:
         universe = list(files) + (_rest_of_bank(files, config) if bank_wide else [])
     store = None
+    signatures: list[tuple[str, tuple[int, ...]]] = []
+    first_key = None
     if cache:
         described = sorted((name, s.severity.value, sorted(s.options.items())) for name, s in settings.items())
         key = context_key(described, _without_base(prepared), config.max_file_size, strict)
         whole = key + _base_tag(prepared)  # per-file results do not depend on the git base; whole runs do
+        # Each file is looked at once, before it is read: a file changed since then looks changed next time.
+        signatures = [(name, stat_signature(name)) for name in universe]
         if run_cached(config.root):
-            previous = run_lookup(config.root, run_key(whole, files, ((name, stat_signature(name)) for name in universe)))
-            if previous is not None:
-                return Checked(list(files), previous["problems"], set(previous["broken"]), statuses=previous["statuses"])
+            first_key = run_key(whole, files, signatures)
+            record = run_record(config.root)
+            if record is not None and record.get("key") == first_key:
+                problems = decoded(record.get("problems"))
+                if problems is not None:
+                    return Checked(list(files), problems, set(record["broken"]), statuses=record["statuses"])
+            if record is not None:
+                patched = _patched(record, run_key(whole, files, ()), files, signatures, settings, prepared, idle, strict,
+                                   config, whole)
+                if patched is not None:
+                    return patched
         store = CheckCache(config.root, key, _encode_suppressions, _decode_suppressions)
     analyser = functools.partial(analyse, settings, prepared)
     results = scan(universe, analyser, max_bytes=config.max_file_size, cache=store, jobs=jobs, contents=contents,
-                   progress=progress)
+                   progress=progress, signatures=[signature for _, signature in signatures])
     given = results[: len(files)]
     found = _bank_stage(results, given, bank_wide, prepared, store)
     checked = collect(given, files)
     checked.problems = _finish(given, found, {name: s for name, s in settings.items() if name not in idle}, strict)
     if store is not None:
         store.save(keep=universe)
-        # The signatures were taken before each file was read: a file changed since looks changed next time.
-        last_run = run_key(whole, files, ((r.path, r.signature) for r in results))
-        run_store(config.root, last_run, checked.problems, checked.broken, checked.statuses)
+        unchanged = first_key is not None and all(r.signature == seen for r, (_, seen) in zip(results, signatures))
+        last_run = first_key if first_key is not None and unchanged else run_key(whole, files, ((r.path, r.signature) for r in results))
+        run_store(config.root, last_run, checked.problems, checked.broken, checked.statuses,
+                  context=run_key(whole, files, ()), files={r.path: (r.signature, r.fingerprint) for r in results},
+                  found=encoded(p for problems in found.values() for p in problems))
+    return checked
+
+
+#: At most this many changed files are patched into the last report; more go through the whole pipeline.
+PATCH_UPTO = 64
+
+
+def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatures: list[tuple[str, tuple[int, ...]]],
+             settings: dict[str, RuleSetting], prepared: dict[str, dict[str, Any]], idle: set[str], strict: bool,
+             config: Config, whole: str) -> Checked | None:
+    """The last report with a few changed files checked again, when none of their summaries changed; else None.
+
+    Bank-wide rules see only summaries: with every summary as before, what they found is as
+    before, so only the changed files' own problems (and their suppressions) are redone. The
+    per-file cache is not opened, which is what makes this quick on a large bank.
+    """
+    known = record.get("files")
+    if record.get("context") != context or not isinstance(known, dict) or len(known) != len(signatures):
+        return None
+    changed = []
+    try:
+        for name, signature in signatures:
+            if tuple(known[name][0] or ()) != signature:
+                changed.append(name)
+                if len(changed) > PATCH_UPTO:
+                    return None
+    except (KeyError, TypeError, IndexError):  # another bank, or a record of another shape
+        return None
+    analyser = functools.partial(analyse, settings, prepared)
+    fresh = scan(changed, analyser, max_bytes=config.max_file_size, hashing=True)
+    if not changed or any(r.fingerprint != known[r.path][1] for r in fresh):
+        return None  # a summary changed (or none of the files did): the whole pipeline decides
+    previous, found_rows = decoded(record.get("problems")), decoded(record.get("found"))
+    if previous is None or found_rows is None:
+        return None
+    given = set(files)
+    mine = [r for r in fresh if r.path in given]
+    redone = set(changed)
+    found: dict[str, list[Problem]] = {}
+    for problem in found_rows:
+        if problem.path in redone:
+            found.setdefault(problem.path, []).append(problem)
+    checked = collect(mine, [r.path for r in mine])
+    checked.files = list(files)
+    checked.problems = [p for p in previous if p.path not in redone]
+    checked.problems += _finish(mine, found, {name: s for name, s in settings.items() if name not in idle}, strict)
+    checked.broken |= {path for path in record["broken"] if path not in redone}
+    checked.statuses = {**{path: status for path, status in record["statuses"].items() if path not in redone},
+                        **checked.statuses}
+    checked.summaries = {}
+    now = {**known, **{r.path: (r.signature, r.fingerprint) for r in fresh}}
+    run_store(config.root, run_key(whole, files, ((name, now[name][0]) for name, _ in signatures)), checked.problems,
+              checked.broken, checked.statuses, context=context, files=now, found=record.get("found"))
     return checked
 
 
@@ -111,12 +181,17 @@ def load_and_validate(files: Sequence[str], max_bytes: int = DEFAULT_MAX_BYTES) 
 
 def scan(files: Sequence[str], analyser: Analyser = validate_only, *, max_bytes: int = DEFAULT_MAX_BYTES,
          cache: CheckCache | None = None, jobs: int | None = None, contents: Mapping[str, bytes] | None = None,
-         progress: Callable[[int], None] | None = None) -> list[FileResult]:
-    """Analyse every file (in order), using the cache where a file is unchanged and all cores for many files."""
+         progress: Callable[[int], None] | None = None,
+         signatures: Sequence[tuple[int, ...]] = (), hashing: bool = False) -> list[FileResult]:
+    """Analyse every file (in order), using the cache where a file is unchanged and all cores for many files.
+
+    ``signatures`` are the files' stat signatures when the caller has taken them already;
+    with a cache (or ``hashing``), fresh results carry their digest, signature and fingerprint.
+    """
     results: list[FileResult | None] = [None] * len(files)
     todo: list[int] = []
     for index, name in enumerate(files):
-        hit = cache.lookup(name) if cache is not None else None
+        hit = cache.lookup(name, signatures[index] if signatures else None) if cache is not None else None
         if hit is None:
             todo.append(index)
         else:
@@ -124,7 +199,7 @@ def scan(files: Sequence[str], analyser: Analyser = validate_only, *, max_bytes:
     if progress is not None and len(todo) < len(files):
         progress(len(files) - len(todo))
     names = [files[i] for i in todo]
-    with sharing((analyser, max_bytes, cache is not None, contents or {})):
+    with sharing((analyser, max_bytes, cache is not None or hashing, contents or {})):
         fresh = parallel_map(_work, names, jobs, progress)
     for index, result in zip(todo, fresh):
         results[index] = result
@@ -147,6 +222,7 @@ def _work(path: str) -> FileResult:
     if hashing:
         result.digest = digest(data)
         result.signature = signature
+        result.fingerprint = result.summary.fingerprint() if result.summary is not None else b""
     return result
 
 
@@ -177,9 +253,21 @@ def _bank_stage(results: Sequence[FileResult], given: Sequence[FileResult], bank
     problems = store.bank_lookup(key) if store is not None else None
     if problems is None:
         summaries = [r.summary for r in results if r.summary is not None]
-        problems = bank_problems(bank_wide, summaries, prepared, set(report_on))
+        memos: dict[str, dict[str, Any]] | None = None
+        changed: set[str] | None = None
+        if store is not None and any(s.rule.keeps_memo for s in bank_wide):
+            # Rules that keep an index redo only the files whose summary differs from those it was made from.
+            made_from, memos = store.bank_memos()
+            if made_from is not None:
+                changed = store.summaries_changed | set(made_from).symmetric_difference(q.path for q in summaries)
+        problems = bank_problems(bank_wide, summaries, prepared, set(report_on), memos, changed)
         if store is not None:
-            store.bank_store(key, problems)
+            token = ""
+            if changed is not None and not changed:
+                token = store.bank.get("memos", "")  # nothing changed: the kept indexes are as they were
+            elif memos is not None:
+                token = store.save_bank_memos([q.path for q in summaries], memos)
+            store.bank_store(key, problems, token)
     for problem in problems:
         found.setdefault(problem.path, []).append(problem)
     return found

@@ -18,6 +18,7 @@ from qtool.loader import LoadError, load_bytes, read_file
 from qtool.model import Problem, Severity
 from qtool.report import note as inform
 from qtool.report import report
+from qtool.workers import parallel_map, shared, sharing
 
 
 @dataclass
@@ -32,42 +33,50 @@ class FmtResult:
 
 
 def format_files(files: Sequence[str], *, write: bool, max_bytes: int, diff: bool = False) -> FmtResult:
-    """Format each file; write the changed ones atomically when ``write``; unified diffs on stdout."""
+    """Format each file (on all cores); write the changed ones atomically when ``write``; unified diffs on stdout."""
     result = FmtResult(files=len(files))
-    for name in files:
-        raw = read_file(name, max_bytes)
-        if isinstance(raw, LoadError):
-            result.problems.append(raw.problem())
+    with sharing((max_bytes, diff)):
+        outcomes = parallel_map(_formatted, files)
+    for name, (problem, raw, text, canonical) in zip(files, outcomes):
+        if problem is not None:
+            result.problems.append(problem)
             continue
-        loaded = load_bytes(raw, name)
-        if isinstance(loaded, LoadError):
-            result.problems.append(loaded.problem())
+        if canonical is None:
             continue
-        try:
-            canonical = format_text(loaded.text, name)
-            encoded = canonical.encode("utf-8")
-            if raw == encoded:
-                continue
-            if raw.replace(b"\r\n", b"\n").removeprefix(b"\xef\xbb\xbf") == encoded:
-                result.notes[name] = "line endings: CRLF to LF" if b"\r\n" in raw else "byte-order mark removed"
-            elif diff:
-                lines = difflib.unified_diff(
-                    loaded.text.splitlines(keepends=True), canonical.splitlines(keepends=True), name, name
-                )
-                click.echo("".join(_ended(line) for line in lines), nl=False)
-            if write:
+        if raw.replace(b"\r\n", b"\n").removeprefix(b"\xef\xbb\xbf") == canonical.encode("utf-8"):
+            result.notes[name] = "line endings: CRLF to LF" if b"\r\n" in raw else "byte-order mark removed"
+        elif diff:
+            lines = difflib.unified_diff(text.splitlines(keepends=True), canonical.splitlines(keepends=True), name, name)
+            click.echo("".join(_ended(line) for line in lines), nl=False)
+        if write:
+            try:
                 atomic_write(name, canonical, expect=raw)
-        except FormatError as exc:
-            result.problems.append(exc.problem)
-            continue
-        except ChangedOnDisk as exc:
-            result.problems.append(Problem(name, 1, 1, Severity.ERROR, str(exc), "fmt"))
-            continue
-        except OSError as exc:
-            result.problems.append(Problem(name, 1, 1, Severity.ERROR, f"cannot write the file: {exc.strerror or exc}", "fmt"))
-            continue
+            except ChangedOnDisk as exc:
+                result.problems.append(Problem(name, 1, 1, Severity.ERROR, str(exc), "fmt"))
+                continue
+            except OSError as exc:
+                result.problems.append(Problem(name, 1, 1, Severity.ERROR, f"cannot write the file: {exc.strerror or exc}", "fmt"))
+                continue
         result.changed.append(name)
     return result
+
+
+def _formatted(name: str) -> tuple[Problem | None, bytes, str, str | None]:
+    """(problem, bytes, text (for a diff), canonical text or None when already canonical) for one file, in a worker."""
+    max_bytes, diff = shared()
+    raw = read_file(name, max_bytes)
+    if isinstance(raw, LoadError):
+        return raw.problem(), b"", "", None
+    loaded = load_bytes(raw, name)
+    if isinstance(loaded, LoadError):
+        return loaded.problem(), b"", "", None
+    try:
+        canonical = format_text(loaded.text, name)
+    except FormatError as exc:
+        return exc.problem, b"", "", None
+    if raw == canonical.encode("utf-8"):
+        return None, b"", "", None
+    return None, raw, loaded.text if diff else "", canonical
 
 
 def _ended(line: str) -> str:

@@ -6,6 +6,7 @@ per run; both are plain functions of their arguments.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from qtool.lint.config import RuleSetting
@@ -40,26 +41,43 @@ def analyse(settings: dict[str, RuleSetting], prepared: dict[str, dict[str, Any]
 
 
 def bank_problems(bank_wide: list[RuleSetting], summaries: list[Question], prepared: dict[str, dict[str, Any]],
-                  targets: set[str]) -> list[Problem]:
-    """Every bank-wide rule's problems on the target files; for a big bank, the rules run side by side on all cores."""
+                  targets: set[str], memos: dict[str, dict[str, Any]] | None = None,
+                  changed: Collection[str] | None = None) -> list[Problem]:
+    """Every bank-wide rule's problems on the target files; for a big bank, the rules run side by side on all cores.
+
+    ``memos`` holds, by rule name, the index each rule that keeps one left in an earlier run
+    (filled in place); ``changed`` names the files that may differ since (None: start afresh).
+    """
     order = list(range(len(bank_wide)))
     workers = min(worker_count(), len(order))
-    with sharing((bank_wide, summaries, prepared, targets)):
+    with sharing((bank_wide, summaries, prepared, targets, memos, changed)):
         # A forked child copies every memory page it touches, and these rules touch every summary:
         # past PARALLEL_BANK_UPTO questions the copies cost more memory than the seconds they save.
-        if workers < 2 or not PARALLEL_FROM <= len(summaries) <= PARALLEL_BANK_UPTO or not can_fork():
-            return [p for index in order for p in _bank_rule(index)]
+        # An index kept from the last run makes the rules quick: forking would cost more than it saves.
+        if workers < 2 or not PARALLEL_FROM <= len(summaries) <= PARALLEL_BANK_UPTO or not can_fork() \
+                or changed is not None:
+            return [p for index in order for p in _bank_rule(index)[0]]
         # The slowest rule (near-duplicate) starts first, so the others fit beside it.
         order.sort(key=lambda index: bank_wide[index].rule.name != "near-duplicate")
         with worker_pool(workers) as pool:
             found = dict(zip(order, pool.imap(_bank_rule, order, chunksize=1)))
-    return [p for index in range(len(bank_wide)) for p in found[index]]
+    for index, (_, memo) in found.items():
+        if memos is not None and memo is not None:
+            memos[bank_wide[index].rule.name] = memo
+    return [p for index in range(len(bank_wide)) for p in found[index][0]]
 
 
-def _bank_rule(index: int) -> list[Problem]:
-    bank_wide, summaries, prepared, targets = shared()
+def _bank_rule(index: int) -> tuple[list[Problem], dict[str, Any] | None]:
+    """One bank-wide rule's problems on the targets, and the index it keeps (filled in place)."""
+    bank_wide, summaries, prepared, targets, memos, changed = shared()
     rule = bank_wide[index].rule
-    return [p for p in rule.check_bank(summaries, prepared[rule.name], targets) if p.path in targets]
+    memo = None
+    if rule.keeps_memo and memos is not None:
+        memo = memos.setdefault(rule.name, {})
+        found = rule.check_bank_with_memo(summaries, prepared[rule.name], targets, memo, changed)
+    else:
+        found = rule.check_bank(summaries, prepared[rule.name], targets)
+    return [p for p in found if p.path in targets], memo
 
 
 def _explained_schema_problems(q: Question, lint: list[Problem], settings: dict[str, RuleSetting]) -> set[Problem]:

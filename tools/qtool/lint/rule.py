@@ -33,6 +33,8 @@ class Rule:
     covers_schema: ClassVar[tuple[str, ...]] = ()
     #: True for rules that see the whole bank (``check_bank``) rather than one file (``check``).
     bank_wide: ClassVar[bool] = False
+    #: True for bank-wide rules that keep an index between runs (``check_bank_with_memo``).
+    keeps_memo: ClassVar[bool] = False
 
     def validate_options(self, options: Mapping[str, Any]) -> str | None:
         """A message when option values are out of range (types are checked by the caller)."""
@@ -49,6 +51,12 @@ class Rule:
     def check_bank(self, questions: Sequence[Question], options: Mapping[str, Any], report_on: set[str]) -> Iterable[Problem]:
         """Problems that need the whole bank, for the files whose path is in ``report_on`` only."""
         return ()
+
+    def check_bank_with_memo(self, questions: Sequence[Question], options: Mapping[str, Any], report_on: set[str],
+                             memo: dict[str, Any], changed: Collection[str] | None) -> Iterable[Problem]:
+        """``check_bank`` that keeps its index in ``memo`` between runs (filled in place; empty the first
+        time), given the paths ``changed`` since it was filled (None: start afresh)."""
+        return self.check_bank(questions, options, report_on)
 
     def idle(self, options: Mapping[str, Any]) -> bool:
         """True when the rule has nothing to compare in this run (guid-stable without a git base): it is skipped."""

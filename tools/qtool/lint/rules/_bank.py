@@ -1,14 +1,16 @@
-"""Helpers the bank-wide rules share: grouping by a key and naming the other files."""
+"""What the bank-wide rules share: words, roles, rules over one fact per file, clashes and naming the other files."""
 
 from __future__ import annotations
 
 import re
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
-from qtool.model import Question
+from qtool.lint.rule import Rule
+from qtool.model import Problem, Question
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -29,27 +31,66 @@ def role_of(q: Question) -> str:
     return (q.role or "").casefold()
 
 
-def groups(questions: Sequence[Question], key: Callable[[Question], Hashable | None]) -> Iterator[list[Question]]:
-    """Questions sharing a key (None keys ignored), for every key shared by more than one."""
-    by_key: dict[Hashable, list[Question]] = defaultdict(list)
-    for q in questions:
-        value = key(q)
-        if value is not None:
-            by_key[value].append(q)
-    return (group for group in by_key.values() if len(group) > 1)
+class FactRule(Rule):
+    """A bank-wide rule that reads one small fact from each file (an id, a guid) and judges the facts together.
+
+    The facts are kept between runs (``memo``): after an edit only the changed files are read again.
+    """
+
+    bank_wide = True
+    keeps_memo = True
+    #: When the fact is simply a top-level text value, its key (read without a call per file).
+    text_key: str | None = None
+
+    def fact(self, q: Question, options: Mapping[str, Any]) -> Any:
+        """What this rule compares from one file (plain values: they are kept in the cache); None: nothing."""
+        value = q.data.get(self.text_key) if self.text_key else None
+        return value if isinstance(value, str) else None
+
+    def judge(self, facts: dict[str, Any], by_path: Mapping[str, Question], options: Mapping[str, Any],
+              report_on: set[str]) -> Iterator[Problem]:
+        """The problems, from every file's fact (by path)."""
+        raise NotImplementedError
+
+    def check_bank(self, questions: Sequence[Question], options: Mapping[str, Any], report_on: set[str]) -> Iterator[Problem]:
+        return self.check_bank_with_memo(questions, options, report_on, {}, None)
+
+    def check_bank_with_memo(self, questions: Sequence[Question], options: Mapping[str, Any], report_on: set[str],
+                             memo: dict[str, Any], changed: Collection[str] | None) -> Iterator[Problem]:
+        by_path = {q.path: q for q in questions}
+        facts = memo.get("facts") if changed is not None else None
+        if isinstance(facts, dict):
+            for path in changed or ():
+                q = by_path.get(path)
+                value = self.fact(q, options) if q is not None else None
+                if value is None:
+                    facts.pop(path, None)
+                else:
+                    facts[path] = value
+        elif self.text_key:
+            key = self.text_key
+            facts = {path: value for path, q in by_path.items() if isinstance(value := q.data.get(key), str)}
+        else:
+            facts = {path: value for path, q in by_path.items() if (value := self.fact(q, options)) is not None}
+        memo.clear()
+        memo["facts"] = facts
+        return self.judge(facts, by_path, options, report_on)
 
 
-def clashes(questions: Sequence[Question], key: Callable[[Question], Hashable | None],
-            report_on: set[str]) -> Iterator[tuple[Question, list[Question]]]:
-    """Each question to report on that shares ``key`` with another, with the group sharing it."""
-    for group in groups(questions, key):
-        for q in group:
-            if q.path in report_on:
-                yield q, group
+def clashes(facts: Mapping[str, Hashable], report_on: set[str]) -> Iterator[tuple[str, list[str]]]:
+    """Each path to report on whose fact another path shares, with the paths sharing it."""
+    by_value: dict[Hashable, list[str]] = defaultdict(list)
+    for path, value in facts.items():
+        by_value[value].append(path)
+    for group in by_value.values():
+        if len(group) > 1:
+            for path in group:
+                if path in report_on:
+                    yield path, group
 
 
-def others(q: Question, group: Sequence[Question], limit: int = 3) -> str:
+def others(path: str, group: Sequence[str], limit: int = 3) -> str:
     """The other files of a group, the first few by path, with a count of the rest."""
-    names = sorted(other.path for other in group if other is not q)
+    names = sorted(other for other in group if other != path)
     shown = ", ".join(names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")

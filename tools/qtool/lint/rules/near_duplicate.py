@@ -7,14 +7,18 @@ built on the same frame, such as "Tell us about a time when you had to manage a 
 budget" and "... a product launch", which differ only in the words that matter.
 
 Only pairs that share one of their rarest words or word pairs are compared (blocking), each
-block in rapidfuzz's C loop, so the work grows with the bank, not with its square.
+block in rapidfuzz's C loop, so the work grows with the bank, not with its square. The index
+of counts, blocks and scored pairs is kept between runs (``memo``): after an edit, only the
+edited questions and the blocks their words touch are rescored, with the same answer as a
+run from scratch.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from array import array
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Union
 
 from qtool.lint.rule import Rule, quote
 from qtool.lint.rules._bank import role_of, words
@@ -46,6 +50,7 @@ class NearDuplicate(Rule):
                 'question: How would you go about prioritising the backlog?   # beside the one above')
     default_severity = Severity.WARNING
     bank_wide = True
+    keeps_memo = True
     #: ``threshold``: the similarity (0-100) from which two questions count as near-duplicates.
     #: ``scope``: "bank" or "role", as for duplicate-question.
     options = {"threshold": 75, "scope": "bank"}
@@ -56,87 +61,276 @@ class NearDuplicate(Rule):
         return scope_option(options)
 
     def check_bank(self, questions: Sequence[Question], options: Mapping[str, Any], report_on: set[str]) -> Iterator[Problem]:
-        for q, other, score in near_duplicates(questions, options["threshold"], options["scope"] == "role", report_on):
+        return self._problems(near_duplicates(questions, options["threshold"], options["scope"] == "role", report_on))
+
+    def check_bank_with_memo(self, questions: Sequence[Question], options: Mapping[str, Any], report_on: set[str],
+                             memo: dict[str, Any], changed: Collection[str] | None) -> Iterator[Problem]:
+        return self._problems(near_duplicates(questions, options["threshold"], options["scope"] == "role", report_on,
+                                              memo, changed))
+
+    def _problems(self, pairs: list[tuple[Question, Question, float]]) -> Iterator[Problem]:
+        for q, other, score in pairs:
             yield self.at(q, q.pos("question"), f"question is {score:.0f}% similar to {other.path} "
                           f"({quote(other.question or '', 70)}): merge the two, or reword one so the difference is clear")
 
 
-def near_duplicates(questions: Sequence[Question], threshold: float, by_role: bool,
-                    report_on: set[str]) -> list[tuple[Question, Question, float]]:
-    """(question, other, score) for each near-duplicate pair, once per side in ``report_on``."""
-    from rapidfuzz import fuzz, process
+def near_duplicates(questions: Sequence[Question], threshold: float, by_role: bool, report_on: set[str],
+                    memo: dict[str, Any] | None = None,
+                    changed: Collection[str] | None = None) -> list[tuple[Question, Question, float]]:
+    """(question, other, score) for each near-duplicate pair, once per side in ``report_on``, sorted by paths.
 
-    items = [(q, words(q.question)) for q in questions if q.question]
-    items = [(q, tokens) for q, tokens in items if tokens]
-    targets = [q.path in report_on for q, _ in items]
+    With ``memo`` (what this function left there in an earlier run) and ``changed`` (the paths
+    that may differ since), only those questions and the blocks they touch are rescored: the
+    answer is the same as from an empty memo. ``memo`` is then updated in place.
+    """
+    by_path = {q.path: q for q in questions}
+    index = _Index.resume(memo, threshold, by_role) if memo and changed is not None else None
+    try:
+        if index is not None:
+            index.update(by_path, changed, keep_all=True, report_on=report_on)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):  # a memo of the wrong shape
+        index = None
+    if index is None:
+        index = _Index(threshold, by_role)
+        index.update(by_path, None, keep_all=memo is not None, report_on=report_on)
+    if memo is not None:
+        memo.clear()
+        memo.update(index.dump())
+    return [(by_path[a], by_path[b], score) for a, b, score in index.matches(report_on)]
 
-    # Blocking keys: distinctive words and word pairs. Pairs stay rare in big banks whose words
-    # are all common, so a reworded copy still shares a key with its original. Keys are made
-    # twice (to count, then to pick) rather than kept: a big bank has millions of them.
-    feature_df: Counter[tuple[str, ...]] = Counter()
-    for _, tokens in items:
-        feature_df.update(_features(tokens))
-    blocks: dict[tuple[str, tuple[str, ...]], list[int]] = defaultdict(list)
-    count = feature_df.__getitem__
-    for index, (q, tokens) in enumerate(items):
-        rare = [(n, k) for k in _features(tokens) if 2 <= (n := count(k)) <= MAX_BLOCK]
-        if not rare:
-            continue
-        rare.sort()
-        role = role_of(q) if by_role else ""
-        for _, key in rare[:BLOCK_KEYS]:
-            blocks[(role, key)].append(index)
 
-    df = {key[0]: n for key, n in feature_df.items() if len(key) == 1}  # questions using each word
-    del feature_df
-    common = max(COMMON_MIN, COMMON_SHARE * len(items))
-    sorted_text = [" ".join(sorted(tokens)) for _, tokens in items]
-    distinct_cache: dict[int, str] = {}
+Slots = Union["array[int]", bytes, list[int]]
 
-    def distinctive(i: int) -> str:
-        """The words of question ``i`` that few questions use."""
-        if i not in distinct_cache:
-            distinct_cache[i] = " ".join(t for t in items[i][1] if t not in FUNCTION_WORDS and df[t] <= common)
-        return distinct_cache[i]
 
-    found: dict[tuple[int, int], float] = {}
+class _Index:
+    """A bank's near-duplicate index: feature counts, each question's blocks, and the pairs each block scored.
 
-    def consider(i: int, j: int, wording: float) -> None:
-        if (i, j) in found or not (targets[i] or targets[j]) or items[i][1] == items[j][1]:
-            return
-        rare_i, rare_j = distinctive(i), distinctive(j)
-        score = min(wording, fuzz.ratio(rare_i, rare_j)) if rare_i or rare_j else wording
-        if score >= threshold:
-            found[(i, j)] = score
+    Questions are numbered (slots) and lists of slots kept as machine ints, so the index of a
+    big bank loads from the cache in milliseconds.
+    """
 
-    for members in blocks.values():
-        if len(members) < 2 or not any(targets[i] for i in members):
-            continue
-        if len(members) == 2:
-            i, j = members
-            wording = fuzz.ratio(sorted_text[i], sorted_text[j], score_cutoff=threshold)
-            if wording:
-                consider(i, j, wording)
-            continue
-        choices = [sorted_text[i] for i in members]
-        for position, i in enumerate(members[:-1]):
-            rest = members[position + 1:]
-            for _, wording, offset in process.extract(sorted_text[i], choices[position + 1:], scorer=fuzz.ratio,
+    VERSION = 2
+
+    def __init__(self, threshold: float, by_role: bool) -> None:
+        self.threshold, self.by_role = threshold, by_role
+        self.paths: list[str] = []  # slot -> path ("" for a free slot)
+        self.tokens: list[str] = []  # slot -> its words, space-separated
+        self.roles: list[str] = []  # slot -> its role (blocks are per role with scope "role")
+        self.chosen: list[tuple[str, ...]] = []  # slot -> the blocks it is in
+        self.count: dict[str, int] = {}  # feature -> how many questions have it
+        self.having: dict[str, Slots] = {}  # feature -> the questions that have it
+        self.blocks: dict[str, Slots] = {}  # block -> its questions
+        self.pairs: dict[str, list[tuple[int, int, float]]] = {}  # block -> its pairs whose wording reaches the threshold
+        self.slot: dict[str, int] = {}
+        self._sorted: dict[int, str] = {}
+
+    @classmethod
+    def resume(cls, memo: Mapping[str, Any], threshold: float, by_role: bool) -> _Index | None:
+        """The index kept in ``memo``, or None when it was made by other code or options."""
+        if memo.get("version") != cls.VERSION or memo.get("threshold") != threshold or memo.get("by_role") != by_role:
+            return None
+        index = cls(threshold, by_role)
+        for name in ("paths", "tokens", "roles", "chosen"):
+            if not isinstance(memo.get(name), list) or len(memo[name]) != len(memo["paths"]):
+                return None
+            setattr(index, name, memo[name])
+        for name in ("count", "having", "blocks", "pairs"):
+            if not isinstance(memo.get(name), dict):
+                return None
+            setattr(index, name, memo[name])
+        index.slot = {path: slot for slot, path in enumerate(index.paths) if path}
+        return index
+
+    def dump(self) -> dict[str, Any]:
+        """The index as plain values (for the check cache)."""
+        def packed(lists: dict[str, Slots]) -> dict[str, bytes]:
+            return {key: value if isinstance(value, bytes) else array("i", value).tobytes() for key, value in lists.items()}
+
+        return {"version": self.VERSION, "threshold": self.threshold, "by_role": self.by_role, "paths": self.paths,
+                "tokens": self.tokens, "roles": self.roles, "chosen": self.chosen, "count": self.count,
+                "having": packed(self.having), "blocks": packed(self.blocks), "pairs": self.pairs}
+
+    def update(self, by_path: Mapping[str, Question], changed: Collection[str] | None, *, keep_all: bool,
+               report_on: set[str]) -> None:
+        """Bring the index to the bank ``by_path``; ``changed`` None means every question is new.
+
+        Without ``keep_all`` (nothing is kept for a later run), blocks holding no file to report
+        on are not scored.
+        """
+        fresh = changed is None
+        paths: Iterable[str] = by_path if changed is None else set(changed) | (self.slot.keys() - by_path.keys())
+        free = [slot for slot, path in enumerate(self.paths) if not path]
+        edited: list[int] = []
+        before: dict[str, int] = {}  # features whose count changed -> their count before
+        for path in paths:
+            q = by_path.get(path)
+            text = " ".join(words(q.question)) if q is not None and q.question else ""
+            role = role_of(q) if q is not None and self.by_role else ""
+            slot = self.slot.get(path)
+            if slot is None:
+                if not text:
+                    continue
+                if free:
+                    slot = free.pop()
+                else:
+                    slot = len(self.paths)
+                    self.paths.append("")
+                    self.tokens.append("")
+                    self.roles.append("")
+                    self.chosen.append(())
+                self.paths[slot] = path
+                self.slot[path] = slot
+            elif (self.tokens[slot], self.roles[slot]) == (text, role):
+                continue
+            edited.append(slot)
+            if not fresh:
+                for feature in _features(self.tokens[slot].split()) if self.tokens[slot] else ():
+                    before.setdefault(feature, self.count[feature])
+                    self.count[feature] -= 1
+                    _ints(self.having, feature).remove(slot)
+                for feature in _features(text.split()) if text else ():
+                    before.setdefault(feature, self.count.get(feature, 0))
+                    self.count[feature] = self.count.get(feature, 0) + 1
+                    self.having.setdefault(feature, array("i"))
+                    _ints(self.having, feature).append(slot)
+            self.tokens[slot], self.roles[slot] = text, role
+        if fresh:
+            having: defaultdict[str, list[int]] = defaultdict(list)
+            for slot, text in enumerate(self.tokens):
+                for feature in _features(text.split()):
+                    having[feature].append(slot)
+            self.having = dict(having)
+            self.count = {feature: len(members) for feature, members in having.items()}
+            affected: Iterable[int] = edited
+        else:
+            # A question's blocks change only when the count of one of its features enters, leaves or moves within the blocking range.
+            moved = [f for f, n in before.items() if _blocks(n) or _blocks(self.count[f])]
+            affected = set(edited).union(*(_ints(self.having, f) for f in moved if f in self.having))
+            for feature in [f for f in before if self.count[f] == 0]:
+                del self.count[feature], self.having[feature]
+        self._rechoose(affected, set(edited), keep_all, report_on)
+        for slot in edited:
+            if not self.tokens[slot]:
+                del self.slot[self.paths[slot]]
+                self.paths[slot] = self.roles[slot] = ""
+
+    def _rechoose(self, affected: Iterable[int], edited: set[int], keep_all: bool, report_on: set[str]) -> None:
+        """Re-pick the blocks of ``affected`` questions, then rescore the pairs of blocks that gained or lost one."""
+        added: defaultdict[str, list[int]] = defaultdict(list)
+        left: defaultdict[str, set[int]] = defaultdict(set)
+        count = self.count
+        for slot in affected:
+            text = self.tokens[slot]
+            new: tuple[str, ...] = ()
+            if text:
+                rare = sorted((n, f) for f in _features(text.split()) if 2 <= (n := count[f]) <= MAX_BLOCK)
+                role = self.roles[slot] + "\x1f" if self.by_role else ""
+                new = tuple(role + f for _, f in rare[:BLOCK_KEYS])
+            old = self.chosen[slot]
+            stays = set() if slot in edited else set(old) & set(new)
+            for block in old:
+                if block not in stays:
+                    _ints(self.blocks, block).remove(slot)
+                    left[block].add(slot)
+            for block in new:
+                if block not in stays:
+                    self.blocks.setdefault(block, array("i"))
+                    _ints(self.blocks, block).append(slot)
+                    added[block].append(slot)
+            self.chosen[slot] = new
+        for block in left.keys() | added.keys():
+            members = list(_ints(self.blocks, block)) if block in self.blocks else []
+            pairs = self.pairs.pop(block, [])
+            if gone := left.get(block):
+                pairs = [p for p in pairs if p[0] not in gone and p[1] not in gone]
+            newcomers = added.get(block, [])
+            if newcomers and len(members) > 1 and (keep_all or any(self.paths[m] in report_on for m in members)):
+                pairs += self._score(members, newcomers)
+            if pairs:
+                self.pairs[block] = pairs
+            if not members:
+                self.blocks.pop(block, None)
+
+    def _score(self, members: list[int], newcomers: list[int]) -> list[tuple[int, int, float]]:
+        """The pairs of a block, each with a newcomer in it, whose wording reaches the threshold (rapidfuzz's C loop)."""
+        from rapidfuzz import fuzz, process
+
+        threshold = self.threshold
+        new = set(newcomers)
+        # Each newcomer is compared with the members before it: those scored in earlier runs, then the earlier newcomers.
+        order = [m for m in members if m not in new] + newcomers
+        choices = [self._sorted_text(m) for m in order]
+        found = []
+        for position in range(max(len(order) - len(newcomers), 1), len(order)):
+            a = order[position]
+            if position == 1:
+                wording = fuzz.ratio(choices[1], choices[0], score_cutoff=threshold)
+                if wording:
+                    found.append((a, order[0], wording))
+                continue
+            for _, wording, offset in process.extract(choices[position], choices[:position], scorer=fuzz.ratio,
                                                       score_cutoff=threshold, limit=None):
-                consider(i, rest[offset], wording)
-    out = []
-    for (i, j), score in found.items():
-        if targets[i]:
-            out.append((items[i][0], items[j][0], score))
-        if targets[j]:
-            out.append((items[j][0], items[i][0], score))
-    return out
+                found.append((a, order[offset], wording))
+        return found
+
+    def _sorted_text(self, slot: int) -> str:
+        text = self._sorted.get(slot)
+        if text is None:
+            text = self._sorted[slot] = " ".join(sorted(self.tokens[slot].split()))
+        return text
+
+    def matches(self, report_on: set[str]) -> list[tuple[str, str, float]]:
+        """(path, other, score) for each pair whose distinctive words are similar too, once per side in ``report_on``."""
+        from rapidfuzz import fuzz
+
+        candidates: dict[tuple[int, int], float] = {}
+        for pairs in self.pairs.values():
+            for a, b, wording in pairs:
+                candidates[(a, b) if a < b else (b, a)] = wording
+        common = max(COMMON_MIN, COMMON_SHARE * len(self.slot))
+        count, tokens, paths = self.count, self.tokens, self.paths
+        distinct: dict[int, str] = {}
+
+        def distinctive(slot: int) -> str:
+            """The words of a question that few questions use."""
+            if slot not in distinct:
+                distinct[slot] = " ".join(t for t in tokens[slot].split() if t not in FUNCTION_WORDS and count[t] <= common)
+            return distinct[slot]
+
+        out = []
+        for (a, b), wording in candidates.items():
+            path_a, path_b = paths[a], paths[b]
+            if not (path_a in report_on or path_b in report_on) or tokens[a] == tokens[b]:
+                continue
+            rare_a, rare_b = distinctive(a), distinctive(b)
+            score = min(wording, fuzz.ratio(rare_a, rare_b)) if rare_a or rare_b else wording
+            if score < self.threshold:
+                continue
+            if path_a in report_on:
+                out.append((path_a, path_b, score))
+            if path_b in report_on:
+                out.append((path_b, path_a, score))
+        out.sort()
+        return out
 
 
-def _features(tokens: tuple[str, ...]) -> set[tuple[str, ...]]:
-    """A question's blocking keys: its non-function words, and its adjacent word pairs."""
-    keys: set[tuple[str, ...]] = {(t,) for t in tokens if t not in FUNCTION_WORDS}
-    keys.update(zip(tokens, tokens[1:]))
+def _ints(lists: dict[str, Slots], key: str) -> array[int]:
+    """The slots under ``key`` as a mutable array (kept as bytes in the cache until first needed)."""
+    value = lists[key]
+    if not isinstance(value, array):
+        value = lists[key] = array("i", value)
+    return value
+
+
+def _blocks(count: int) -> bool:
+    """Whether a feature used by ``count`` questions forms a block."""
+    return 2 <= count <= MAX_BLOCK
+
+
+def _features(tokens: Sequence[str]) -> set[str]:
+    """A question's blocking keys: its non-function words, and its adjacent word pairs ("a b")."""
+    keys = {t for t in tokens if t not in FUNCTION_WORDS}
+    keys.update(map(" ".join, zip(tokens, tokens[1:])))
     return keys
 
 

@@ -2,34 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from qtool.lint.rule import Rule, quote
+from qtool.lint.rule import quote
+from qtool.lint.rules._bank import FactRule
 from qtool.model import Problem, Question, Severity
 
 
-class RelatedIds(Rule):
+class RelatedIds(FactRule):
     name = "related-ids"
     description = "related ids exist in the bank, are not the file itself, and are listed once"
     examples = ('related:\n  - data-analyst/dashboard-numbers   # a file in the bank',
                 'related:\n  - data-analyst/no-such-question')
     default_severity = Severity.ERROR
-    bank_wide = True
+    keeps_memo = False  # its facts are quicker to read again than to load from the cache
 
-    def check_bank(self, questions: Sequence[Question], options: Mapping[str, Any], report_on: set[str]) -> Iterator[Problem]:
-        ids = {q.id for q in questions if q.id}
+    def fact(self, q: Question, options: Mapping[str, Any]) -> tuple[str | None, list[str | None] | None] | None:
+        """The file's id and its related items (None for an item that is not text)."""
+        items = q.data.get("related")
+        related = [item if isinstance(item, str) else None for item in items] if isinstance(items, list) else None
+        return (q.id, related) if q.id or related is not None else None
+
+    def judge(self, facts: dict[str, Any], by_path: Mapping[str, Question], options: Mapping[str, Any],
+              report_on: set[str]) -> Iterator[Problem]:
+        ids = {own for own, _ in facts.values() if own}
         id_list: list[str] | None = None
-        for q in questions:
-            items = q.data.get("related")
-            if q.path not in report_on or not isinstance(items, list):
+        for path, (own, items) in facts.items():
+            if path not in report_on or items is None:
                 continue
+            q = by_path[path]
             seen: dict[str, int] = {}
             for index, item in enumerate(items):
                 where = f"related[{index}]"
-                if not isinstance(item, str):
+                if item is None:
                     continue
-                if item == q.id:
+                if item == own:
                     yield self.at(q, q.pos(where), f"{where} is this question's own id: list other questions only")
                 elif item in seen:
                     yield self.at(q, q.pos(where), f"{where} '{item}' is already listed as related[{seen[item]}]: delete one")
