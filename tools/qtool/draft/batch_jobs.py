@@ -12,7 +12,7 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -353,6 +353,33 @@ class Applier:
             raise
 
     def _apply_file(self, path: str | os.PathLike[str], shown: str | None) -> None:
+        """Each chunk's steps run on the workers while the previous chunk is committed here (its disk waits overlap)."""
+        import contextlib
+
+        from qtool.workers import PARALLEL_FROM, can_fork, sharing, worker_pool
+
+        jobs = min(2 * (os.cpu_count() or 1), 8)  # twice the cores: each worker waits on the disk about as long as it computes
+        pending: tuple[list[Result], list[Step]] | None = None
+        with contextlib.ExitStack() as stack:
+            pool = None
+            for chunk in self._chunks(path, shown):
+                if pool is None and self.repair_now is None and len(chunk) >= PARALLEL_FROM and can_fork():
+                    stack.enter_context(sharing(self))
+                    pool = stack.enter_context(worker_pool(jobs))  # forked once, before any thread of the commit starts
+                if pool is not None:
+                    job = pool.map_async(_step_in_worker, chunk, chunksize=max(16, min(256, len(chunk) // (jobs * 8))))
+                    if pending is not None:
+                        self._settle(*pending)
+                    pending = (chunk, job.get())
+                else:  # few results, or repairs that talk to the server: one at a time, here
+                    if pending is not None:
+                        self._settle(*pending)
+                    pending = (chunk, [self.step(result) for result in chunk])
+            if pending is not None:
+                self._settle(*pending)
+
+    def _chunks(self, path: str | os.PathLike[str], shown: str | None) -> Iterator[list[Result]]:
+        """The file's results to apply, CHUNK at a time (bad and unknown lines become problems here)."""
         chunk: list[Result] = []
         for number, line in read_results(path):
             try:
@@ -368,9 +395,10 @@ class Applier:
             if self._first(result):
                 chunk.append(result)
             if len(chunk) >= CHUNK:
-                self._run(chunk)
+                yield chunk
                 chunk = []
-        self._run(chunk)
+        if chunk:
+            yield chunk
 
     def apply(self, result: Result) -> None:
         """Apply one result whose custom_id is known."""
@@ -388,16 +416,6 @@ class Applier:
         self.done.prompt_tokens += result.prompt_tokens
         self.done.completion_tokens += result.completion_tokens
         return True
-
-    def _run(self, chunk: list[Result]) -> None:
-        from qtool.workers import parallel_map, sharing
-
-        if self.repair_now is not None:  # repairs talk to the server: one at a time, here
-            steps = [self.step(result) for result in chunk]
-        else:
-            with sharing(self):  # twice as many workers as cores: each waits on the disk as long as it computes
-                steps = parallel_map(_step_in_worker, chunk, jobs=min(2 * (os.cpu_count() or 1), 8))
-        self._settle(chunk, steps)
 
     def _merge(self, result: Result, step: Step) -> None:
         done = self.done
