@@ -258,7 +258,8 @@ def test_submit_prunes_old_finished_state_but_keeps_invalid_replies_for_repair(b
     with LLMServer(default=numbered) as server:
         use(server, monkeypatch)
         assert run("draft", "--batch-out", "requests.jsonl", files[1]).exit_code == 0
-        kept, old = (s["id"] for s in states(bank))
+        by_mode = {s["mode"]: s["id"] for s in states(bank)}
+        kept, old = by_mode["api"], by_mode["file"]  # the collected batch holding an invalid reply; the written file
         age(bank, 40)
         submitted = run("draft", "--batch", "submit", "--repair")
         assert submitted.exit_code == 0, submitted.output + submitted.stderr
@@ -274,7 +275,7 @@ def test_ctrl_c_while_results_are_applied_leaves_no_temp_file_and_a_rerun_finish
     from qtool.draft.reply import fields_for
     from qtool.draft.settings import resolve_settings
 
-    monkeypatch.setattr(workers, "PARALLEL_FROM", 1)  # forked workers stage the files
+    monkeypatch.setattr(workers, "PARALLEL_FROM", 1)  # forked workers compute, the parent writes
     monkeypatch.setattr(batch_jobs, "CHUNK", 2)
     files = copies(bank, 4)
     with LLMServer(default=numbered) as server:

@@ -29,7 +29,6 @@ from qtool.draft.reply import Field, field_name, get_field
 from qtool.draft.settings import LLMSettings
 from qtool.errors import QtoolError
 from qtool.files import CACHE_DIR, QUESTIONS_DIR
-from qtool.fsutil import Staged
 from qtool.model import Problem, Question, Severity
 
 BATCHES = "batches"
@@ -314,8 +313,10 @@ class Step:
     counter: str | None = None  # "failed", "invalid", "stale" or "already"
     #: The invalid reply to keep for a repair round (None: drop any kept before).
     invalid: dict[str, Any] | None = None
-    #: The new text, written beside the file: the Applier puts it in place (``fsutil.commit``).
-    staged: Staged | None = None
+    #: The file's new text, and the digest of the bytes the file must still hold when it is replaced:
+    #: the Applier writes it (``fsutil.stage_all``, ``fsutil.commit``), in the parent, while workers compute.
+    text: str | None = None
+    expect: str | None = None
     #: (draft cache key, reply) for a reply that fits: cached even when the file is stale.
     cache: tuple[str, Any] | None = None
 
@@ -339,7 +340,7 @@ class Applier:
                 self.index[cid] = state
         self.repair_now = repair_now
         self.done = Applied()
-        self.owner = os.getpid()  # the process that commits what workers stage
+        self.owner = os.getpid()  # the process whose temp files an interruption leaves
         self._seen: set[str] = set()
 
     def apply_file(self, path: str | os.PathLike[str], shown: str | None = None) -> None:
@@ -349,7 +350,7 @@ class Applier:
         try:
             self._apply_file(path, shown)
         except BaseException:
-            remove_stale_temps(os.path.join(self.ctx.root, QUESTIONS_DIR), owner=self.owner)  # what workers staged
+            remove_stale_temps(os.path.join(self.ctx.root, QUESTIONS_DIR), owner=self.owner)  # staged, not committed
             raise
 
     def _apply_file(self, path: str | os.PathLike[str], shown: str | None) -> None:
@@ -433,9 +434,9 @@ class Applier:
                 invalid.pop(result.custom_id, None)
 
     def step(self, result: Result) -> Step:
-        """Apply one result to its file: a Step saying what to write (staged, not yet in place) and to cache.
+        """What applying one result to its file takes: a Step with the new text to write and the reply to cache.
 
-        Changes nothing but a temp file beside the question file; the caller commits it.
+        Changes nothing on disk: the caller (``_settle``) writes and caches, so this runs in workers too.
         """
         from qtool.loader import LoadError, load_bytes, read_file
 
@@ -500,7 +501,7 @@ class Applier:
     def _write(self, step: Step, state: State, entry: dict[str, Any], loaded: Question, raw: bytes,
                reply: dict[str, Any]) -> Step:
         """Merge the reply as ``qtool draft`` does and stage the new text, to replace the file only if it still holds ``raw``."""
-        from qtool.fsutil import digest, stage
+        from qtool.fsutil import digest
 
         plan = _plan_as_submitted(loaded, state, entry)
         if isinstance(plan, Problem):
@@ -510,22 +511,24 @@ class Applier:
         if isinstance(text, Problem):
             step.problem = text
             return step
-        try:
-            step.staged = stage(plan.path, text, expect=digest(raw), owner=self.owner)
-        except OSError as exc:  # one file that cannot be written does not stop the others
-            step.problem = _line(plan.path, f"cannot write the draft: {exc.strerror or exc}; file left as it was")
-            return step
+        step.text, step.expect = text, digest(raw)
         step.written = Outcome(plan.path, filled=plan.job.fields)
         return step
 
     def _settle(self, chunk: list[Result], steps: list[Step]) -> None:
         """Cache the chunk's good replies (one pack), put its staged files in place (one sync), count every step."""
-        from qtool.fsutil import ChangedOnDisk, commit
+        from qtool.fsutil import ChangedOnDisk, Staged, commit, stage_all
 
         if self.ctx.cache is not None:
             self.ctx.cache.put_many(step.cache for step in steps if step.cache is not None)
-        staged = [step for step in steps if step.staged is not None]
-        for step, error in zip(staged, commit(step.staged for step in staged if step.staged is not None)):
+        writes = [step for step in steps if step.text is not None and step.written is not None]
+        made = stage_all((step.written.path, step.text or "", step.expect) for step in writes if step.written is not None)
+        staged = [(step, item) for step, item in zip(writes, made) if isinstance(item, Staged)]
+        outcomes: list[tuple[Step, Exception | None]] = [(step, item) for step, item in zip(writes, made)
+                                                         if not isinstance(item, Staged)]
+        outcomes += list(zip((step for step, _ in staged), commit(item for _, item in staged)))
+        for step, error in outcomes:
+            step.text = None
             if error is None:
                 continue
             path = step.written.path if step.written is not None else "?"
