@@ -459,7 +459,11 @@ def batch_cases(size: int, bank: Path, work: Path, qtool: list[str], python: str
              [*qtool, "draft", "--overwrite", "--batch-out", str(requests)], prepare=fresh_draft_bank, cwd=draft_bank,
              describe=batch_note),
         Case("batch-in", "`qtool draft --batch-in` (a result for every file)",
-             [*qtool, "draft", "--batch-in", str(results)], prepare=answered, cwd=draft_bank, describe=batch_note),
+             [*qtool, "draft", "--batch-in", str(results)], prepare=answered, cwd=draft_bank, describe=batch_note,
+             reference="bare-replace"),
+        Case("bare-replace", "bare atomic replace of every file (reference: temp file + rename, 8 at a time, one sync)",
+             [python, str(HERE / "bare_replace.py"), str(draft_bank)], prepare=fresh_draft_bank, cwd=draft_bank,
+             describe=lambda samples: (samples[-1].stderr.strip().splitlines() or [""])[-1]),
     ]
 
 
