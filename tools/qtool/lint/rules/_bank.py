@@ -77,6 +77,22 @@ class FactRule(Rule):
         return self.judge(facts, by_path, options, report_on)
 
 
+class ClashRule(FactRule):
+    """A fact that no two files may share (an id, a guid, a question): each file sharing it is reported at ``at_key``."""
+
+    at_key: str = ""
+
+    def message(self, q: Question, others: str) -> str:
+        """What to say to the file ``q``, which shares its fact with ``others``."""
+        raise NotImplementedError
+
+    def judge(self, facts: dict[str, Any], by_path: Mapping[str, Question], options: Mapping[str, Any],
+              report_on: set[str]) -> Iterator[Problem]:
+        for path, group in clashes(facts, report_on):
+            q = by_path[path]
+            yield self.at(q, q.pos(self.at_key), self.message(q, others(path, group)))
+
+
 def clashes(facts: Mapping[str, Hashable], report_on: set[str]) -> Iterator[tuple[str, list[str]]]:
     """Each path to report on whose fact another path shares, with the paths sharing it."""
     by_value: dict[Hashable, list[str]] = defaultdict(list)

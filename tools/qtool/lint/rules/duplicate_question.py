@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from qtool.lint.rules._bank import FactRule, clashes, others, role_of, words
-from qtool.model import Problem, Question, Severity
+from qtool.lint.rules._bank import ClashRule, role_of, words
+from qtool.model import Question, Severity
 
 SCOPES = ("bank", "role")
 
@@ -18,12 +18,13 @@ def scope_option(options: Mapping[str, Any]) -> str | None:
     return None
 
 
-class DuplicateQuestion(FactRule):
+class DuplicateQuestion(ClashRule):
     name = "duplicate-question"
     description = "no two files ask the same question (identical after normalising case, spacing and punctuation)"
     examples = ('question: How do you prioritise a backlog?   # asked once in the bank',
                 'question: how do you prioritise a backlog   # the same words as another file')
     default_severity = Severity.ERROR
+    at_key = "question"
     #: ``scope``: "bank" compares every question with every other; "role" only within a role,
     #: for banks that ask the same generic question for several roles.
     options = {"scope": "bank"}
@@ -39,11 +40,9 @@ class DuplicateQuestion(FactRule):
         key = f"{role_of(q)}\x1f{' '.join(text)}" if options["scope"] == "role" else " ".join(text)
         return hashlib.blake2b(key.encode(), digest_size=16).digest()
 
-    def judge(self, facts: dict[str, Any], by_path: Mapping[str, Question], options: Mapping[str, Any],
-              report_on: set[str]) -> Iterator[Problem]:
-        for path, group in clashes(facts, report_on):
-            q = by_path[path]
-            yield self.at(q, q.pos("question"), f"the same question is in {others(path, group)}: keep one file "
-                          "(merge the best of both into it) or reword one to ask something different")
+    def message(self, q: Question, others: str) -> str:
+        return (f"the same question is in {others}: keep one file (merge the best of both into it) "
+                "or reword one to ask something different")
+
 
 RULE = DuplicateQuestion()
