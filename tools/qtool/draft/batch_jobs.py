@@ -357,14 +357,14 @@ class Applier:
         """Each chunk's steps run on the workers while the previous chunk is committed here (its disk waits overlap)."""
         import contextlib
 
-        from qtool.workers import PARALLEL_FROM, can_fork, sharing, worker_pool
+        from qtool.workers import PARALLEL_FROM, can_fork, sharing, worker_count, worker_pool
 
-        jobs = min(2 * (os.cpu_count() or 1), 8)  # twice the cores: each worker waits on the disk about as long as it computes
+        jobs = worker_count()
         pending: tuple[list[Result], list[Step]] | None = None
         with contextlib.ExitStack() as stack:
             pool = None
             for chunk in self._chunks(path, shown):
-                if pool is None and self.repair_now is None and len(chunk) >= PARALLEL_FROM and can_fork():
+                if pool is None and self.repair_now is None and len(chunk) >= PARALLEL_FROM and can_fork() and jobs > 1:
                     stack.enter_context(sharing(self))
                     pool = stack.enter_context(worker_pool(jobs))  # forked once, before any thread of the commit starts
                 if pool is not None:
