@@ -39,6 +39,21 @@ def answer(server: LLMServer, requests: Path, results: Path) -> int:
     return len(out)
 
 
+def results_in_chunks(bank: Path, run, monkeypatch: pytest.MonkeyPatch, files: int, chunk: int) -> list[str]:
+    """``files`` copies of a question, their requests answered into results.jsonl, applied by forked workers in chunks."""
+    from qtool import workers
+    from qtool.draft import batch_jobs
+
+    monkeypatch.setattr(workers, "PARALLEL_FROM", 1)  # forked workers compute, the parent writes
+    monkeypatch.setattr(batch_jobs, "CHUNK", chunk)
+    made = copies(bank, files)
+    with LLMServer(default=numbered) as server:
+        use(server, monkeypatch)
+        assert run("draft", "--batch-out", "requests.jsonl").exit_code == 0
+        answer(server, bank / "requests.jsonl", bank / "results.jsonl")
+    return made
+
+
 def without_comments(root: Path, rel: str) -> str:
     """The partial fixture with its comments removed (and its text unchanged otherwise)."""
     text = (root / rel).read_text()
@@ -127,16 +142,7 @@ def test_a_symlinked_question_stays_a_link_and_its_target_gets_the_draft(bank, r
 
 def test_applying_results_makes_them_durable_with_one_sync_before_any_file_is_replaced(bank, run, monkeypatch):
     """No fsync per file: one sync for all the staged files, and only then are they put in place."""
-    from qtool import workers
-    from qtool.draft import batch_jobs
-
-    monkeypatch.setattr(workers, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(batch_jobs, "CHUNK", 3)
-    files = copies(bank, 5)
-    with LLMServer(default=numbered) as server:
-        use(server, monkeypatch)
-        assert run("draft", "--batch-out", "requests.jsonl").exit_code == 0
-        answer(server, bank / "requests.jsonl", bank / "results.jsonl")
+    files = results_in_chunks(bank, run, monkeypatch, 5, 3)
     events: list[str] = []
     real_sync, real_replace, real_fsync = os.sync, os.replace, os.fsync
 
@@ -269,19 +275,12 @@ def test_submit_prunes_old_finished_state_but_keeps_invalid_replies_for_repair(b
 
 
 def test_ctrl_c_while_results_are_applied_leaves_no_temp_file_and_a_rerun_finishes(bank, run, monkeypatch):
-    from qtool import workers
     from qtool.draft import batch_api, batch_jobs
     from qtool.draft.cache import Cache
     from qtool.draft.reply import fields_for
     from qtool.draft.settings import resolve_settings
 
-    monkeypatch.setattr(workers, "PARALLEL_FROM", 1)  # forked workers compute, the parent writes
-    monkeypatch.setattr(batch_jobs, "CHUNK", 2)
-    files = copies(bank, 4)
-    with LLMServer(default=numbered) as server:
-        use(server, monkeypatch)
-        assert run("draft", "--batch-out", "requests.jsonl").exit_code == 0
-        answer(server, bank / "requests.jsonl", bank / "results.jsonl")
+    files = results_in_chunks(bank, run, monkeypatch, 4, 2)
     real_commit = fsutil.commit
     calls = []
 
