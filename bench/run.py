@@ -351,28 +351,6 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
             return f"PROBLEM: the shim saw {info.get('files')} files, expected {size}"
         return f"{info['files']} files in one process, exit {info['status']}, C parser {info['c_parser']}"
 
-    draft_bank = work / f"draft-bank-{size}"
-    requests = work / f"batch-requests-{size}.jsonl"
-    results = work / f"batch-results-{size}.jsonl"
-
-    def fresh_draft_bank() -> None:
-        # A copy of the bank that batch drafting may write to (the check rows keep the original).
-        shutil.rmtree(draft_bank, ignore_errors=True)
-        shutil.copytree(bank / "questions", draft_bank / "questions")
-        shutil.copytree(bank / "schema", draft_bank / "schema")
-        (draft_bank / "pyproject.toml").write_text(
-            '[tool.qtool.llm]\nbase-url = "http://127.0.0.1:9/v1"\nmodel = "bench-model"\n')  # never contacted in file mode
-
-    def answered() -> None:
-        # The results a runner would write for this round's requests (same ids every round: same files).
-        if not results.exists() or results.stat().st_mtime < requests.stat().st_mtime:
-            subprocess.run([python, str(HERE / "batch_results.py"), str(requests), str(results)], check=True)
-
-    def batch_note(samples: list[Sample]) -> str:
-        last = samples[-1]
-        tail = (last.stderr.strip().splitlines() or [""])[-1]
-        return tail.split(";")[0][:150] if last.status == 0 else f"failed: {tail[:150]}"
-
     site_rows, site_done = site_cases(size, work, qtool)
     against = [*qtool, "check", "--against", "HEAD"]
     check = "check" if has["check"] else "validate"
@@ -409,11 +387,7 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
         Case("genanki", "bare genanki build (peer)", [python, str(HERE / "peer_genanki.py"), str(bank),
                                                       str(peer_out / "questions.apkg")],
              prepare=reset(peer_out), describe=peer_anki_note),
-        Case("batch-out", "`qtool draft --batch-out` (every file, --overwrite)",
-             [*qtool, "draft", "--overwrite", "--batch-out", str(requests)], prepare=fresh_draft_bank, cwd=draft_bank,
-             describe=batch_note),
-        Case("batch-in", "`qtool draft --batch-in` (a result for every file)",
-             [*qtool, "draft", "--batch-in", str(results)], prepare=answered, cwd=draft_bank, describe=batch_note),
+        *batch_cases(size, bank, work, qtool, python),
         Case("help", "`qtool --help`", [*qtool, "--help"], reference="click"),
         Case("click", '`python -c "import click"` (reference)', [python, "-c", "import click"]),
     ]
@@ -498,6 +472,56 @@ def _load_now() -> str:
         return Path("/proc/loadavg").read_text().split()[0]
     except OSError:
         return "?"
+
+
+def batch_cases(size: int, bank: Path, work: Path, qtool: list[str], python: str) -> list[Case]:
+    """The batch-drafting rows: requests for every file (one file, then split into parts), and applying a result for each."""
+    draft_bank = work / f"draft-bank-{size}"
+    requests = work / f"batch-requests-{size}.jsonl"
+    results = work / f"batch-results-{size}.jsonl"
+    split = work / f"batch-split-{size}" / "requests.jsonl"
+
+    def fresh_draft_bank() -> None:
+        # A copy of the bank that batch drafting may write to (the check rows keep the original).
+        shutil.rmtree(draft_bank, ignore_errors=True)
+        shutil.copytree(bank / "questions", draft_bank / "questions")
+        shutil.copytree(bank / "schema", draft_bank / "schema")
+        (draft_bank / "pyproject.toml").write_text(
+            '[tool.qtool.llm]\nbase-url = "http://127.0.0.1:9/v1"\nmodel = "bench-model"\n')  # never contacted in file mode
+
+    def fresh_split() -> None:
+        fresh_draft_bank()
+        shutil.rmtree(split.parent, ignore_errors=True)
+        split.parent.mkdir(parents=True)
+
+    def answered() -> None:
+        # The results a runner would write for this round's requests (same ids every round: same files).
+        if not results.exists() or results.stat().st_mtime < requests.stat().st_mtime:
+            subprocess.run([python, str(HERE / "batch_results.py"), str(requests), str(results)], check=True)
+
+    def batch_note(samples: list[Sample]) -> str:
+        last = samples[-1]
+        tail = (last.stderr.strip().splitlines() or [""])[-1]
+        return tail.split(";")[0][:150] if last.status == 0 else f"failed: {tail[:150]}"
+
+    def split_note(samples: list[Sample]) -> str:
+        parts = sorted(split.parent.glob("*.jsonl"))
+        return f"{batch_note(samples)}; {', '.join(f'{p.name} {p.stat().st_size / 1e6:.0f} MB' for p in parts)}"
+
+    return [
+        Case("batch-split", "`qtool draft --batch-out` split at 40 MB (every file, --overwrite)",
+             [*qtool, "draft", "--overwrite", "--batch-out", str(split), "--batch-max-bytes", str(40_000_000)],
+             prepare=fresh_split, cwd=draft_bank, describe=split_note),
+        Case("batch-out", "`qtool draft --batch-out` (every file, --overwrite)",
+             [*qtool, "draft", "--overwrite", "--batch-out", str(requests)], prepare=fresh_draft_bank, cwd=draft_bank,
+             describe=batch_note),
+        Case("batch-in", "`qtool draft --batch-in` (a result for every file)",
+             [*qtool, "draft", "--batch-in", str(results)], prepare=answered, cwd=draft_bank, describe=batch_note,
+             reference="bare-replace"),
+        Case("bare-replace", "bare atomic replace of every file (reference: temp file + rename, 8 at a time, one sync)",
+             [python, str(HERE / "bare_replace.py"), str(draft_bank)], prepare=fresh_draft_bank, cwd=draft_bank,
+             describe=lambda samples: (samples[-1].stderr.strip().splitlines() or [""])[-1]),
+    ]
 
 
 def commit_bank(bank: Path, warm: list[str]) -> None:

@@ -111,6 +111,12 @@ def format_text(text: str, path: str = "<text>") -> str:
     return out
 
 
+def has_comments(text: str) -> bool:
+    """Whether a question file's text holds a comment besides the schema modeline (``format_text``'s own test)."""
+    body = _body(text)
+    return "#" in body and bool(_comment_texts(body))
+
+
 # -- building the canonical tree --------------------------------------------------------
 
 

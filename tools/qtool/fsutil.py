@@ -5,7 +5,9 @@ The rules every qtool write follows:
 - a symlink is written through: its target is replaced atomically, the link stays a link;
 - a device or FIFO (``/dev/null``, ``/dev/stdout``, a named pipe) is streamed to, never replaced;
 - a folder is refused, naming the path the user gave;
-- with ``expect``, a file that changed on disk since it was read is left alone (an author's save wins).
+- with ``expect``, a file that changed on disk since it was read is left alone (an author's save wins);
+- many files at once (``stage`` then ``commit``): every temp file is written, one ``sync`` makes them all
+  durable, and only then does each replace its file, so a crash leaves each file old or new, never empty.
 
 Temp files are named ``.NAME.PID.N.qtool-tmp``: a killed run's leftovers are recognised and removed
 by ``remove_stale_temps``, and the name is easy to ignore in git.
@@ -14,11 +16,13 @@ by ``remove_stale_temps``, and the name is easy to ignore in git.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -52,15 +56,7 @@ def atomic_writer(path: str | os.PathLike[str], *, keep_mode: bool = True, durab
     own checksum) but must never be seen half-written. OSErrors name ``path`` as given.
     """
     given = os.fspath(path)
-    target = Path(os.path.realpath(given)) if os.path.islink(given) else Path(given)
-    try:
-        st = os.stat(target)
-    except FileNotFoundError:
-        st = None
-    except OSError as exc:
-        raise OSError(exc.errno, exc.strerror, given) from None
-    if st is not None and stat.S_ISDIR(st.st_mode):
-        raise IsADirectoryError(21, "is a folder, not a file", given)
+    target, st = _target(given)
     if st is not None and not stat.S_ISREG(st.st_mode):
         with _named(given), open(target, "wb") as stream:  # a device or FIFO: stream to it
             yield stream
@@ -68,7 +64,7 @@ def atomic_writer(path: str | os.PathLike[str], *, keep_mode: bool = True, durab
     mode = stat.S_IMODE(st.st_mode) if st is not None and keep_mode else _default_mode()
     with _named(given):
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.parent / f".{target.name}.{os.getpid()}.{next(_serial)}{TEMP_SUFFIX}"
+        tmp = _temp_name(target)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
         try:
             with os.fdopen(fd, "wb") as handle:
@@ -113,14 +109,127 @@ def atomic_create(path: str | os.PathLike[str], data: bytes) -> None:
             raise
 
 
-def remove_stale_temps(folder: str | os.PathLike[str]) -> int:
-    """Remove temp files that runs killed mid-write left under ``folder`` (their process is gone); returns how many."""
+@dataclass(frozen=True)
+class Staged:
+    """A file written beside its target by ``stage``, waiting for ``commit`` to put it in place."""
+
+    given: str
+    target: str
+    temp: str
+    #: sha256 of the bytes the target must still hold when it is replaced (None: no check).
+    expect: str | None = None
+
+
+def digest(data: bytes) -> str:
+    """The digest ``stage`` and ``commit`` compare a file's bytes by."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def stage(path: str | os.PathLike[str], data: str | bytes, *, expect: str | None = None) -> Staged:
+    """Write ``data`` to a temp file beside ``path``'s target, not yet synced nor in place (see ``commit``).
+
+    Follows ``atomic_writer``'s rules for regular files and symlinks (anything else is refused).
+    """
+    given = os.fspath(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    target, st = _target(given)
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise OSError(22, "not a regular file", given)
+    mode = stat.S_IMODE(st.st_mode) if st is not None else _default_mode()
+    tmp = _temp_name(target)
+    with _named(given):
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(payload)
+            os.chmod(tmp, mode)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+    return Staged(given, str(target), str(tmp), expect)
+
+
+def stage_all(items: Iterable[tuple[str, str | bytes, str | None]]) -> list[Staged | OSError]:
+    """``stage`` each (path, data, expect), several at a time: creating a file waits on the disk, not the CPU.
+
+    Returns the Staged file, or the OSError that left that file as it was, for each item in order.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(item: tuple[str, str | bytes, str | None]) -> Staged | OSError:
+        try:
+            return stage(item[0], item[1], expect=item[2])
+        except OSError as exc:
+            return exc
+
+    pending = list(items)
+    if len(pending) < 64:
+        return [one(item) for item in pending]
+    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="qtool-stage") as pool:
+        return list(pool.map(one, pending))
+
+
+def commit(staged: Iterable[Staged]) -> list[Exception | None]:
+    """Sync once, then put each staged file in place: None for each replaced, the error for each left as it was.
+
+    One ``os.sync`` makes every temp file durable before any rename, so a crash at any moment
+    leaves each file with its old text or its new one (a file per fsync costs a disk flush each).
+    A target whose bytes no longer match ``expect`` is left alone (``ChangedOnDisk``). On any
+    interruption the temp files not yet in place are removed.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    pending = list(staged)
+    out: list[Exception | None] = []
+    try:
+        if pending:
+            os.sync()
+        if len(pending) < 64:
+            out.extend(_replace(item) for item in pending)
+        else:  # a rename waits on the disk, not the CPU: several at once, as a folder's are serialised
+            with ThreadPoolExecutor(max_workers=8, thread_name_prefix="qtool-commit") as pool:
+                out.extend(pool.map(_replace, pending))
+    finally:
+        for item in pending[len(out):]:
+            with contextlib.suppress(OSError):
+                os.unlink(item.temp)
+    return out
+
+
+def discard(staged: Iterable[Staged]) -> None:
+    """Remove staged temp files that will not be committed."""
+    for item in staged:
+        with contextlib.suppress(OSError):
+            os.unlink(item.temp)
+
+
+def _replace(item: Staged) -> Exception | None:
+    try:
+        if item.expect is not None:
+            current = _current(Path(item.target))
+            if current is None or digest(current) != item.expect:
+                raise ChangedOnDisk(f"{item.given} changed on disk while qtool worked on it: left as it is now (run again)")
+        try:
+            os.replace(item.temp, item.target)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, item.given) from None
+    except (OSError, ChangedOnDisk) as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(item.temp)
+        return exc
+    return None
+
+
+def remove_stale_temps(folder: str | os.PathLike[str], owner: int | None = None) -> int:
+    """Remove temp files that runs killed mid-write left under ``folder`` (their process is gone), and those
+    named after ``owner`` (a run cleaning up after its own interruption); returns how many."""
     removed = 0
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for name in filenames:
             match = _TEMP_RE.match(name)
-            if match and not process_alive(int(match.group(1))):
+            if match and (int(match.group(1)) == owner or not process_alive(int(match.group(1)))):
                 with contextlib.suppress(OSError):
                     os.unlink(os.path.join(dirpath, name))
                     removed += 1
@@ -138,6 +247,25 @@ def process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _target(given: str) -> tuple[Path, os.stat_result | None]:
+    """The file a write to ``given`` replaces (a symlink's target) and its stat (None: new); a folder is refused."""
+    target = Path(os.path.realpath(given)) if os.path.islink(given) else Path(given)
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, given) from None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(21, "is a folder, not a file", given)
+    return target, st
+
+
+def _temp_name(target: Path) -> Path:
+    """``.NAME.PID.N.qtool-tmp`` beside ``target`` (``remove_stale_temps`` spares it while this process lives)."""
+    return target.parent / f".{target.name}.{os.getpid()}.{next(_serial)}{TEMP_SUFFIX}"
 
 
 def _current(target: Path) -> bytes | None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from qtool.draft.client import DraftError
 from qtool.draft.drafter import BudgetSpent, Drafter
-from qtool.draft.merge import MergeError, context_of, fields_to_fill, fill_text, kept_intact, provenance
+from qtool.draft.merge import MergeError, context_of, fields_to_fill, fill_data, fill_text, kept_intact, provenance
 from qtool.draft.messages import DraftJob, prompt_version
 from qtool.draft.reply import Field, field_name
 from qtool.model import Problem, Question, Severity
@@ -64,6 +64,12 @@ def plan_file(path: str, fields: Sequence[Field], overwrite: bool, max_bytes: in
     loaded = load_file(path, max_bytes=max_bytes)
     if isinstance(loaded, LoadError):
         return loaded.problem()
+    return plan_loaded(loaded, fields, overwrite, vocabulary)
+
+
+def plan_loaded(loaded: Question, fields: Sequence[Field], overwrite: bool,
+                vocabulary: Sequence[str] = ()) -> Plan | Problem | None:
+    """``plan_file`` for a file already loaded."""
     filling = fields_to_fill(loaded.data, fields, overwrite)
     if not filling:
         return None
@@ -74,7 +80,7 @@ def plan_file(path: str, fields: Sequence[Field], overwrite: bool, max_bytes: in
     job = DraftJob(loaded.data["role"].strip(), loaded.data["question"].strip(),
                    category if isinstance(category, str) else None, filling, context_of(loaded.data, filling),
                    tuple(vocabulary))
-    return Plan(path, loaded.text, loaded.data, job)
+    return Plan(loaded.path, loaded.text, loaded.data, job)
 
 
 def draft_files(plans: Sequence[Plan], drafter: Drafter, concurrency: int,
@@ -116,25 +122,54 @@ def _request(plan: Plan, drafter: Drafter) -> dict[str, Any] | Outcome:
 
 
 def write_draft(plan: Plan, reply: dict[str, Any], prov: dict[str, str]) -> Outcome:
-    """Fill the reply into the file's text as read, prove nothing else changed, and replace the file."""
+    """Fill the reply into the file as read, prove nothing else changed, and replace the file (the sync path)."""
     from qtool.fsutil import atomic_write
-    from qtool.loader import LoadError, load_text
 
-    try:
-        text = fill_text(plan.text, reply, plan.job.fields, prov)
-    except MergeError as exc:
-        return Outcome(plan.path, problem=_line(plan.path, f"could not fill in the draft: {exc}"))
-    text = _formatted(text, plan.path)
-    after = load_text(text, plan.path)
-    if isinstance(after, LoadError):  # pragma: no cover - fill_text writes YAML the loader reads
-        return Outcome(plan.path, problem=_line(plan.path, f"the drafted file would not load ({after.message}); file left as it was"))
-    changed = kept_intact(plan.data, after.data, plan.job.fields)
-    if changed:  # pragma: no cover - a guard: round-trip editing keeps what it does not fill
-        return Outcome(plan.path, problem=_line(plan.path, f"drafting would change {', '.join(changed)}; file left as it was"))
+    text = drafted_text(plan, reply, prov)
+    if isinstance(text, Problem):
+        return Outcome(plan.path, problem=text)
     if _current_text(plan.path) != plan.text:
         return Outcome(plan.path, problem=_line(plan.path, "the file changed while drafting; run qtool draft again"))
     atomic_write(plan.path, text)
     return Outcome(plan.path, filled=plan.job.fields)
+
+
+def drafted_text(plan: Plan, reply: dict[str, Any], prov: dict[str, str]) -> str | Problem:
+    """The file's new text with the reply filled in, in canonical form; a Problem when it cannot be made safely.
+
+    The one merge of a reply into a file, for ``qtool draft`` and for batch results alike. A file
+    without comments is merged as data and written by fmt's writer (loaded back and compared);
+    a file with comments is edited in place by ruamel.yaml's round trip, which keeps them. Either
+    way, every value the draft does not fill is proven unchanged.
+    """
+    from qtool.fmt import FormatError, dump_question, has_comments
+    from qtool.loader import LoadError, load_text
+
+    fields = plan.job.fields
+    try:
+        if not has_comments(plan.text):
+            data = fill_data(plan.data, reply, fields, prov)
+            try:
+                text = dump_question(data)  # loads what it wrote and compares: ``data`` is what the file holds
+            except (TypeError, FormatError):
+                text = None
+            if text is not None:
+                return _checked(plan, data, text)
+        text = _formatted(fill_text(plan.text, reply, fields, prov), plan.path)
+    except MergeError as exc:
+        return _line(plan.path, f"could not fill in the draft: {exc}")
+    after = load_text(text, plan.path)
+    if isinstance(after, LoadError):  # pragma: no cover - fill_text writes YAML the loader reads
+        return _line(plan.path, f"the drafted file would not load ({after.message}); file left as it was")
+    return _checked(plan, after.data, text)
+
+
+def _checked(plan: Plan, after: dict[str, Any], text: str) -> str | Problem:
+    """``text`` when the data it holds (``after``) keeps every value the draft did not fill."""
+    changed = kept_intact(plan.data, after, plan.job.fields)
+    if changed:  # pragma: no cover - a guard: both merges keep what they do not fill
+        return _line(plan.path, f"drafting would change {', '.join(changed)}; file left as it was")
+    return text
 
 
 def _formatted(text: str, path: str) -> str:

@@ -8,6 +8,7 @@ already written are recognised and not written twice.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Iterable
@@ -18,6 +19,7 @@ import click
 
 from qtool.draft.batch import describe
 from qtool.draft.batch_jobs import (
+    PRUNE_DAYS,
     TERMINAL,
     Applied,
     Applier,
@@ -32,8 +34,9 @@ from qtool.draft.batch_jobs import (
     pending_ids,
     prepare,
     prepare_repairs,
+    prune_states,
 )
-from qtool.draft.batchfile import MAX_BYTES, MAX_REQUESTS, URL, PartWriter
+from qtool.draft.batchfile import MAX_BYTES, MAX_REQUESTS, URL, PartWriter, part_name
 from qtool.draft.drafter import Drafter
 from qtool.model import Problem
 
@@ -48,26 +51,47 @@ class _Empty(Exception):
 
 
 # -- file mode -------------------------------------------------------------------------------------------
-def batch_out(ctx: Drafting, files: Iterable[str], out: str, *, repair: bool = False, budget: int | None = None) -> int:
-    """Write the request lines for every file that lacks parts to ``out`` (streamed); the state goes to the cache."""
+def batch_out(ctx: Drafting, files: Iterable[str], out: str, *, repair: bool = False, budget: int | None = None,
+              max_requests: int = MAX_REQUESTS, max_bytes: int = MAX_BYTES) -> int:
+    """Write the request lines for every file that lacks parts to ``out`` (streamed); the state goes to the cache.
+
+    Past ``max_requests`` or ``max_bytes`` the lines go on in ``STEM-2.jsonl``, ``STEM-3.jsonl``...
+    (``part_name``). Every part stays a temp file until the state that matches its lines is saved,
+    so an interrupted run leaves no part behind.
+    """
+    import contextlib
+
     from qtool.fsutil import atomic_writer
 
-    states = load_states(ctx.root) if repair else []
+    _auto_prune(ctx)
+    states = load_states(ctx.root)
+    ours = {name for s in states for name in s.data.get("requests_files") or [s.data.get("requests_file")] if name}
     state = new_state(ctx.root, "file", ctx.settings, ctx.overwrite, ctx.vocabulary, requests_file=str(Path(out).resolve()))
     prepared = Prepared()
     try:
-        with atomic_writer(out, durable=False) as handle:
-            def write(line: str) -> None:
-                handle.write(line.encode("utf-8"))
+        with contextlib.ExitStack() as stack:
+            def opener(number: int) -> tuple[str, Any]:
+                name = part_name(out, number)
+                if number > 1:
+                    if Path(out).exists() and not Path(out).is_file():
+                        raise BatchError(f"{out} is not a file, so the requests cannot go on in parts beside it "
+                                         "(over the split limits): give a file name")
+                    if os.path.lexists(name) and str(Path(name).resolve()) not in ours:
+                        raise BatchError(f"{name} exists and was not written by qtool draft --batch-out: the requests "
+                                         "go on there past the split limits; move it, or choose another file name")
+                return name, stack.enter_context(atomic_writer(name, durable=False))
 
-            prepared = (prepare_repairs(ctx, [s for s in states if s.data.get("invalid")], state, write) if repair
-                        else prepare(ctx, files, state, write))
+            writer = PartWriter(Path(out).parent, max_requests, max_bytes, opener=opener)
+            writer.start()  # part 1 at once: an unwritable target is refused before any work
+            prepared = (prepare_repairs(ctx, [s for s in states if s.data.get("invalid")], state, writer.write) if repair
+                        else prepare(ctx, files, state, writer.write))
             if not prepared.requests:
                 raise _Empty
             if budget is not None and prepared.estimate > budget:
                 raise _Empty
-            state.data.update(status="written", estimate=prepared.estimate)
-            state.save()  # before the requests file appears: every line it holds can be matched
+            state.data.update(status="written", estimate=prepared.estimate,
+                              requests_files=[str(Path(p["input"]).resolve()) for p in writer.parts])
+            state.save()  # before any requests file appears: every line it holds can be matched
     except _Empty:
         state.discard()
         _report(prepared.problems, prepared.from_cache)
@@ -81,8 +105,12 @@ def batch_out(ctx: Drafting, files: Iterable[str], out: str, *, repair: bool = F
     if repair:
         _clear_invalid(states, state)
     _report(prepared.problems, prepared.from_cache)
-    click.echo(f"wrote {_n(prepared.requests, 'request')} to {out} (batch {state.id}, {ctx.settings.model}){_cached(prepared)}; "
-               f"about {prepared.estimate} tokens; apply the results with qtool draft --batch-in RESULTS.jsonl", err=True)
+    where = (f"to {out}" if len(writer.parts) == 1 else
+             f"in {len(writer.parts)} parts ({', '.join(p['input'] for p in writer.parts)})")
+    apply = ("apply the results with qtool draft --batch-in RESULTS.jsonl" if len(writer.parts) == 1 else
+             "apply each part's results with qtool draft --batch-in RESULTS.jsonl")
+    click.echo(f"wrote {_n(prepared.requests, 'request')} {where} (batch {state.id}, {ctx.settings.model}){_cached(prepared)}; "
+               f"about {prepared.estimate} tokens; {apply}", err=True)
     return _status(prepared.problems)
 
 
@@ -106,6 +134,7 @@ def batch_in(ctx: Drafting, results: str, *, repair_now: Drafter | None = None) 
 def submit(ctx: Drafting, files: Iterable[str], *, repair: bool = False, budget: int | None = None,
            max_requests: int = MAX_REQUESTS, max_bytes: int = MAX_BYTES) -> int:
     """Prepare the request lines (split into parts past the limits), upload each part and create its batch."""
+    _auto_prune(ctx)
     states = load_states(ctx.root)
     state = new_state(ctx.root, "api", ctx.settings, ctx.overwrite, ctx.vocabulary)
     writer = PartWriter(state.folder, max_requests, max_bytes)
@@ -215,6 +244,27 @@ def cancel(ctx: Drafting, ident: str | None) -> int:
             state.save()
     click.echo(f"cancelling batch {state.id}; qtool draft --batch collect applies what finished", err=True)
     return 0
+
+
+def prune(root: str, ident: str | None, older_than: float = PRUNE_DAYS) -> int:
+    """Remove the state of finished batches untouched for ``older_than`` days (or of the one named)."""
+    removed = prune_states(root, older_than, ident)
+    if ident is not None:
+        click.echo(f"removed batch {removed[0].id}'s state", err=True)
+    elif removed:
+        click.echo(f"removed the state of {_batches(len(removed))} untouched for {older_than:g} days: "
+                   f"{', '.join(s.id for s in removed)}", err=True)
+    else:
+        click.echo(f"no finished batch untouched for {older_than:g} days", err=True)
+    return 0
+
+
+def _auto_prune(ctx: Drafting) -> None:
+    """Every submit and --batch-out removes finished batches' state untouched for PRUNE_DAYS (one line if any)."""
+    removed = prune_states(ctx.root, PRUNE_DAYS)
+    if removed:
+        click.echo(f"removed the state of {_batches(len(removed))} untouched for {PRUNE_DAYS} days "
+                   "(qtool draft --batch prune)", err=True)
 
 
 # -- the server ---------------------------------------------------------------------------------------------
@@ -413,7 +463,9 @@ def _status_line(state: State) -> str:
     if where == "preparing":
         return f"{state.id}: interrupted while preparing, nothing sent (collect or cancel removes it)"
     if state.data.get("mode") == "file":
-        return f"{state.id}: written to {state.data.get('requests_file')} ({_n(len(state.requests), 'request')}), {where}"
+        files = state.data.get("requests_files") or [state.data.get("requests_file")]
+        split = f" in {len(files)} parts" if len(files) > 1 else ""
+        return f"{state.id}: written to {', '.join(map(str, files))} ({_n(len(state.requests), 'request')}{split}), {where}"
     remote = ", ".join(p["batch_id"] for p in parts if p.get("batch_id"))
     if not remote:
         return f"{state.id}: not sent yet ({_n(total, 'request')}): collect sends it, cancel drops it"
@@ -435,6 +487,10 @@ def _remove_folder(state: State) -> None:
 
 def _cached(prepared: Prepared) -> str:
     return f"; {len(prepared.from_cache)} drafted from cache" if prepared.from_cache else ""
+
+
+def _batches(count: int) -> str:
+    return f"{count} finished batch{'' if count == 1 else 'es'}"
 
 
 def _n(count: int, word: str) -> str:

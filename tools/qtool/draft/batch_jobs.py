@@ -12,13 +12,13 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from qtool.draft.batch import Outcome, Plan, _current_text, iter_plans, plan_file, write_draft
+from qtool.draft.batch import Outcome, Plan, drafted_text, iter_plans, plan_file, plan_loaded, write_draft
 from qtool.draft.batchfile import BadLine, Result, content_hash, custom_id, parse_result, read_results, request_line
 from qtool.draft.cache import Cache
 from qtool.draft.client import DraftError
@@ -28,8 +28,8 @@ from qtool.draft.messages import build_messages, job_schema, prompt_version, rep
 from qtool.draft.reply import Field, field_name, get_field
 from qtool.draft.settings import LLMSettings
 from qtool.errors import QtoolError
-from qtool.files import CACHE_DIR
-from qtool.model import Problem, Severity
+from qtool.files import CACHE_DIR, QUESTIONS_DIR
+from qtool.model import Problem, Question, Severity
 
 BATCHES = "batches"
 #: A rough reply size per part asked for, for the budget estimate before a submit (prompt: characters / 4).
@@ -148,6 +148,45 @@ def find_state(root: str | os.PathLike[str], ident: str | None) -> State:
     if not candidates:
         raise BatchError("no open batch: submit one with qtool draft --batch submit")
     raise BatchError(f"{len(candidates)} open batches ({', '.join(s.id for s in candidates)}): name one")
+
+
+#: Finished batches' state files untouched this many days are pruned (``--batch prune``, and on every submit).
+PRUNE_DAYS = 30
+
+
+def finished(state: State) -> bool:
+    """Nothing left to do with this state: collected, written to a file, or interrupted before anything was sent.
+
+    A batch still on a server (not collected) is never finished here, nor one holding invalid
+    replies that ``--repair`` would send again.
+    """
+    if state.data.get("invalid"):
+        return False
+    return state.data.get("mode") == "file" or state.data.get("status") in ("collected", "preparing")
+
+
+def prune_states(root: str | os.PathLike[str], older_than_days: float = PRUNE_DAYS, ident: str | None = None) -> list[State]:
+    """Remove finished batches' state files (and folders) untouched for ``older_than_days``, or the one named ``ident``."""
+    import time
+
+    cutoff = time.time() - older_than_days * 86400
+    removed = []
+    for state in load_states(root):
+        if ident is not None and ident not in state.names():
+            continue
+        try:
+            touched = state.path.stat().st_mtime
+        except OSError:
+            continue
+        if finished(state) and (ident is not None or touched < cutoff):
+            state.discard()
+            removed.append(state)
+    if ident is not None and not removed:
+        named = [s for s in load_states(root) if ident in s.names()]
+        if not named:
+            raise BatchError(f"no batch {ident!r} in {batches_dir(root)}")
+        raise BatchError(f"batch {ident} is not finished: collect it first (or cancel it)")
+    return removed
 
 
 # -- preparing request lines --------------------------------------------------------------------------
@@ -274,6 +313,12 @@ class Step:
     counter: str | None = None  # "failed", "invalid", "stale" or "already"
     #: The invalid reply to keep for a repair round (None: drop any kept before).
     invalid: dict[str, Any] | None = None
+    #: The file's new text, and the digest of the bytes the file must still hold when it is replaced:
+    #: the Applier writes it (``fsutil.stage_all``, ``fsutil.commit``), in the parent, while workers compute.
+    text: str | None = None
+    expect: str | None = None
+    #: (draft cache key, reply) for a reply that fits: cached even when the file is stale.
+    cache: tuple[str, Any] | None = None
 
 
 #: Results handed to the worker pool at a time (workers start only for PARALLEL_FROM items or more).
@@ -295,10 +340,47 @@ class Applier:
                 self.index[cid] = state
         self.repair_now = repair_now
         self.done = Applied()
+        self.owner = os.getpid()  # the process whose temp files an interruption leaves
         self._seen: set[str] = set()
 
     def apply_file(self, path: str | os.PathLike[str], shown: str | None = None) -> None:
-        """Apply every line of a results (or error) file, streamed."""
+        """Apply every line of a results (or error) file, streamed; Ctrl-C leaves no temp file behind."""
+        from qtool.fsutil import remove_stale_temps
+
+        try:
+            self._apply_file(path, shown)
+        except BaseException:
+            remove_stale_temps(os.path.join(self.ctx.root, QUESTIONS_DIR), owner=self.owner)  # staged, not committed
+            raise
+
+    def _apply_file(self, path: str | os.PathLike[str], shown: str | None) -> None:
+        """Each chunk's steps run on the workers while the previous chunk is committed here (its disk waits overlap)."""
+        import contextlib
+
+        from qtool.workers import PARALLEL_FROM, can_fork, sharing, worker_count, worker_pool
+
+        jobs = worker_count()
+        pending: tuple[list[Result], list[Step]] | None = None
+        with contextlib.ExitStack() as stack:
+            pool = None
+            for chunk in self._chunks(path, shown):
+                if pool is None and self.repair_now is None and len(chunk) >= PARALLEL_FROM and can_fork() and jobs > 1:
+                    stack.enter_context(sharing(self))
+                    pool = stack.enter_context(worker_pool(jobs))  # forked once, before any thread of the commit starts
+                if pool is not None:
+                    job = pool.map_async(_step_in_worker, chunk, chunksize=max(16, min(256, len(chunk) // (jobs * 8))))
+                    if pending is not None:
+                        self._settle(*pending)
+                    pending = (chunk, job.get())
+                else:  # few results, or repairs that talk to the server: one at a time, here
+                    if pending is not None:
+                        self._settle(*pending)
+                    pending = (chunk, [self.step(result) for result in chunk])
+            if pending is not None:
+                self._settle(*pending)
+
+    def _chunks(self, path: str | os.PathLike[str], shown: str | None) -> Iterator[list[Result]]:
+        """The file's results to apply, CHUNK at a time (bad and unknown lines become problems here)."""
         chunk: list[Result] = []
         for number, line in read_results(path):
             try:
@@ -314,14 +396,15 @@ class Applier:
             if self._first(result):
                 chunk.append(result)
             if len(chunk) >= CHUNK:
-                self._run(chunk)
+                yield chunk
                 chunk = []
-        self._run(chunk)
+        if chunk:
+            yield chunk
 
     def apply(self, result: Result) -> None:
         """Apply one result whose custom_id is known."""
         if self._first(result):
-            self._merge(result, self.step(result))
+            self._settle([result], [self.step(result)])
 
     def _first(self, result: Result) -> bool:
         """Count a result once (e.g. given in both the output and the error file) and its tokens."""
@@ -334,17 +417,6 @@ class Applier:
         self.done.prompt_tokens += result.prompt_tokens
         self.done.completion_tokens += result.completion_tokens
         return True
-
-    def _run(self, chunk: list[Result]) -> None:
-        from qtool.workers import parallel_map, sharing
-
-        if self.repair_now is not None:  # repairs talk to the server: one at a time, here
-            steps = [self.step(result) for result in chunk]
-        else:
-            with sharing(self):
-                steps = parallel_map(_step_in_worker, chunk)
-        for result, step in zip(chunk, steps):
-            self._merge(result, step)
 
     def _merge(self, result: Result, step: Step) -> None:
         done = self.done
@@ -362,7 +434,12 @@ class Applier:
                 invalid.pop(result.custom_id, None)
 
     def step(self, result: Result) -> Step:
-        """Apply one result to its file; changes nothing but that file and the draft cache."""
+        """What applying one result to its file takes: a Step with the new text to write and the reply to cache.
+
+        Changes nothing on disk: the caller (``_settle``) writes and caches, so this runs in workers too.
+        """
+        from qtool.loader import LoadError, load_bytes, read_file
+
         state = self.index[result.custom_id]
         entry = state.requests[result.custom_id]
         path = _shown_path(self.ctx.root, entry["path"])
@@ -374,29 +451,28 @@ class Applier:
         fields = tuple(tuple(name.split(".")) for name in entry["fields"])
         schema = job_schema(fields, tuple(state.data.get("vocabulary", ())))
         reply, errors = check_reply(result.content, schema, self.ctx.settings.api_key)
-        text = _current_text(path)
-        if text is None:
+        raw = read_file(path, self.ctx.max_file_bytes)  # read once: hashed, loaded, and compared again at commit
+        if isinstance(raw, LoadError):
             step.problem = _line(path, f"the file is gone or unreadable; batch {state.id}'s draft skipped")
             return step
-        fresh = content_hash(text) == entry["hash"]
-        if errors:
-            if not fresh:
-                return self._stale(step, path, state)
-            return self._invalid(step, result, state, entry, path, errors)
-        if self.ctx.cache is not None:
-            self.ctx.cache.put(entry["key"], reply)
-        if not fresh:
-            if _already_applied(path, reply, fields, self.ctx.max_file_bytes):
+        loaded = load_bytes(raw, path)
+        if not errors:
+            step.cache = (entry["key"], reply)
+        if isinstance(loaded, LoadError) or content_hash(loaded.text) != entry["hash"]:
+            if not errors and not isinstance(loaded, LoadError) and _already_applied(loaded.data, reply, fields):
                 step.counter = "already"
                 return step
             return self._stale(step, path, state)
-        return self._write(step, state, entry, path, reply)
+        if errors:
+            return self._invalid(step, result, state, entry, loaded, raw, errors)
+        return self._write(step, state, entry, loaded, raw, reply)
 
-    def _invalid(self, step: Step, result: Result, state: State, entry: dict[str, Any], path: str,
+    def _invalid(self, step: Step, result: Result, state: State, entry: dict[str, Any], loaded: Question, raw: bytes,
                  errors: list[str]) -> Step:
+        path = loaded.path
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         if self.repair_now is not None:
-            plan = _plan_for(self.ctx, state, entry, path)
+            plan = _plan_as_submitted(loaded, state, entry)
             if isinstance(plan, Problem):
                 step.problem = plan
                 return step
@@ -405,7 +481,7 @@ class Applier:
             except DraftError as exc:
                 step.problem = _line(path, f"could not repair batch {state.id}'s reply: {exc}; file left as it was")
                 return step
-            return self._write(step, state, entry, path, reply)
+            return self._write(step, state, entry, loaded, raw, reply)
         step.counter = "invalid"
         if int(entry.get("round", 0)) >= MAX_REPAIRS:
             step.problem = _line(path, f"the model's reply did not fit the question schema after {MAX_REPAIRS + 1} "
@@ -422,21 +498,50 @@ class Applier:
                                    "run qtool draft again", Severity.WARNING)
         return step
 
-    def _write(self, step: Step, state: State, entry: dict[str, Any], path: str, reply: dict[str, Any]) -> Step:
-        plan = _plan_for(self.ctx, state, entry, path)
+    def _write(self, step: Step, state: State, entry: dict[str, Any], loaded: Question, raw: bytes,
+               reply: dict[str, Any]) -> Step:
+        """Merge the reply as ``qtool draft`` does and stage the new text, to replace the file only if it still holds ``raw``."""
+        from qtool.fsutil import digest
+
+        plan = _plan_as_submitted(loaded, state, entry)
         if isinstance(plan, Problem):
             step.problem = plan
             return step
-        try:
-            outcome = write_draft(plan, reply, provenance(state.data["model"], state.data["prompt_version"]))
-        except OSError as exc:  # one file that cannot be written does not stop the others
-            step.problem = _line(path, f"cannot write the draft: {exc.strerror or exc}; file left as it was")
+        text = drafted_text(plan, reply, provenance(state.data["model"], state.data["prompt_version"]))
+        if isinstance(text, Problem):
+            step.problem = text
             return step
-        if outcome.problem is not None:
-            step.problem = outcome.problem
-        else:
-            step.written = outcome
+        step.text, step.expect = text, digest(raw)
+        step.written = Outcome(plan.path, filled=plan.job.fields)
         return step
+
+    def _settle(self, chunk: list[Result], steps: list[Step]) -> None:
+        """Cache the chunk's good replies (one pack), put its staged files in place (one sync), count every step."""
+        from qtool.fsutil import ChangedOnDisk, Staged, commit, stage_all
+
+        if self.ctx.cache is not None:
+            self.ctx.cache.put_many(step.cache for step in steps if step.cache is not None)
+        writes = [step for step in steps if step.text is not None and step.written is not None]
+        made = stage_all((step.written.path, step.text or "", step.expect) for step in writes if step.written is not None)
+        staged = [(step, item) for step, item in zip(writes, made) if isinstance(item, Staged)]
+        outcomes: list[tuple[Step, Exception | None]] = [(step, item) for step, item in zip(writes, made)
+                                                         if not isinstance(item, Staged)]
+        outcomes += list(zip((step for step, _ in staged), commit(item for _, item in staged)))
+        for step, error in outcomes:
+            step.text = None
+            if error is None:
+                continue
+            path = step.written.path if step.written is not None else "?"
+            step.written = None
+            if isinstance(error, ChangedOnDisk):
+                step.counter = "stale"
+                step.problem = _line(path, "stale, skipped: the file changed while the results were applied; "
+                                           "run qtool draft again", Severity.WARNING)
+            else:
+                message = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+                step.problem = _line(path, f"cannot write the draft: {message}; file left as it was")
+        for result, step in zip(chunk, steps):
+            self._merge(result, step)
 
 
 def _step_in_worker(result: Result) -> Step:
@@ -473,15 +578,22 @@ def _plan_for(ctx: Drafting, state: State, entry: dict[str, Any], path: str) -> 
     return plan
 
 
-def _already_applied(path: str, reply: dict[str, Any], fields: tuple[Field, ...], max_bytes: int) -> bool:
-    """Whether the file already holds this reply in every part (a collect resumed after Ctrl-C)."""
-    from qtool.loader import LoadError, load_file
+def _plan_as_submitted(loaded: Question, state: State, entry: dict[str, Any]) -> Plan | Problem:
+    """The loaded file's plan, or a stale Problem when the parts it lacks are no longer those asked for."""
+    fields = tuple(tuple(name.split(".")) for name in entry["fields"])
+    plan = plan_loaded(loaded, fields, bool(state.data.get("overwrite")), state.data.get("vocabulary", ()))
+    if isinstance(plan, Problem):
+        return plan
+    if plan is None or plan.job.fields != fields:
+        return _line(loaded.path, f"stale, skipped: the file changed after batch {state.id} was prepared; "
+                                  "run qtool draft again", Severity.WARNING)
+    return plan
 
-    loaded = load_file(path, max_bytes=max_bytes)
-    if isinstance(loaded, LoadError):
-        return False
+
+def _already_applied(data: dict[str, Any], reply: dict[str, Any], fields: tuple[Field, ...]) -> bool:
+    """Whether the file already holds this reply in every part (a collect resumed after Ctrl-C)."""
     for f in fields:
-        have, want = get_field(loaded.data, f), get_field(reply, f)
+        have, want = get_field(data, f), get_field(reply, f)
         if is_missing(have):
             return False
         if isinstance(want, str):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -115,12 +115,14 @@ def read_results(path: str | os.PathLike[str]) -> Iterator[tuple[int, str]]:
 
 @dataclass
 class PartWriter:
-    """Request lines written to ``folder/part-N.jsonl``, starting a new part past ``max_requests`` or ``max_bytes``."""
+    """Request lines in parts, a new part past ``max_requests`` or ``max_bytes``: ``folder/part-N.jsonl``,
+    or wherever ``opener`` says (part number -> its name and a handle the opener closes itself)."""
 
     folder: Path
     max_requests: int = MAX_REQUESTS
     max_bytes: int = MAX_BYTES
     parts: list[dict[str, Any]] = field(default_factory=list)
+    opener: Callable[[int], tuple[str, IO[bytes]]] | None = None
     _handle: IO[bytes] | None = None
 
     def write(self, line: str) -> None:
@@ -135,19 +137,36 @@ class PartWriter:
         current["requests"] += 1
         current["bytes"] += len(data)
 
+    def start(self) -> None:
+        """Open the first part now rather than at the first line."""
+        if not self.parts:
+            self._next()
+
     def _next(self) -> None:
         self.close()
-        self.folder.mkdir(parents=True, exist_ok=True)
-        name = f"part-{len(self.parts) + 1}.jsonl"
-        self._handle = open(self.folder / name, "wb")  # noqa: SIM115 - closed in close()
+        if self.opener is not None:
+            name, self._handle = self.opener(len(self.parts) + 1)
+        else:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            name = f"part-{len(self.parts) + 1}.jsonl"
+            self._handle = open(self.folder / name, "wb")  # noqa: SIM115 - closed in close()
         self.parts.append({"input": name, "requests": 0, "bytes": 0})
 
     def close(self) -> None:
-        if self._handle is not None:
+        if self._handle is not None and self.opener is None:
             self._handle.flush()
             os.fsync(self._handle.fileno())
             self._handle.close()
-            self._handle = None
+        self._handle = None
+
+
+def part_name(out: str, number: int) -> str:
+    """Where ``--batch-out OUT`` writes part ``number``: part 1 is OUT itself, then ``STEM-2.jsonl``, ``STEM-3.jsonl``..."""
+    if number == 1:
+        return out
+    folder, name = os.path.split(out)
+    stem, dot, suffix = name.rpartition(".")
+    return os.path.join(folder, f"{stem}-{number}.{suffix}" if dot and stem else f"{name}-{number}")
 
 
 def _error_text(error: Any) -> str | None:

@@ -89,9 +89,16 @@ def wire_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def reply_errors(data: Any, schema: dict[str, Any], limit: int = 10) -> list[str]:
-    """Why ``data`` does not fit ``schema``: one short line per error, at most ``limit``."""
+    """Why ``data`` does not fit ``schema``: one short line per error, at most ``limit``.
+
+    As ``qtool.schema`` does for files: a reply that fits (nearly all) is answered by the compiled
+    validator; only one that does not pays for jsonschema's detailed errors.
+    """
     from jsonschema import Draft202012Validator
 
+    fast = _fast_validator(schema)
+    if fast is not None and fast.is_valid(data):
+        return []
     errors = sorted(Draft202012Validator(schema).iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     out = []
     for error in errors[:limit]:
@@ -100,6 +107,26 @@ def reply_errors(data: Any, schema: dict[str, Any], limit: int = 10) -> list[str
     if len(errors) > limit:
         out.append(f"... and {len(errors) - limit} more")
     return out
+
+
+#: Compiled validators by schema object (reply schemas are built once per set of parts: ``job_schema``).
+_COMPILED: dict[int, tuple[dict[str, Any], Any]] = {}
+
+
+def _fast_validator(schema: dict[str, Any]) -> Any:
+    """The compiled (Rust) validator for ``schema``, built once per schema object; None if unavailable."""
+    entry = _COMPILED.get(id(schema))
+    if entry is not None and entry[0] is schema:
+        return entry[1]
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - optional speed-up
+        return None
+    if len(_COMPILED) > 256:
+        _COMPILED.clear()
+    compiled = jsonschema_rs.validator_for(schema)
+    _COMPILED[id(schema)] = (schema, compiled)  # the schema is kept alive, so its id is not reused
+    return compiled
 
 
 def trim_reply(data: Any, schema: dict[str, Any]) -> Any:
