@@ -91,8 +91,7 @@ def atomic_create(path: str | os.PathLike[str], data: bytes) -> None:
     name, never follows one: nothing is written through a symbolic link.
     """
     given = os.fspath(path)
-    folder, name = os.path.split(given)
-    tmp = os.path.join(folder, f".{name}.{os.getpid()}.{next(_serial)}{TEMP_SUFFIX}")
+    tmp = _temp_name(Path(given))
     with _named(given):
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0), 0o666)
         try:
