@@ -51,14 +51,13 @@ def check_files(files: Sequence[str] | None, config: Config, *, select: Iterable
     # The git base reaches guid-stable as one of its options (a plain value, never a global).
     if base is not None and "guid-stable" in prepared:
         prepared["guid-stable"] = {**prepared["guid-stable"], "base": base}
+    collecting = gc.isenabled()
     gc.disable()  # a short run that frees by reference counting; the collector's passes over the cache cost more than they find
     try:
         return _check(files, config, settings, prepared, strict, cache and not contents, jobs, contents or {}, progress)
     finally:
-        # What the run allocated would otherwise be traversed by the collector's next pass: it is
-        # freed by reference counting like the rest, so the collector leaves it alone.
-        gc.freeze()
-        gc.enable()
+        if collecting:
+            gc.enable()
 
 
 def _check(files: Sequence[str] | None, config: Config, settings: dict[str, RuleSetting],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ STDIN = "-"
 if TYPE_CHECKING:
     from qtool.config import Config
     from qtool.gitbase import Base
+    from qtool.model import Checked
 
 
 @returns_status
@@ -29,9 +31,8 @@ def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False
     ``against`` is the git ref to compare with (``""``: none; None: none unless pre-commit or CI names one).
     """
     from qtool.files import question_files
-    from qtool.lint.catalog import report_context
-    from qtool.pipeline import check_files, lint_view
-    from qtool.report import default_format, exit_code, note, progress_bar, report, write_step_summary
+    from qtool.pipeline import check_files
+    from qtool.report import progress_bar
 
     config = config_or_exit(paths)
     contents = None
@@ -51,9 +52,26 @@ def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False
     def count() -> int:
         return len(files) if files is not None else len(question_files((), config.root, config.exclude))
 
-    with progress_bar(count, "checking") as progress:
-        checked = check_files(files, config, select=select, ignore=ignore, strict=strict, cache=cache, base=base,
-                              contents=contents, progress=progress)
+    # The collector would traverse everything the check allocates (all of it freed by reference
+    # counting): it stays off until the report is out.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with progress_bar(count, "checking") as progress:
+            checked = check_files(files, config, select=select, ignore=ignore, strict=strict, cache=cache, base=base,
+                                  contents=contents, progress=progress)
+        return _report(checked, config, fmt, strict, lint_only)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _report(checked: Checked, config: Config, fmt: str | None, strict: bool, lint_only: bool) -> int:
+    """Print what the check found; the exit status."""
+    from qtool.lint.catalog import report_context
+    from qtool.pipeline import lint_view
+    from qtool.report import default_format, exit_code, note, report, write_step_summary
+
     problems = lint_view(checked) if lint_only else checked.problems
     fmt = fmt or default_format()
     context = report_context(config) if fmt in ("sarif", "gitlab") else None
