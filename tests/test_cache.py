@@ -149,6 +149,16 @@ def test_some_paths_from_the_cache_match_a_plain_run(in_big_bank: Path) -> None:
     assert check_files(files, config, cache=True).problems == plain
 
 
+def _reports(bank: Path) -> list[str]:
+    """The names of the last runs' reports in the cache (one a context)."""
+    return sorted(p.name for p in (bank / CACHE_DIR).glob("run-*.bin"))
+
+
+def _forget_reports(bank: Path) -> None:
+    for name in _reports(bank):
+        (bank / CACHE_DIR / name).unlink()
+
+
 def _bank_with_cache(bank: Path) -> list[tuple]:
     first = _problems(bank, cache=True)
     assert first == _problems(bank, cache=True)
@@ -239,11 +249,11 @@ def test_a_few_changed_files_go_to_a_small_delta_that_is_read_back(bank: Path, m
     written = check_bin.read_bytes()
     target = bank / "questions" / "software-engineer" / "production-incident.yaml"
     target.write_text(target.read_text().replace("category: behavioral", "category: wrong"))
-    (bank / CACHE_DIR / "run.bin").unlink()  # else the last report is patched, and the per-file cache is not opened
+    _forget_reports(bank)  # else the last report is patched, and the per-file cache is not opened
     assert [code for *_, code, _ in _problems(bank, cache=True)] == ["schema"]
     assert check_bin.read_bytes() == written and delta.is_file()
     # Without the last report, the edited file's entry comes from the delta: nothing is analysed again.
-    (bank / CACHE_DIR / "run.bin").unlink()
+    _forget_reports(bank)
     analysed: list[str] = []
     analyse = qtool.pipeline.analyse
     monkeypatch.setattr(qtool.pipeline, "analyse", lambda *args: analysed.append(args[2]) or analyse(*args))
@@ -253,7 +263,7 @@ def test_a_few_changed_files_go_to_a_small_delta_that_is_read_back(bank: Path, m
     monkeypatch.setattr(qtool.cache, "DELTA_MIN", 0)
     for path in sorted((bank / "questions").rglob("*.yaml"))[:3]:
         path.write_text(path.read_text() + "# edited\n")
-    (bank / CACHE_DIR / "run.bin").unlink()
+    _forget_reports(bank)
     _problems(bank, cache=True)
     assert check_bin.read_bytes() != written and not delta.exists()
     assert len(analysed) == 3
@@ -292,7 +302,7 @@ def test_a_damaged_cache_is_ignored(bank: Path, damage: bytes) -> None:
     clean = _bank_with_cache(bank)
     target = bank / "questions" / "software-engineer" / "production-incident.yaml"
     target.write_text(target.read_text().replace("category: behavioral", "category: wrong"))
-    for name in ("check.bin", "check.delta", "bank.bin", "run.bin"):
+    for name in ("check.bin", "check.delta", "bank.bin", *_reports(bank)):
         (bank / CACHE_DIR / name).write_bytes(damage)
     assert [code for *_, code, _ in _problems(bank, cache=True)] == ["schema"]
     assert clean == []
@@ -307,7 +317,7 @@ def test_bit_rot_is_caught_by_the_checksum(bank: Path) -> None:
 
     assert _bank_with_cache(bank) == []
     forged = (1, 1, "error", "forged by bit rot", "schema")
-    for name in ("check.bin", "run.bin"):
+    for name in ("check.bin", *_reports(bank)):
         path = bank / CACHE_DIR / name
         raw = path.read_bytes()
         document = marshal.loads(raw[32:])

@@ -304,7 +304,7 @@ def test_cached_results_follow_the_base(repo: Path, run) -> None:
     assert run("check", "--against", "main").exit_code == 1
     git(repo, "branch", "-f", "main", "HEAD")  # the change is now part of the base
     assert run("check", "--against", "main").exit_code == 0
-    assert (repo / ".qtool-cache" / "run.bin").is_file()  # the cache was in use
+    assert list((repo / ".qtool-cache").glob("run-*.bin"))  # the cache was in use
 
 
 def test_a_suppression_of_guid_stable_is_judged_only_against_a_base(repo: Path, run) -> None:
@@ -341,8 +341,8 @@ def test_run_from_a_folder_inside_the_bank(repo: Path, run, monkeypatch: pytest.
 
 def test_runs_with_and_without_a_base_do_not_redo_each_others_bank_rules(repo: Path, run,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    """check, check --against main, check: the third run takes the first one's bank-wide results from the cache
-    (an answer edited in between changes no summary)."""
+    """check, check --against main, check: the third run patches the first one's report (an answer edited in
+    between changes no summary), and takes its bank-wide results from the cache."""
     import qtool.lint.rules.near_duplicate as near
 
     assert run("check").exit_code == 0
@@ -355,6 +355,11 @@ def test_runs_with_and_without_a_base_do_not_redo_each_others_bank_rules(repo: P
     given: list[object] = []
     update = near._Index.update
     monkeypatch.setattr(near._Index, "update", lambda self, *a, **k: given.append(a[1]) or update(self, *a, **k))
+    import qtool.pipeline
+
+    opened: list[str] = []
+    monkeypatch.setattr(qtool.pipeline.CheckCache, "_load", lambda self: opened.append("check.bin"))
     result = run("check")
     assert result.exit_code == 0, result.output
     assert given == []
+    assert opened == []  # the plain run's own report was kept beside the --against one, and patched

@@ -10,7 +10,8 @@ of its own body: a corrupted or hand-edited cache is ignored, never trusted.
 
 Beside it: ``check.delta`` holds the entries changed since check.bin was written (a commit
 changes a few files; rewriting every entry for them would cost more than the check), ``bank.bin``
-the indexes bank-wide rules keep between runs, and ``run.bin`` the last run's report.
+the indexes bank-wide rules keep between runs, and ``run-*.bin`` the last run's report (one for
+each of the last two contexts: a plain check and one with ``--against``, say).
 """
 
 from __future__ import annotations
@@ -295,15 +296,24 @@ def run_key(context: str, given: Sequence[str], signatures: Iterable[tuple[str, 
     return h.hexdigest()
 
 
-def run_cached(root: str | os.PathLike[str]) -> bool:
-    """Whether a last run is on record (else computing its key up front is wasted)."""
-    return (Path(root) / CACHE_DIR / "run.bin").is_file()
+#: Reports of this many contexts are kept (a plain check and one with --against, say).
+RUNS_KEPT = 2
 
 
-def run_record(root: str | os.PathLike[str]) -> dict[str, Any] | None:
-    """The last run's record as stored (problems still encoded: see ``decoded``), or None."""
-    document, _ = _read_checked(Path(root) / CACHE_DIR / "run.bin")
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
+def run_path(root: str | os.PathLike[str], context: str) -> Path:
+    """Where the last report of a context (code, settings, files asked about: ``run_key`` without signatures) is kept."""
+    return Path(root) / CACHE_DIR / f"run-{context[:24]}.bin"
+
+
+def run_cached(root: str | os.PathLike[str], context: str) -> bool:
+    """Whether a last run of this context is on record (else computing its key up front is wasted)."""
+    return run_path(root, context).is_file()
+
+
+def run_record(root: str | os.PathLike[str], context: str) -> dict[str, Any] | None:
+    """The context's last run as stored (problems still encoded: see ``decoded``), or None."""
+    document, _ = _read_checked(run_path(root, context))
+    if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("context") != context:
         return None
     return document
 
@@ -316,30 +326,24 @@ def decoded(rows: Any) -> list[Problem] | None:
         return None
 
 
-def run_lookup(root: str | os.PathLike[str], key: str) -> dict[str, Any] | None:
-    """The last run's report if it had the same key, else None (also for a damaged file)."""
-    document = run_record(root)
-    if document is None or document.get("key") != key:
-        return None
-    problems = decoded(document.get("problems"))
-    if problems is None:
-        return None
-    document["problems"] = problems
-    return document
-
-
 def run_store(root: str | os.PathLike[str], key: str, problems: Sequence[Problem], broken: Collection[str],
-              statuses: dict[str, str], *, context: str = "", files: dict[str, Any] | None = None,
-              found: Any = None) -> None:
-    """Remember this run's report for the next identical run; errors are ignored.
+              statuses: dict[str, str], *, context: str, files: dict[str, Any] | None = None, found: Any = None) -> None:
+    """Remember this run's report for the next run of its context; errors are ignored.
 
-    ``context`` (the run's key without the files' signatures), ``files`` (path -> [stat
+    ``context`` is the run's key without the files' signatures; ``files`` (path -> [stat
     signature, summary fingerprint] of every bank file) and ``found`` (the bank-wide problems
     before suppressions, encoded) let a later run with a few changed files patch the report.
+    Only the reports of the last ``RUNS_KEPT`` contexts stay.
     """
-    _write_checked(Path(root) / CACHE_DIR / "run.bin",
-                   {"format": FORMAT, "key": key, "problems": encoded(problems), "broken": sorted(broken),
-                    "statuses": statuses, "context": context, "files": files or {}, "found": found or []})
+    path = run_path(root, context)
+    _write_checked(path, {"format": FORMAT, "key": key, "problems": encoded(problems), "broken": sorted(broken),
+                          "statuses": statuses, "context": context, "files": files or {}, "found": found or []})
+    try:
+        others = sorted((p for p in path.parent.glob("run-*.bin") if p != path), key=lambda p: p.stat().st_mtime_ns)
+        for old in others[: max(0, len(others) - (RUNS_KEPT - 1))]:
+            old.unlink()
+    except OSError:
+        pass
 
 
 def encoded(problems: Iterable[Problem]) -> list[tuple[Any, ...]]:

@@ -80,16 +80,16 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
         whole = key + _base_tag(prepared)  # per-file results do not depend on the git base; whole runs do
         # Each file is looked at once, before it is read: a file changed since then looks changed next time.
         signatures = [(name, stat_signature(name)) for name in universe]
-        if run_cached(config.root):
+        run_context = run_key(whole, files, ())
+        if run_cached(config.root, run_context):
             first_key = run_key(whole, files, signatures)
-            record = run_record(config.root)
+            record = run_record(config.root, run_context)
             if record is not None and record.get("key") == first_key:
                 problems = decoded(record.get("problems"))
                 if problems is not None:
                     return Checked(list(files), problems, set(record["broken"]), statuses=record["statuses"])
             if record is not None:
-                patched = _patched(record, run_key(whole, files, ()), files, signatures, settings, prepared, idle, strict,
-                                   config, whole)
+                patched = _patched(record, run_context, files, signatures, settings, prepared, idle, strict, config, whole)
                 if patched is not None:
                     return patched
         store = CheckCache(config.root, key, _encode_suppressions, _decode_suppressions)
@@ -105,7 +105,7 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
         unchanged = first_key is not None and all(r.signature == seen for r, (_, seen) in zip(results, signatures))
         last_run = first_key if first_key is not None and unchanged else run_key(whole, files, ((r.path, r.signature) for r in results))
         run_store(config.root, last_run, checked.problems, checked.broken, checked.statuses,
-                  context=run_key(whole, files, ()), files={r.path: (r.signature, r.fingerprint) for r in results},
+                  context=run_context, files={r.path: (r.signature, r.fingerprint) for r in results},
                   found=encoded(p for problems in found.values() for p in problems))
     return checked
 
