@@ -325,7 +325,7 @@ def test_bit_rot_is_caught_by_the_checksum(bank: Path) -> None:
             for entry in document["files"].values():
                 entry["problems"].append(forged)
         else:
-            document["problems"].append((next(iter(document["statuses"])), *forged))
+            document["problems"].append((next(iter(document["files"])), *forged))
         path.write_bytes(raw[:32] + marshal.dumps(document))
     assert _problems(bank, cache=True) == []
 

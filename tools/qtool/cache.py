@@ -318,6 +318,11 @@ def run_record(root: str | os.PathLike[str], context: str) -> dict[str, Any] | N
     return document
 
 
+def statuses_of(record: dict[str, Any]) -> dict[str, str]:
+    """The statuses a record keeps (those of the files asked about), by path."""
+    return {name: entry[2] for name, entry in record["files"].items() if entry[2] is not None}
+
+
 def decoded(rows: Any) -> list[Problem] | None:
     """Problems as a record stores them (path first), or None for rows of the wrong shape."""
     try:
@@ -331,13 +336,15 @@ def run_store(root: str | os.PathLike[str], key: str, problems: Sequence[Problem
     """Remember this run's report for the next run of its context; errors are ignored.
 
     ``context`` is the run's key without the files' signatures; ``files`` (path -> [stat
-    signature, summary fingerprint] of every bank file) and ``found`` (the bank-wide problems
+    signature, summary fingerprint] of every bank file; each given file's status is added) and ``found`` (the bank-wide problems
     before suppressions, encoded) let a later run with a few changed files patch the report.
     Only the reports of the last ``RUNS_KEPT`` contexts stay.
     """
     path = run_path(root, context)
+    # Each file's status rides with its signature: the paths are stored once.
+    entries = {name: (entry[0], entry[1], statuses.get(name)) for name, entry in (files or {}).items()}
     _write_checked(path, {"format": FORMAT, "key": key, "problems": encoded(problems), "broken": sorted(broken),
-                          "statuses": statuses, "context": context, "files": files or {}, "found": found or []})
+                          "context": context, "files": entries, "found": found or []})
     try:
         others = sorted((p for p in path.parent.glob("run-*.bin") if p != path), key=lambda p: p.stat().st_mtime_ns)
         for old in others[: max(0, len(others) - (RUNS_KEPT - 1))]:

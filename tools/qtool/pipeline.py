@@ -15,7 +15,17 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from qtool.cache import CheckCache, context_key, decoded, encoded, run_cached, run_key, run_record, run_store
+from qtool.cache import (
+    CheckCache,
+    context_key,
+    decoded,
+    encoded,
+    run_cached,
+    run_key,
+    run_record,
+    run_store,
+    statuses_of,
+)
 from qtool.config import Config
 from qtool.files import MISNAMED_SUFFIX, SUFFIX, digest, question_files, stat_signature
 from qtool.lint.config import RuleSetting, active_rules
@@ -87,7 +97,7 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
             if record is not None and record.get("key") == first_key:
                 problems = decoded(record.get("problems"))
                 if problems is not None:
-                    return Checked(list(files), problems, set(record["broken"]), statuses=record["statuses"])
+                    return Checked(list(files), problems, set(record["broken"]), statuses=statuses_of(record))
             if record is not None:
                 patched = _patched(record, run_context, files, signatures, settings, prepared, idle, strict, config, whole)
                 if patched is not None:
@@ -154,7 +164,7 @@ def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatu
     checked.problems = [p for p in previous if p.path not in redone]
     checked.problems += _finish(mine, found, {name: s for name, s in settings.items() if name not in idle}, strict)
     checked.broken |= {path for path in record["broken"] if path not in redone}
-    checked.statuses = {**{path: status for path, status in record["statuses"].items() if path not in redone},
+    checked.statuses = {**{path: status for path, status in statuses_of(record).items() if path not in redone},
                         **checked.statuses}
     checked.summaries = {}
     now = {**known, **{r.path: (r.signature, r.fingerprint) for r in fresh}}
