@@ -16,7 +16,6 @@ by ``remove_stale_temps``, and the name is easy to ignore in git.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import itertools
 import os
 import re
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import IO
 
 from qtool.errors import QtoolError
+from qtool.files import digest
 
 TEMP_SUFFIX = ".qtool-tmp"
 _TEMP_RE = re.compile(r"^\..+\.(\d+)\.\d+" + re.escape(TEMP_SUFFIX) + r"$")
@@ -93,14 +93,8 @@ def atomic_create(path: str | os.PathLike[str], data: bytes) -> None:
     given = os.fspath(path)
     tmp = _temp_name(Path(given))
     with _named(given):
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0), 0o666)
+        _new_temp(tmp, data)
         try:
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
-            finally:
-                os.close(fd)
             os.replace(tmp, given)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -115,13 +109,8 @@ class Staged:
     given: str
     target: str
     temp: str
-    #: sha256 of the bytes the target must still hold when it is replaced (None: no check).
+    #: ``files.digest`` of the bytes the target must still hold when it is replaced (None: no check).
     expect: str | None = None
-
-
-def digest(data: bytes) -> str:
-    """The digest ``stage`` and ``commit`` compare a file's bytes by."""
-    return hashlib.sha256(data).hexdigest()
 
 
 def stage(path: str | os.PathLike[str], data: str | bytes, *, expect: str | None = None) -> Staged:
@@ -137,16 +126,30 @@ def stage(path: str | os.PathLike[str], data: str | bytes, *, expect: str | None
     mode = stat.S_IMODE(st.st_mode) if st is not None else _default_mode()
     tmp = _temp_name(target)
     with _named(given):
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(payload)
-            os.chmod(tmp, mode)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+        _new_temp(tmp, payload, mode)
     return Staged(given, str(target), str(tmp), expect)
+
+
+def _new_temp(tmp: str | os.PathLike[str], data: bytes, mode: int | None = None) -> None:
+    """Create the temp file ``tmp`` exclusively (never through a link) holding ``data``; removed again on any error.
+
+    ``mode`` None leaves the usual 0o666 & ~umask; otherwise the file gets exactly ``mode``.
+    """
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0),
+                 0o666 if mode is None else 0o600)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+        if mode is not None:
+            os.chmod(tmp, mode)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 def stage_all(items: Iterable[tuple[str, str | bytes, str | None]]) -> list[Staged | OSError]:

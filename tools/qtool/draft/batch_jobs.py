@@ -501,7 +501,7 @@ class Applier:
     def _write(self, step: Step, state: State, entry: dict[str, Any], loaded: Question, raw: bytes,
                reply: dict[str, Any]) -> Step:
         """Merge the reply as ``qtool draft`` does and stage the new text, to replace the file only if it still holds ``raw``."""
-        from qtool.fsutil import digest
+        from qtool.files import digest
 
         plan = _plan_as_submitted(loaded, state, entry)
         if isinstance(plan, Problem):
