@@ -129,16 +129,15 @@ class CheckCache:
         if not result.digest or signature == (-1,):
             self.summaries_changed.add(result.path)
             return
-        summary = None if result.summary is None else (result.summary.data, result.summary.values, result.summary.keys)
         previous = self.files.get(result.path)
-        if previous is None or previous.get("summary") != summary:
+        if previous is None or previous.get("print") != result.fingerprint:
             self.summaries_changed.add(result.path)
         self.files[result.path] = {
             "digest": result.digest,
             "stat": signature,
             "problems": [_encode_problem(p) for p in result.problems],
             "broken": result.broken,
-            "summary": summary,
+            "summary": None if result.summary is None else (result.summary.data, result.summary.values, result.summary.keys),
             "print": result.fingerprint,
             "extra": self.encode_extra(result.extra),
         }

@@ -81,6 +81,8 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
         universe = list(files)
     else:
         universe = list(files) + (_rest_of_bank(files, config) if bank_wide else [])
+    analyser = functools.partial(analyse, settings, prepared)
+    active = {name: s for name, s in settings.items() if name not in idle}
     store = None
     signatures: list[tuple[str, tuple[int, ...]]] = []
     first_key = None
@@ -99,17 +101,16 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
                 if problems is not None:
                     return Checked(list(files), problems, set(record["broken"]), statuses=statuses_of(record))
             if record is not None:
-                patched = _patched(record, run_context, files, signatures, settings, prepared, idle, strict, config, whole)
+                patched = _patched(record, run_context, files, signatures, analyser, active, strict, config, whole)
                 if patched is not None:
                     return patched
         store = CheckCache(config.root, key, _encode_suppressions, _decode_suppressions)
-    analyser = functools.partial(analyse, settings, prepared)
     results = scan(universe, analyser, max_bytes=config.max_file_size, cache=store, jobs=jobs, contents=contents,
                    progress=progress, signatures=[signature for _, signature in signatures])
     given = results[: len(files)]
     found = _bank_stage(results, given, bank_wide, prepared, store)
     checked = collect(given, files)
-    checked.problems = _finish(given, found, {name: s for name, s in settings.items() if name not in idle}, strict)
+    checked.problems = _finish(given, found, active, strict)
     if store is not None:
         store.save(keep=universe)
         unchanged = first_key is not None and all(r.signature == seen for r, (_, seen) in zip(results, signatures))
@@ -125,8 +126,7 @@ PATCH_UPTO = 64
 
 
 def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatures: list[tuple[str, tuple[int, ...]]],
-             settings: dict[str, RuleSetting], prepared: dict[str, dict[str, Any]], idle: set[str], strict: bool,
-             config: Config, whole: str) -> Checked | None:
+             analyser: Analyser, active: dict[str, RuleSetting], strict: bool, config: Config, whole: str) -> Checked | None:
     """The last report with a few changed files checked again, when none of their summaries changed; else None.
 
     Bank-wide rules see only summaries: with every summary as before, what they found is as
@@ -145,7 +145,6 @@ def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatu
                     return None
     except (KeyError, TypeError, IndexError):  # another bank, or a record of another shape
         return None
-    analyser = functools.partial(analyse, settings, prepared)
     fresh = scan(changed, analyser, max_bytes=config.max_file_size, hashing=True)
     if not changed or any(r.fingerprint != known[r.path][1] for r in fresh):
         return None  # a summary changed (or none of the files did): the whole pipeline decides
@@ -162,7 +161,7 @@ def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatu
     checked = collect(mine, [r.path for r in mine])
     checked.files = list(files)
     checked.problems = [p for p in previous if p.path not in redone]
-    checked.problems += _finish(mine, found, {name: s for name, s in settings.items() if name not in idle}, strict)
+    checked.problems += _finish(mine, found, active, strict)
     checked.broken |= {path for path in record["broken"] if path not in redone}
     checked.statuses = {**{path: status for path, status in statuses_of(record).items() if path not in redone},
                         **checked.statuses}
