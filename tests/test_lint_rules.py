@@ -219,6 +219,14 @@ def test_word_count_counts_cjk_characters_as_words(text: str, words: int) -> Non
     assert word_count(text) == words
 
 
+@given(st.text(alphabet=st.sampled_from("ab.\x00\x7f \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"), max_size=40))
+def test_word_count_of_ascii_text_is_what_split_counts(text: str) -> None:
+    """The ASCII fast path counts words without splitting; every whitespace str.split knows must separate."""
+    from qtool.lint.rule import word_count
+
+    assert word_count(text) == len(text.split())
+
+
 def test_answer_length_counts_a_chinese_answer_by_characters() -> None:
     # Each Chinese answer has 61 to 131 characters and no spaces: read as one word each, all were "too short".
     assert found([fixture("answer-length", "chinese.yaml")], "answer-length") == []

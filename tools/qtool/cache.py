@@ -3,7 +3,7 @@
 It lives in ``.qtool-cache/check.bin`` under the bank's root, in ``marshal`` format (what
 Python's own ``__pycache__`` uses: several times faster to read than JSON). Every entry is valid only for
 the same qtool code, schema, configuration and rule settings (the context key); a file's
-entry only for the same bytes (its blake2b digest). A stat signature (size, mtime, ctime,
+entry only for the same bytes (their SHA-256 digest). A stat signature (size, mtime, ctime,
 inode, as git's index uses) spares re-reading unchanged files; when it differs the file is
 hashed and, if its bytes are the same, the entry still counts. Every cache file carries a digest
 of its own body: a corrupted or hand-edited cache is ignored, never trusted.
@@ -28,7 +28,7 @@ from qtool.files import CACHE_DIR, digest, stat_signature
 from qtool.loader import LoadError, read_file
 from qtool.model import FileResult, Problem, Question, Severity
 
-FORMAT = "qtool-check-cache/2"
+FORMAT = "qtool-check-cache/3"
 #: Changed entries go to check.delta until they are more than DELTA_MIN and one in DELTA_SHARE of all.
 DELTA_MIN = 64
 DELTA_SHARE = 16
@@ -160,7 +160,7 @@ class CheckCache:
         Together with ``summaries_changed`` (empty), it tells that every summary is the same as
         when the stored bank-wide results were found.
         """
-        h = hashlib.blake2b(digest_size=32)
+        h = hashlib.sha256()
         for r in results:
             if r.summary is not None:
                 h.update(r.path.encode() + b"\0")
@@ -252,7 +252,7 @@ def _read_checked(path: Path) -> tuple[Any, bytes]:
     try:
         raw = path.read_bytes()
         head, body = raw[:32], raw[32:]
-        if head != hashlib.blake2b(body, digest_size=32).digest():
+        if head != hashlib.sha256(body).digest():
             return None, b""
         return marshal.loads(body), head
     except (OSError, ValueError, EOFError, TypeError):
@@ -265,7 +265,7 @@ def _write_checked(path: Path, document: Any) -> bool:
 
     try:
         body = marshal.dumps(document)
-        atomic_write(path, hashlib.blake2b(body, digest_size=32).digest() + body, durable=False)
+        atomic_write(path, hashlib.sha256(body).digest() + body, durable=False)
     except (OSError, ValueError):
         return False
     return True
@@ -288,7 +288,7 @@ def _decode_problem(path: str, row: Sequence[Any]) -> Problem:
 
 def run_key(context: str, given: Sequence[str], signatures: Iterable[tuple[str, tuple[int, ...] | None]]) -> str:
     """A digest of the context, the files asked about, and every bank file's stat signature."""
-    h = hashlib.blake2b(context.encode(), digest_size=32)
+    h = hashlib.sha256(context.encode())
     h.update("\0".join(given).encode() + b"\1")
     # marshal's version 2 has no back-references: equal values give equal bytes, whatever shares them.
     h.update(marshal.dumps([(name, signature or (-1,)) for name, signature in signatures], 2))

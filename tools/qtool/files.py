@@ -26,7 +26,7 @@ CACHE_DIR = ".qtool-cache"
 
 def digest(data: bytes) -> str:
     """A file's content digest, as the caches key it."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return hashlib.sha256(data).hexdigest()[:32]  # SHA-256: hardware-accelerated on most CPUs, about twice BLAKE2's speed there
 
 
 def stat_signature(name: str) -> tuple[int, ...]:

@@ -152,7 +152,7 @@ class Question:
         import hashlib
         import marshal
 
-        return hashlib.blake2b(marshal.dumps((self.data, self.values, self.keys)), digest_size=16).digest()
+        return hashlib.sha256(marshal.dumps((self.data, self.values, self.keys))).digest()[:16]
 
     # -- typed accessors -------------------------------------------------------
     def _str(self, key: str) -> str | None:
@@ -229,7 +229,7 @@ class FileResult:
     summary: Question | None
     #: Per-file state a later stage needs (the lint engine keeps suppressions here).
     extra: Any = None
-    #: blake2b of the file's bytes ("" when it could not be read or no cache asked for it).
+    #: The SHA-256 digest of the file's bytes ("" when it could not be read or no cache asked for it).
     digest: str = ""
     #: The file's stat signature when it was read (for the cache), else None.
     signature: tuple[int, ...] | None = None

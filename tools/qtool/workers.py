@@ -59,7 +59,7 @@ def parallel_map(func: Callable[[T], R], items: Sequence[T], jobs: int | None = 
         if progress is None:
             return [func(item) for item in items]
         return [_counted(func(item), progress) for item in items]
-    chunk = max(16, min(256, len(items) // (workers * 8)))
+    chunk = max(16, min(64, len(items) // (workers * 8)))  # small chunks: the workers finish together
     with worker_pool(workers) as pool:
         if progress is None:
             return pool.map(func, items, chunksize=chunk)

@@ -57,10 +57,12 @@ def bank_problems(bank_wide: list[RuleSetting], summaries: list[Question], prepa
         if workers < 2 or not PARALLEL_FROM <= len(summaries) <= PARALLEL_BANK_UPTO or not can_fork() \
                 or changed is not None:
             return [p for index in order for p in _bank_rule(index)[0]]
-        # The slowest rule (near-duplicate) starts first, so the others fit beside it.
-        order.sort(key=lambda index: bank_wide[index].rule.name != "near-duplicate")
-        with worker_pool(workers) as pool:
-            found = dict(zip(order, pool.imap(_bank_rule, order, chunksize=1)))
+        # The slowest rule (near-duplicate) runs in a forked child while this process runs the others beside it.
+        slowest = next((index for index in order if bank_wide[index].rule.name == "near-duplicate"), order[0])
+        with worker_pool(1) as pool:
+            pending = pool.apply_async(_bank_rule, (slowest,))
+            found = {index: _bank_rule(index) for index in order if index != slowest}
+            found[slowest] = pending.get()
     for index, (_, memo) in found.items():
         if memos is not None and memo is not None:
             memos[bank_wide[index].rule.name] = memo

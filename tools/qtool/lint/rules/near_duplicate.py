@@ -194,10 +194,12 @@ class _Index:
                     self.having.setdefault(feature, array("i"))
                     _ints(self.having, feature).append(slot)
             self.tokens[slot], self.roles[slot] = text, role
+        known: dict[int, set[str]] = {}  # slot -> its features, when already worked out
         if fresh:
             having: defaultdict[str, list[int]] = defaultdict(list)
             for slot, text in enumerate(self.tokens):
-                for feature in _features(text.split()):
+                known[slot] = features = _features(text.split())
+                for feature in features:
                     having[feature].append(slot)
             self.having = dict(having)
             self.count = {feature: len(members) for feature, members in having.items()}
@@ -208,38 +210,47 @@ class _Index:
             affected = set(edited).union(*(_ints(self.having, f) for f in moved if f in self.having))
             for feature in [f for f in before if self.count[f] == 0]:
                 del self.count[feature], self.having[feature]
-        self._rechoose(affected, set(edited), keep_all, report_on)
+        self._rechoose(affected, set(edited), keep_all, report_on, known)
         for slot in edited:
             if not self.tokens[slot]:
                 del self.slot[self.paths[slot]]
                 self.paths[slot] = self.roles[slot] = ""
 
-    def _rechoose(self, affected: Iterable[int], edited: set[int], keep_all: bool, report_on: set[str]) -> None:
+    def _rechoose(self, affected: Iterable[int], edited: set[int], keep_all: bool, report_on: set[str],
+                  known: Mapping[int, set[str]]) -> None:
         """Re-pick the blocks of ``affected`` questions, then rescore the pairs of blocks that gained or lost one."""
         added: defaultdict[str, list[int]] = defaultdict(list)
         left: defaultdict[str, set[int]] = defaultdict(set)
-        count = self.count
+        count, blocks = self.count, self.blocks
         for slot in affected:
             text = self.tokens[slot]
             new: tuple[str, ...] = ()
             if text:
-                rare = sorted((n, f) for f in _features(text.split()) if 2 <= (n := count[f]) <= MAX_BLOCK)
-                role = self.roles[slot] + "\x1f" if self.by_role else ""
-                new = tuple(role + f for _, f in rare[:BLOCK_KEYS])
+                features = known.get(slot) or _features(text.split())
+                rare = sorted([(n, f) for f in features if 2 <= (n := count[f]) <= MAX_BLOCK])
+                if self.by_role:
+                    role = self.roles[slot] + "\x1f"
+                    new = tuple(role + f for _, f in rare[:BLOCK_KEYS])
+                else:
+                    new = tuple(f for _, f in rare[:BLOCK_KEYS])
             old = self.chosen[slot]
-            stays = set() if slot in edited else set(old) & set(new)
-            for block in old:
-                if block not in stays:
-                    _ints(self.blocks, block).remove(slot)
-                    left[block].add(slot)
+            stays: Collection[str] = ()
+            if old:
+                stays = set() if slot in edited else set(old) & set(new)
+                for block in old:
+                    if block not in stays:
+                        _ints(blocks, block).remove(slot)
+                        left[block].add(slot)
             for block in new:
                 if block not in stays:
-                    self.blocks.setdefault(block, array("i"))
-                    _ints(self.blocks, block).append(slot)
+                    if block in blocks:
+                        _ints(blocks, block).append(slot)
+                    else:
+                        blocks[block] = array("i", (slot,))
                     added[block].append(slot)
             self.chosen[slot] = new
-        for block in left.keys() | added.keys():
-            members = list(_ints(self.blocks, block)) if block in self.blocks else []
+        for block in (left.keys() | added.keys()) if left else added:
+            members = list(_ints(blocks, block)) if block in blocks else []
             pairs = self.pairs.pop(block, [])
             if gone := left.get(block):
                 pairs = [p for p in pairs if p[0] not in gone and p[1] not in gone]
@@ -249,7 +260,7 @@ class _Index:
             if pairs:
                 self.pairs[block] = pairs
             if not members:
-                self.blocks.pop(block, None)
+                blocks.pop(block, None)
 
     def _score(self, members: list[int], newcomers: list[int]) -> list[tuple[int, int, float]]:
         """The pairs of a block, each with a newcomer in it, whose wording reaches the threshold (rapidfuzz's C loop)."""
