@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES
@@ -225,6 +225,21 @@ def test_word_count_of_ascii_text_is_what_split_counts(text: str) -> None:
     from qtool.lint.rule import word_count
 
     assert word_count(text) == len(text.split())
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(["TODO", "TBD", "FIXME", "XXX", "X%", "D", "X", "Lorem", "ipsum", "lorem", " ", "\n", "  ",
+                                 ":", "- ", ".", "...", "\u2026", "<", ">", "[", "]", "insert", "name", "a", "\t"]),
+                max_size=12).map("".join))
+@example("text: Lorem ipsum dolor")
+@example("text: I fixed it. TBD")
+@example("label: ...")
+def test_the_placeholder_hints_pass_every_text_the_pattern_matches(text: str) -> None:
+    """The quick substring tests only spare the regex: a text it would match must pass them."""
+    from qtool.lint.rules.placeholder import PATTERN, _has_hint
+
+    if PATTERN.search(text):
+        assert _has_hint(text)
 
 
 def test_answer_length_counts_a_chinese_answer_by_characters() -> None:

@@ -22,21 +22,23 @@ class StrayWhitespace(Rule):
     default_severity = Severity.WARNING
 
     def check(self, q: Question, options: Mapping[str, Any]) -> Iterator[Problem]:
+        data = q.data
         for key in ONE_LINE:
-            yield from self._value(q, key, q.data.get(key))
+            if _stray(value := data.get(key)):
+                yield from self._value(q, key, value)
         for key in ONE_LINE_ITEMS:
-            items = q.data.get(key)
+            items = data.get(key)
             if isinstance(items, list):
                 for index, item in enumerate(items):
-                    yield from self._value(q, f"{key}[{index}]", item)
-        provenance = q.data.get("provenance")
+                    if _stray(item):
+                        yield from self._value(q, f"{key}[{index}]", item)
+        provenance = data.get("provenance")
         if isinstance(provenance, dict):
             for key, value in provenance.items():
-                yield from self._value(q, f"provenance.{key}", value)
+                if _stray(value):
+                    yield from self._value(q, f"provenance.{key}", value)
 
-    def _value(self, q: Question, where: str, value: Any) -> Iterator[Problem]:
-        if not isinstance(value, str) or not value or (value == value.strip() and "\n" not in value and "\r" not in value):
-            return
+    def _value(self, q: Question, where: str, value: str) -> Iterator[Problem]:
         body = value.strip()
         if "\n" in body or "\r" in body:
             yield self.at(q, q.pos(where), f"{where} spans several lines: write it on one line")
@@ -46,6 +48,11 @@ class StrayWhitespace(Rule):
             else:
                 side = "starts and ends" if value[0].isspace() and value[-1].isspace() else "starts" if value[0].isspace() else "ends"
                 yield self.at(q, q.pos(where), f"{where} {side} with whitespace: remove it")
+
+
+def _stray(value: Any) -> bool:
+    """Text with whitespace at either end or a line break in it."""
+    return isinstance(value, str) and value != "" and (value != value.strip() or "\n" in value or "\r" in value)
 
 
 RULE = StrayWhitespace()
