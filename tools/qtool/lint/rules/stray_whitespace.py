@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from qtool.lint.rule import Rule
 from qtool.model import Problem, Question, Severity
@@ -50,7 +50,7 @@ class StrayWhitespace(Rule):
                 yield self.at(q, q.pos(where), f"{where} {side} with whitespace: remove it")
 
 
-def _stray(value: Any) -> bool:
+def _stray(value: Any) -> TypeGuard[str]:
     """Text with whitespace at either end or a line break in it."""
     return isinstance(value, str) and value != "" and (value != value.strip() or "\n" in value or "\r" in value)
 
