@@ -17,7 +17,7 @@ from qtool.schema import error_problems, validate_question, validator
 from qtool.workers import PARALLEL_FROM, can_fork, shared, sharing, worker_count, worker_pool
 
 UNUSED = "unused-suppression"
-#: Largest bank whose bank-wide rules run side by side in forked children (see bank_problems).
+#: Largest bank whose slowest bank-wide rule runs in a forked child beside the others (see bank_problems).
 PARALLEL_BANK_UPTO = 50_000
 
 
@@ -43,7 +43,7 @@ def analyse(settings: dict[str, RuleSetting], prepared: dict[str, dict[str, Any]
 def bank_problems(bank_wide: list[RuleSetting], summaries: list[Question], prepared: dict[str, dict[str, Any]],
                   targets: set[str], memos: dict[str, dict[str, Any]] | None = None,
                   changed: Collection[str] | None = None) -> list[Problem]:
-    """Every bank-wide rule's problems on the target files; for a big bank, the rules run side by side on all cores.
+    """Every bank-wide rule's problems on the target files; for a big bank, the slowest rule runs on a core of its own.
 
     ``memos`` holds, by rule name, the index each rule that keeps one left in an earlier run
     (filled in place); ``changed`` names the files that may differ since (None: start afresh).
@@ -51,7 +51,7 @@ def bank_problems(bank_wide: list[RuleSetting], summaries: list[Question], prepa
     order = list(range(len(bank_wide)))
     workers = min(worker_count(), len(order))
     with sharing((bank_wide, summaries, prepared, targets, memos, changed)):
-        # A forked child copies every memory page it touches, and these rules touch every summary:
+        # A forked child copies every memory page it touches, and the rules touch every summary:
         # past PARALLEL_BANK_UPTO questions the copies cost more memory than the seconds they save.
         # An index kept from the last run makes the rules quick: forking would cost more than it saves.
         if workers < 2 or not PARALLEL_FROM <= len(summaries) <= PARALLEL_BANK_UPTO or not can_fork() \

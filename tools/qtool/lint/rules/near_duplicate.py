@@ -299,23 +299,19 @@ class _Index:
             for a, b, wording in pairs:
                 candidates[(a, b) if a < b else (b, a)] = wording
         common = max(COMMON_MIN, COMMON_SHARE * len(self.slot))
-        count, tokens, paths = self.count, self.tokens, self.paths
-        distinct: dict[int, str] = {}
-
-        def distinctive(slot: int) -> str:
-            """The words of a question that few questions use."""
-            if slot not in distinct:
-                distinct[slot] = " ".join(t for t in tokens[slot].split() if t not in FUNCTION_WORDS and count[t] <= common)
-            return distinct[slot]
-
+        count, tokens, paths, threshold, ratio = self.count, self.tokens, self.paths, self.threshold, fuzz.ratio
+        # Each candidate's distinctive words: those that few questions of the bank use.
+        distinct = {slot: " ".join(t for t in tokens[slot].split() if t not in FUNCTION_WORDS and count[t] <= common)
+                    for slot in {slot for pair in candidates for slot in pair}}
         out = []
         for (a, b), wording in candidates.items():
             path_a, path_b = paths[a], paths[b]
             if not (path_a in report_on or path_b in report_on) or tokens[a] == tokens[b]:
                 continue
-            rare_a, rare_b = distinctive(a), distinctive(b)
-            score = min(wording, fuzz.ratio(rare_a, rare_b)) if rare_a or rare_b else wording
-            if score < self.threshold:
+            rare_a, rare_b = distinct[a], distinct[b]
+            # Below the threshold, rapidfuzz answers 0 without finishing: the pair is dropped either way.
+            score = min(wording, ratio(rare_a, rare_b, score_cutoff=threshold)) if rare_a or rare_b else wording
+            if score < threshold:
                 continue
             if path_a in report_on:
                 out.append((path_a, path_b, score))
