@@ -263,3 +263,40 @@ def test_the_kept_index_answers_as_a_cold_run(start: list[str | None], edits: li
             cold.update({q.path: q for q in bank.values()}, None, keep_all=True, report_on=everything)
             assert kept.matches(everything) == cold.matches(everything)
             assert _state(kept) == _state(cold)
+
+
+def test_a_big_bank_found_beside_a_child_is_found_as_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From PARALLEL_FROM questions, near-duplicate runs in a forked child beside the other rules: same problems, same indexes."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+    from qtool.lint import engine
+    from qtool.lint.config import active_rules
+
+    root = tmp_path / "gen"
+    subprocess.run([sys.executable, str(REPO / "bench" / "gen_corpus.py"), str(engine.PARALLEL_FROM + 20), str(root)],
+                   check=True, capture_output=True)
+    monkeypatch.chdir(root)
+    copy = root / "questions" / "copy.yaml"  # the same id, guid and question as another file: every clash rule speaks
+    copy.write_bytes(next((root / "questions").rglob("*.yaml")).read_bytes())
+    config = Config(root=root)
+    monkeypatch.setattr("qtool.workers.worker_count", lambda jobs=None: 2)
+    summaries = list(check_files(None, config, select=BANK_RULES).summaries.values())
+    settings = active_rules(config, BANK_RULES, ())
+    prepared = {name: s.rule.prepare(dict(s.options), root) for name, s in settings.items()}
+    bank_wide = [s for s in settings.values() if not s.rule.idle(prepared[s.rule.name])]
+    targets = {q.path for q in summaries}
+
+    def found() -> tuple[list, dict]:
+        memos: dict = {}
+        problems = engine.bank_problems(bank_wide, summaries, prepared, targets, memos, None)
+        return sorted(problems), memos
+
+    beside, kept_beside = found()
+    monkeypatch.setattr(engine, "worker_pool", None)  # one process from here on: no pool may start
+    monkeypatch.setattr(engine, "PARALLEL_BANK_UPTO", 0)
+    alone, kept_alone = found()
+    assert {p.code for p in alone} >= {"near-duplicate", "duplicate-question", "id-unique", "guid-unique"}
+    assert beside == alone
+    assert kept_beside == kept_alone and "near-duplicate" in kept_alone
