@@ -194,12 +194,10 @@ class _Index:
                     self.having.setdefault(feature, array("i"))
                     _ints(self.having, feature).append(slot)
             self.tokens[slot], self.roles[slot] = text, role
-        known: dict[int, set[str]] = {}  # slot -> its features, when already worked out
         if fresh:
             having: defaultdict[str, list[int]] = defaultdict(list)
             for slot, text in enumerate(self.tokens):
-                known[slot] = features = _features(text.split())
-                for feature in features:
+                for feature in _features(text.split()):
                     having[feature].append(slot)
             self.having = dict(having)
             self.count = {feature: len(members) for feature, members in having.items()}
@@ -210,14 +208,13 @@ class _Index:
             affected = set(edited).union(*(_ints(self.having, f) for f in moved if f in self.having))
             for feature in [f for f in before if self.count[f] == 0]:
                 del self.count[feature], self.having[feature]
-        self._rechoose(affected, set(edited), keep_all, report_on, known)
+        self._rechoose(affected, set(edited), keep_all, report_on)
         for slot in edited:
             if not self.tokens[slot]:
                 del self.slot[self.paths[slot]]
                 self.paths[slot] = self.roles[slot] = ""
 
-    def _rechoose(self, affected: Iterable[int], edited: set[int], keep_all: bool, report_on: set[str],
-                  known: Mapping[int, set[str]]) -> None:
+    def _rechoose(self, affected: Iterable[int], edited: set[int], keep_all: bool, report_on: set[str]) -> None:
         """Re-pick the blocks of ``affected`` questions, then rescore the pairs of blocks that gained or lost one."""
         added: defaultdict[str, list[int]] = defaultdict(list)
         left: defaultdict[str, set[int]] = defaultdict(set)
@@ -226,8 +223,8 @@ class _Index:
             text = self.tokens[slot]
             new: tuple[str, ...] = ()
             if text:
-                features = known.get(slot) or _features(text.split())
-                rare = sorted([(n, f) for f in features if 2 <= (n := count[f]) <= MAX_BLOCK])
+                # Worked out again rather than kept from above: kept, a big bank's feature sets would cost hundreds of MB.
+                rare = sorted([(n, f) for f in _features(text.split()) if 2 <= (n := count[f]) <= MAX_BLOCK])
                 if self.by_role:
                     role = self.roles[slot] + "\x1f"
                     new = tuple(role + f for _, f in rare[:BLOCK_KEYS])
