@@ -20,6 +20,7 @@ import hashlib
 import json
 import marshal
 import os
+import zlib
 from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -85,12 +86,12 @@ class CheckCache:
         return self.path.with_name("check.delta")
 
     def _load(self) -> None:
-        document, checksum = _read_checked(self.path)
+        document, checksum = read_checked(self.path)
         if not self._ours(document):
             return
         self.files, self.bank, self._base = document["files"], document["bank"], checksum
         # Entries written since (a few files changed: the big file is not rewritten for them).
-        delta, _ = _read_checked(self._delta_path)
+        delta, _ = read_checked(self._delta_path)
         if self._ours(delta) and delta.get("base") == checksum:
             self.files.update(delta["files"])
             self.bank = delta["bank"]
@@ -200,7 +201,7 @@ class CheckCache:
         """The rules' kept indexes by rule name and the files they were made from; (None, {}) when there are
         none that match these entries' summaries."""
         token = self.bank.get("memos")
-        document, _ = _read_checked(self._memo_path) if token else (None, b"")
+        document, _ = read_checked(self._memo_path) if token else (None, b"")
         if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("key") != self.key \
                 or document.get("token") != token:
             return None, {}
@@ -212,7 +213,7 @@ class CheckCache:
     def save_bank_memos(self, paths: list[str], memos: dict[str, dict[str, Any]]) -> str:
         """Keep the rules' indexes and the files they were made from; their token (for ``bank_store``), "" on failure."""
         token = os.urandom(16).hex()
-        written = _write_checked(self._memo_path, {"format": FORMAT, "key": self.key, "token": token, "paths": paths,
+        written = write_checked(self._memo_path, {"format": FORMAT, "key": self.key, "token": token, "paths": paths,
                                                    "memos": memos})
         return token if written else ""
 
@@ -228,7 +229,7 @@ class CheckCache:
             self.bank = {}  # found from other summaries than these entries hold: never to be reused with them
         since = {name: self.files[name] for name in self._since if name in self.files}
         if self._base and len(since) <= max(DELTA_MIN, len(self.files) // DELTA_SHARE):
-            _write_checked(self._delta_path, {"format": FORMAT, "key": self.key, "base": self._base, "files": since,
+            write_checked(self._delta_path, {"format": FORMAT, "key": self.key, "base": self._base, "files": since,
                                               "bank": self.bank})
             return
         from qtool.fsutil import atomic_write
@@ -240,31 +241,33 @@ class CheckCache:
                 atomic_write(gitignore, "*\n", durable=False)
         except (OSError, ValueError):
             pass
-        _write_checked(self.path, {"format": FORMAT, "key": self.key, "files": files, "bank": self.bank})
+        write_checked(self.path, {"format": FORMAT, "key": self.key, "files": files, "bank": self.bank})
         try:
             self._delta_path.unlink()  # it was written against the check.bin replaced now: it would be ignored anyway
         except OSError:
             pass
 
 
-def _read_checked(path: Path) -> tuple[Any, bytes]:
+def read_checked(path: Path, *, compressed: bool = False) -> tuple[Any, bytes]:
     """A cache file's document and checksum; None when it is missing, damaged or edited by hand (the checksum differs)."""
     try:
         raw = path.read_bytes()
         head, body = raw[:32], raw[32:]
         if head != hashlib.sha256(body).digest():
             return None, b""
-        return marshal.loads(body), head
-    except (OSError, ValueError, EOFError, TypeError):
+        return marshal.loads(zlib.decompress(body) if compressed else body), head
+    except (OSError, ValueError, EOFError, TypeError, zlib.error):
         return None, b""
 
 
-def _write_checked(path: Path, document: Any) -> bool:
+def write_checked(path: Path, document: Any, *, compressed: bool = False) -> bool:
     """Write a cache file atomically, headed by a checksum of its body; False on errors (a cache is optional)."""
     from qtool.fsutil import atomic_write
 
     try:
         body = marshal.dumps(document)
+        if compressed:
+            body = zlib.compress(body, 1)
         atomic_write(path, hashlib.sha256(body).digest() + body, durable=False)
     except (OSError, ValueError):
         return False
@@ -311,7 +314,7 @@ def run_cached(root: str | os.PathLike[str], context: str) -> bool:
 
 def run_record(root: str | os.PathLike[str], context: str) -> dict[str, Any] | None:
     """The context's last run as stored (problems still encoded: see ``decoded``), or None."""
-    document, _ = _read_checked(run_path(root, context))
+    document, _ = read_checked(run_path(root, context))
     if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("context") != context:
         return None
     return document
@@ -342,7 +345,7 @@ def run_store(root: str | os.PathLike[str], key: str, problems: Sequence[Problem
     path = run_path(root, context)
     # Each file's status rides with its signature: the paths are stored once.
     entries = {name: (entry[0], entry[1], statuses.get(name)) for name, entry in (files or {}).items()}
-    _write_checked(path, {"format": FORMAT, "key": key, "problems": encoded(problems), "broken": sorted(broken),
+    write_checked(path, {"format": FORMAT, "key": key, "problems": encoded(problems), "broken": sorted(broken),
                           "context": context, "files": entries, "found": found or []})
     try:
         others = sorted((p for p in path.parent.glob("run-*.bin") if p != path), key=lambda p: p.stat().st_mtime_ns)

@@ -5,20 +5,19 @@ this cache keeps each file's data (what ``qtool.loader`` gives) under the file's
 signature (size, mtime, ctime, inode: what the check cache trusts before re-reading a file),
 so an export of an unchanged bank unpacks its data instead of parsing it again. It is valid
 only for the same qtool code (``qtool.cache.context_key``); the file is one ``marshal``
-document, zlib-compressed and headed by its blake2b digest: a damaged or edited cache is
-ignored, never trusted. A cache is optional: any error reading or writing it is a miss.
+document, zlib-compressed and headed by its checksum as the check cache's files are
+(``qtool.cache.read_checked``): a damaged or edited cache is ignored, never trusted. A cache is
+optional: any error reading or writing it is a miss.
 """
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
-import zlib
 from pathlib import Path
 from typing import Any
 
-from qtool.files import CACHE_DIR, stat_signature
+from qtool.files import CACHE_DIR
 
 NAME = "export.bin"
 FORMAT = "qtool-export-data/1"
@@ -28,13 +27,13 @@ class DataCache:
     """Parsed data by path, each under the stat signature the file had when it was parsed."""
 
     def __init__(self, root: str | Path) -> None:
-        from qtool.cache import context_key
+        from qtool.cache import context_key, read_checked
 
         self.path = Path(root) / CACHE_DIR / NAME
         self.key = context_key(FORMAT)
         self.entries: dict[str, tuple[tuple[int, ...], Any]] = {}
         self.changed = False
-        document = _read(self.path)
+        document, _ = read_checked(self.path, compressed=True)
         if isinstance(document, dict) and document.get("format") == FORMAT and document.get("key") == self.key:
             files = document.get("files")
             if isinstance(files, dict):
@@ -63,26 +62,7 @@ class DataCache:
         kept = {path: entry for path, entry in self.entries.items() if path in wanted or os.path.isfile(path)}
         if not self.changed and len(kept) == len(self.entries):
             return
-        from qtool.fsutil import atomic_write
+        from qtool.cache import write_checked
 
-        try:
-            body = zlib.compress(marshal.dumps({"format": FORMAT, "key": self.key, "files": kept}), 1)
-            if self.path.parent.is_dir():  # the check cache made it (with its .gitignore); never make it here
-                atomic_write(self.path, hashlib.blake2b(body, digest_size=32).digest() + body, durable=False)
-        except (OSError, ValueError):
-            pass
-
-
-def signature(path: str) -> tuple[int, ...]:
-    return stat_signature(path)
-
-
-def _read(path: Path) -> Any:
-    try:
-        raw = path.read_bytes()
-        head, body = raw[:32], raw[32:]
-        if head != hashlib.blake2b(body, digest_size=32).digest():
-            return None
-        return marshal.loads(zlib.decompress(body))
-    except (OSError, ValueError, EOFError, TypeError, zlib.error):
-        return None
+        if self.path.parent.is_dir():  # the check cache made it (with its .gitignore); never make it here
+            write_checked(self.path, {"format": FORMAT, "key": self.key, "files": kept}, compressed=True)
