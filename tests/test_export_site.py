@@ -264,6 +264,16 @@ def _config(root: Path, body: str) -> None:
     (root / "pyproject.toml").write_text(f"[tool.qtool.site]\n{body}\n", encoding="utf-8")
 
 
+def _built_with_templates(root: Path, body: str, templates: dict[str, str]) -> Path:
+    """The site built with ``templates`` (name -> text) overriding the shipped ones, and ``body`` as further settings."""
+    (root / "site-templates").mkdir()
+    for name, text in templates.items():
+        (root / "site-templates" / name).write_text(text)
+    _config(root, f'{body}\ntemplates = "site-templates"'.lstrip())
+    _build(root)
+    return root / "exports" / "site"
+
+
 def test_unknown_site_key_is_one_line_and_exit_2(bank: Path) -> None:
     _config(bank, 'title = "Bank"\ncolour = "red"')
     done = qtool(bank, "export", "--to", "site")
@@ -286,13 +296,9 @@ def test_bad_site_values_exit_2(bank: Path, body: str, message: str) -> None:
 
 
 def test_title_base_url_and_template_override(bank: Path) -> None:
-    (bank / "site-templates").mkdir()
-    (bank / "site-templates" / "list.html").write_text(
-        '{% extends "base.html" %}{% block title %}{{ name }}{% endblock %}'
-        '{% block main %}<h1>Custom list: {{ name }}</h1><p>{{ "<b>escaped</b>" }}</p>{% endblock %}\n')
-    _config(bank, 'title = "Acme <Interview> Bank"\nbase-url = "https://example.org/bank/"\ntemplates = "site-templates"')
-    _build(bank)
-    site = bank / "exports" / "site"
+    site = _built_with_templates(bank, 'title = "Acme <Interview> Bank"\nbase-url = "https://example.org/bank/"', {
+        "list.html": '{% extends "base.html" %}{% block title %}{{ name }}{% endblock %}'
+                     '{% block main %}<h1>Custom list: {{ name }}</h1><p>{{ "<b>escaped</b>" }}</p>{% endblock %}\n'})
     role = (site / "software-engineer" / "index.html").read_text(encoding="utf-8")
     assert "<h1>Custom list: Software Engineer</h1><p>&lt;b&gt;escaped&lt;/b&gt;</p>" in role
     assert '<link rel="canonical" href="https://example.org/bank/software-engineer/">' in role
@@ -426,16 +432,12 @@ def test_id_parts_are_recognised_as_slugs_exactly_as_slug_says() -> None:
 
 def test_overriding_templates_see_tiers_items_and_related_by_attribute_or_key(bank: Path) -> None:
     """Custom templates written for the dicts the site used to pass still work: ``tier["text"]`` and ``tier.text`` alike."""
-    (bank / "site-templates").mkdir()
-    (bank / "site-templates" / "list.html").write_text(
-        '{% for item in items %}<li>{{ item["entry"].dir }}|{{ item.entry["role"] }}|{{ item["title"] }}</li>\n{% endfor %}')
-    (bank / "site-templates" / "question.html").write_text(
-        '{% for tier in tiers %}<section id="{{ tier["name"] }}">{{ tier.label }}|{{ tier["why"] }}|{{ tier.text }}'
-        '{{ tier["critique"] or "" }}</section>\n{% endfor %}'
-        '{% for item in related %}<a href="{{ item["href"] }}">{{ item.title }}</a>{{ item["id"] }}\n{% endfor %}')
-    _config(bank, 'templates = "site-templates"')
-    _build(bank)
-    site = bank / "exports" / "site"
+    site = _built_with_templates(bank, "", {
+        "list.html": '{% for item in items %}<li>{{ item["entry"].dir }}|{{ item.entry["role"] }}|{{ item["title"] }}</li>\n'
+                     '{% endfor %}',
+        "question.html": '{% for tier in tiers %}<section id="{{ tier["name"] }}">{{ tier.label }}|{{ tier["why"] }}|'
+                         '{{ tier.text }}{{ tier["critique"] or "" }}</section>\n{% endfor %}'
+                         '{% for item in related %}<a href="{{ item["href"] }}">{{ item.title }}</a>{{ item["id"] }}\n{% endfor %}'})
     role = (site / "software-engineer" / "index.html").read_text(encoding="utf-8")
     assert "<li>software-engineer/design-trade-off|Software Engineer|" in role
     question = (site / "software-engineer" / "hostile-input" / "index.html").read_text(encoding="utf-8")
