@@ -282,11 +282,15 @@ class _Builder:
             sign = "*" if kind is ev.AliasEvent else "&"
             raise _Fail(f"YAML anchors and aliases ({sign}{event.anchor}) are not allowed in question files: write the text out", *_pos(event))
         mark = event.start_mark
-        values = self.values
-        values[path] = (mark.line + 1, mark.column + 1)
+        self.values[path] = (mark.line + 1, mark.column + 1)
         if kind is ev.ScalarEvent:
-            if event.style:
-                self._styled(event)
+            if event.style in ("|", ">"):
+                end = event.end_mark
+                # Lines strictly inside are text; so is the last one when the file ends without a newline.
+                self.block_lines.append((mark.line, end.line + 1 if end.column else end.line))
+            elif event.style in ('"', "'") and event.end_mark.line > mark.line:
+                # A quoted scalar's continuation lines may start with tabs: they are separation, not indentation.
+                self.block_lines.append((mark.line, event.end_mark.line + 1))
             return _scalar(event)
         if depth >= MAX_DEPTH:
             raise _Fail(f"nested more than {MAX_DEPTH} levels deep", *_pos(event))
@@ -295,17 +299,10 @@ class _Builder:
             items: list[Any] = []
             while True:
                 item = nxt()
-                item_kind = type(item)
-                if item_kind is ev.SequenceEndEvent:
+                if type(item) is ev.SequenceEndEvent:
                     self._flow_lines(event, item)
                     return items
-                if item_kind is ev.ScalarEvent and item.anchor is None and not item.style:
-                    # A plain scalar (most list items), inline: no call of _node for it.
-                    mark = item.start_mark
-                    values[f"{path}[{len(items)}]"] = (mark.line + 1, mark.column + 1)
-                    items.append(_scalar(item))
-                else:
-                    items.append(self._node(item, nxt, f"{path}[{len(items)}]", depth + 1))
+                items.append(self._node(item, nxt, f"{path}[{len(items)}]", depth + 1))
         if kind is ev.MappingStartEvent:
             mapping: dict[str, Any] = {}
             keys = self.keys
@@ -326,27 +323,8 @@ class _Builder:
                     raise _Fail(f"duplicate key '{key}' (first defined at line {first[0]})", *_pos(key_event))
                 key_mark = key_event.start_mark
                 keys[child] = (key_mark.line + 1, key_mark.column + 1)
-                value = nxt()
-                if type(value) is ev.ScalarEvent and value.anchor is None:
-                    # A scalar (most values), inline: no call of _node for it.
-                    mark = value.start_mark
-                    values[child] = (mark.line + 1, mark.column + 1)
-                    if value.style:
-                        self._styled(value)
-                    mapping[key] = _scalar(value)
-                else:
-                    mapping[key] = self._node(value, nxt, child, depth + 1)
+                mapping[key] = self._node(nxt(), nxt, child, depth + 1)
         raise _Fail("invalid YAML structure", *_pos(event))  # pragma: no cover - parser guarantees
-
-    def _styled(self, event: Any) -> None:
-        """Note the lines of a block or multi-line quoted scalar: tabs may start them (see _check_tabs)."""
-        style, start, end = event.style, event.start_mark, event.end_mark
-        if style in ("|", ">"):
-            # Lines strictly inside are text; so is the last one when the file ends without a newline.
-            self.block_lines.append((start.line, end.line + 1 if end.column else end.line))
-        elif style in ('"', "'") and end.line > start.line:
-            # A quoted scalar's continuation lines may start with tabs: they are separation, not indentation.
-            self.block_lines.append((start.line, end.line + 1))
 
     def _flow_lines(self, start: Any, end: Any) -> None:
         """Lines inside a flow collection ({...}, [...]) may start with tabs: in flow context they are separation."""
