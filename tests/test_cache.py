@@ -269,9 +269,9 @@ def test_a_few_changed_files_go_to_a_small_delta_that_is_read_back(bank: Path, m
     assert len(analysed) == 3
 
 
-def test_a_few_files_changed_and_no_summary_the_last_report_is_patched(bank: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_few_files_changed_the_last_report_is_patched(bank: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Answers edited in place: only those files are analysed, the per-file cache is not even opened, and the
-    report is the one a cold run gives. A changed question goes through the whole pipeline."""
+    report is the one a cold run gives. A changed question is patched in too, through the kept bank indexes."""
     import qtool.pipeline
 
     assert _bank_with_cache(bank) == []
@@ -290,11 +290,51 @@ def test_a_few_files_changed_and_no_summary_the_last_report_is_patched(bank: Pat
     assert opened == [] and sorted(analysed) == sorted(str(p.relative_to(bank)) for p in files[:2])
     assert {code for *_, code, _ in patched} == {"placeholder"}
     assert patched == _problems(bank)
-    # A question that changes reaches the bank-wide rules: the whole pipeline runs.
+    # A question that changes reaches the bank-wide rules: their kept indexes take the one file.
+    analysed.clear()
     text = files[2].read_text()
     files[2].write_text(text.replace("\nquestion: ", "\nquestion: Honestly, ", 1))
-    assert _problems(bank, cache=True) == _problems(bank)
-    assert opened == ["check.bin"]
+    patched = _problems(bank, cache=True)
+    assert opened == [] and analysed == [str(files[2].relative_to(bank))]
+    assert patched == _problems(bank)
+
+
+def test_a_changed_summary_redoes_the_unchanged_files_whose_bank_problems_change(bank: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A question copied from another file, and an id that another file lists: the other file's bank-wide problems
+    change although its bytes do not, so it is analysed again (its suppressions decide), and the report is a cold run's."""
+    import qtool.pipeline
+
+    questions = bank / "questions"
+    roi, campaign = questions / "marketing-specialist" / "campaign-roi.yaml", questions / "marketing-specialist" / "underperforming-campaign.yaml"
+    cohorts, products = questions / "data-analyst" / "monthly-retention-cohorts.yaml", questions / "data-analyst" / "top-products-per-region.yaml"
+    originals = {path: path.read_text() for path in (roi, campaign, products)}
+    asked = next(line for line in originals[roi].splitlines() if line.startswith("question: "))
+    roi.write_text(originals[roi].replace(asked, asked + "  # qtool: disable=duplicate-question", 1))
+    assert {code for *_, code, _ in _bank_with_cache(bank)} == {"unused-suppression"}
+    opened: list[str] = []
+    monkeypatch.setattr(qtool.pipeline.CheckCache, "_load", lambda self: opened.append("check.bin"))
+    analysed: list[str] = []
+    analyse = qtool.pipeline.analyse
+    monkeypatch.setattr(qtool.pipeline, "analyse", lambda *args: analysed.append(args[2]) or analyse(*args))
+
+    def patched(*changed: Path) -> list[tuple]:
+        analysed.clear()
+        found = _problems(bank, cache=True)
+        assert opened == [] and sorted(analysed) == sorted(str(path.relative_to(bank)) for path in changed)
+        assert found == _problems(bank)
+        return found
+
+    own = next(line for line in originals[campaign].splitlines() if line.startswith("question: "))
+    campaign.write_text(originals[campaign].replace(own, asked, 1))
+    found = patched(campaign, roi)  # the copy's clash is suppressed in campaign-roi, whose suppression is now used
+    assert {(path, code) for path, *_, code, _ in found} == {(str(campaign.relative_to(bank)), "duplicate-question")}
+    products.write_text(originals[products].replace("id: data-analyst/top-products-per-region", "id: data-analyst/renamed"))
+    found = patched(products, cohorts)  # cohorts lists the old id
+    assert (str(cohorts.relative_to(bank)), "related-ids") in {(path, code) for path, *_, code, _ in found}
+    campaign.write_text(originals[campaign])
+    products.write_text(originals[products])
+    assert {code for *_, code, _ in patched(campaign, roi, products, cohorts)} == {"unused-suppression"}
 
 
 @pytest.mark.parametrize("damage", [b"", b"garbage", b"\x00" * 64])

@@ -167,7 +167,8 @@ def test_rewordings_are_caught_with_a_score() -> None:
     texts = list(dict.fromkeys(distinct + [b for _, b in reworded]))
     qs = _questions(texts)
     found = near_duplicates(qs, 75, False, {q.path for q in qs})
-    pairs = {frozenset((a.question, b.question)): score for a, b, score in found}
+    text = {q.path: q.question for q in qs}
+    pairs = {frozenset((text[m.path], text[m.other])): m.score for m in found}
     assert set(pairs) == {frozenset(pair) for pair in reworded}
     assert all(75 <= score < 100 for score in pairs.values())
 
@@ -202,7 +203,7 @@ def test_near_duplicates_compare_blocks_not_all_pairs(monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(rapidfuzz.fuzz, "ratio", counting)
     found = near_duplicates(qs, 75, False, {q.path for q in qs})
-    assert {(a.question, b.question) for a, b, _ in found} == {(texts[0], texts[-1]), (texts[-1], texts[0])}
+    assert {(m.path, m.other) for m in found} == {(qs[0].path, qs[-1].path), (qs[-1].path, qs[0].path)}
     assert 0 < scored < 3000 * 20
 
 

@@ -10,8 +10,9 @@ of its own body: a corrupted or hand-edited cache is ignored, never trusted.
 
 Beside it: ``check.delta`` holds the entries changed since check.bin was written (a commit
 changes a few files; rewriting every entry for them would cost more than the check), ``bank.bin``
-the indexes bank-wide rules keep between runs, and ``run-*.bin`` the last run's report (one for
-each of the last two contexts: a plain check and one with ``--against``, say).
+the indexes bank-wide rules keep between runs with the summary fingerprints they were made from,
+and ``run-*.bin`` the last run's report (one for each of the last two contexts: a plain check and
+one with ``--against``, say).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from qtool.files import CACHE_DIR, digest, stat_signature
 from qtool.loader import LoadError, read_file
 from qtool.model import FileResult, Problem, Question, Severity
 
-FORMAT = "qtool-check-cache/3"
+FORMAT = "qtool-check-cache/4"
 #: Changed entries go to check.delta until they are more than DELTA_MIN and one in DELTA_SHARE of all.
 DELTA_MIN = 64
 DELTA_SHARE = 16
@@ -178,8 +179,8 @@ class CheckCache:
         except (KeyError, TypeError, ValueError, IndexError):
             return None
 
-    def bank_store(self, key: str, problems: Sequence[Problem], memos: str = "") -> None:
-        """Remember the bank-wide problems, and the token of the rules' indexes that match these entries.
+    def bank_store(self, key: str, problems: Sequence[Problem]) -> None:
+        """Remember the bank-wide problems found from these entries' summaries.
 
         The results of one other key are kept while the summaries are the same (runs with and
         without ``--against`` alternate without redoing each other's work).
@@ -188,34 +189,9 @@ class CheckCache:
         kept = {k: v for k, v in results.items() if k != key} if isinstance(results, dict) and not self.summaries_changed else {}
         kept = dict(list(kept.items())[-1:])
         kept[key] = [(p.path, *_encode_problem(p)) for p in problems]
-        self.bank = {"results": kept, "memos": memos}
+        self.bank = {"results": kept}
         self._bank_current = True
         self.dirty = True
-
-    # -- indexes the bank-wide rules keep between runs (near-duplicate) -------------
-    @property
-    def _memo_path(self) -> Path:
-        return self.path.with_name("bank.bin")
-
-    def bank_memos(self) -> tuple[list[str] | None, dict[str, dict[str, Any]]]:
-        """The rules' kept indexes by rule name and the files they were made from; (None, {}) when there are
-        none that match these entries' summaries."""
-        token = self.bank.get("memos")
-        document, _ = read_checked(self._memo_path) if token else (None, b"")
-        if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("key") != self.key \
-                or document.get("token") != token:
-            return None, {}
-        paths, memos = document.get("paths"), document.get("memos")
-        if not isinstance(paths, list) or not isinstance(memos, dict):
-            return None, {}
-        return paths, memos
-
-    def save_bank_memos(self, paths: list[str], memos: dict[str, dict[str, Any]]) -> str:
-        """Keep the rules' indexes and the files they were made from; their token (for ``bank_store``), "" on failure."""
-        token = os.urandom(16).hex()
-        written = write_checked(self._memo_path, {"format": FORMAT, "key": self.key, "token": token, "paths": paths,
-                                                   "memos": memos})
-        return token if written else ""
 
     def save(self, keep: Sequence[str] | None = None) -> None:
         """Write what changed atomically; with ``keep``, forget files no longer in the bank. Errors are ignored.
@@ -246,6 +222,33 @@ class CheckCache:
             self._delta_path.unlink()  # it was written against the check.bin replaced now: it would be ignored anyway
         except OSError:
             pass
+
+
+# -- indexes the bank-wide rules keep between runs ---------------------------------
+# They are kept with the fingerprint of every summary they were made from: any later run, whatever
+# the per-file cache holds, brings them up to date by giving the rules the files whose fingerprint differs.
+
+
+def bank_memos(root: str | os.PathLike[str], key: str) -> tuple[dict[str, bytes], dict[str, dict[str, Any]]] | None:
+    """The rules' kept indexes by rule name, and the fingerprints (by path) of the summaries they were made from; None when none are kept for ``key``."""
+    document, _ = read_checked(Path(root) / CACHE_DIR / "bank.bin")
+    if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("key") != key:
+        return None
+    prints, memos = document.get("prints"), document.get("memos")
+    if not isinstance(prints, dict) or not isinstance(memos, dict):
+        return None
+    return prints, memos
+
+
+def save_bank_memos(root: str | os.PathLike[str], key: str, prints: dict[str, bytes], memos: dict[str, dict[str, Any]]) -> None:
+    """Keep the rules' indexes with the fingerprints of the summaries they were made from (errors are ignored)."""
+    write_checked(Path(root) / CACHE_DIR / "bank.bin", {"format": FORMAT, "key": key, "prints": prints, "memos": memos})
+
+
+def changed_since(prints: dict[str, bytes], now: dict[str, bytes]) -> set[str]:
+    """The paths whose summary fingerprint differs between two maps of them, added and deleted ones too."""
+    changed = {path for path, fingerprint in now.items() if prints.get(path) != fingerprint}
+    return changed.union(prints.keys() - now.keys())
 
 
 def read_checked(path: Path, *, compressed: bool = False) -> tuple[Any, bytes]:

@@ -11,12 +11,16 @@ from __future__ import annotations
 import functools
 import gc
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qtool.cache import (
     CheckCache,
+    bank_memos,
+    changed_since,
     context_key,
     decoded,
     encoded,
@@ -24,6 +28,7 @@ from qtool.cache import (
     run_key,
     run_record,
     run_store,
+    save_bank_memos,
     statuses_of,
 )
 from qtool.config import Config
@@ -101,14 +106,15 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
                 if problems is not None:
                     return Checked(list(files), problems, set(record["broken"]), statuses=statuses_of(record))
             if record is not None:
-                patched = _patched(record, run_context, files, signatures, analyser, active, strict, config, whole)
+                patched = _patched(record, run_context, files, signatures, analyser, active, strict, config, whole,
+                                   (key, bank_wide, prepared))
                 if patched is not None:
                     return patched
         store = CheckCache(config.root, key, _encode_suppressions, _decode_suppressions)
     results = scan(universe, analyser, max_bytes=config.max_file_size, cache=store, jobs=jobs, contents=contents,
                    progress=progress, signatures=[signature for _, signature in signatures])
     given = results[: len(files)]
-    found = _bank_stage(results, given, bank_wide, prepared, store)
+    found = _bank_stage(results, given, bank_wide, prepared, store, config.root)
     checked = collect(given, files)
     checked.problems = _finish(given, found, active, strict)
     if store is not None:
@@ -126,12 +132,15 @@ PATCH_UPTO = 64
 
 
 def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatures: list[tuple[str, tuple[int, ...]]],
-             analyser: Analyser, active: dict[str, RuleSetting], strict: bool, config: Config, whole: str) -> Checked | None:
-    """The last report with a few changed files checked again, when none of their summaries changed; else None.
+             analyser: Analyser, active: dict[str, RuleSetting], strict: bool, config: Config, whole: str,
+             bank: tuple[str, list[RuleSetting], dict[str, dict[str, Any]]]) -> Checked | None:
+    """The last report with a few changed files checked again; None when the whole pipeline must decide.
 
     Bank-wide rules see only summaries: with every summary as before, what they found is as
-    before, so only the changed files' own problems (and their suppressions) are redone. The
-    per-file cache is not opened, which is what makes this quick on a large bank.
+    before, so only the changed files' own problems (and their suppressions) are redone. When
+    summaries changed, the rules' kept indexes are brought up to date with those files alone
+    (``_rejudged``), and the few other files whose bank-wide problems changed are redone too.
+    The per-file cache is not opened, which is what makes this quick on a large bank.
     """
     known = record.get("files")
     if record.get("context") != context or not isinstance(known, dict) or len(known) != len(signatures):
@@ -145,15 +154,28 @@ def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatu
                     return None
     except (KeyError, TypeError, IndexError):  # another bank, or a record of another shape
         return None
-    fresh = scan(changed, analyser, max_bytes=config.max_file_size, hashing=True)
-    if not changed or any(r.fingerprint != known[r.path][1] for r in fresh):
-        return None  # a summary changed (or none of the files did): the whole pipeline decides
+    if not changed:
+        return None
     previous, found_rows = decoded(record.get("problems")), decoded(record.get("found"))
     if previous is None or found_rows is None:
         return None
+    fresh = scan(changed, analyser, max_bytes=config.max_file_size, hashing=True)
+    moved = {r.path: r for r in fresh if r.fingerprint != known[r.path][1]}
+    stored_found = record.get("found")
+    if moved:
+        if whole != bank[0] or len(files) != len(signatures):  # a git base, or bank files not asked about
+            return None
+        rejudged = _rejudged(config.root, bank, known, moved, found_rows)
+        if rejudged is None:
+            return None
+        found_rows, affected = rejudged
+        if len(affected) > PATCH_UPTO:
+            return None
+        fresh += scan(sorted(affected.difference(changed)), analyser, max_bytes=config.max_file_size, hashing=True)
+        stored_found = encoded(found_rows)
     given = set(files)
     mine = [r for r in fresh if r.path in given]
-    redone = set(changed)
+    redone = {r.path for r in fresh}
     found: dict[str, list[Problem]] = {}
     for problem in found_rows:
         if problem.path in redone:
@@ -168,8 +190,43 @@ def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatu
     checked.summaries = {}
     now = {**known, **{r.path: (r.signature, r.fingerprint) for r in fresh}}
     run_store(config.root, run_key(whole, files, ((name, now[name][0]) for name, _ in signatures)), checked.problems,
-              checked.broken, checked.statuses, context=context, files=now, found=record.get("found"))
+              checked.broken, checked.statuses, context=context, files=now, found=stored_found)
     return checked
+
+
+def _rejudged(root: Path, bank: tuple[str, list[RuleSetting], dict[str, dict[str, Any]]], known: dict[str, Any],
+              moved: dict[str, FileResult], found: list[Problem]) -> tuple[list[Problem], set[str]] | None:
+    """Every bank-wide problem after the ``moved`` files' summaries changed (``found``: before), and the files
+    whose bank-wide problems differ.
+
+    The rules' kept indexes (made from exactly the summaries on record) are brought up to date
+    with the moved files alone and kept again. None when they cannot be: an index is missing or
+    was made from other summaries.
+    """
+    key, bank_wide, prepared = bank
+    kept = bank_memos(root, key)
+    if kept is None:
+        return None
+    prints, memos = kept
+    if prints != {name: entry[1] for name, entry in known.items() if entry[1]} \
+            or not all(s.rule.keeps_memo and s.rule.name in memos for s in bank_wide):
+        return None
+    for path, result in moved.items():
+        if result.summary is None:
+            prints.pop(path, None)
+        else:
+            prints[path] = result.fingerprint
+    summaries = [r.summary for r in moved.values() if r.summary is not None]
+    problems = bank_problems(bank_wide, summaries, prepared, set(prints), memos, set(moved))
+    save_bank_memos(root, key, prints, memos)
+    return problems, _differing(found, problems)
+
+
+def _differing(before: Iterable[Problem], after: Iterable[Problem]) -> set[str]:
+    """The paths whose problems differ between two lists (in any order)."""
+    count: Counter[Problem] = Counter(before)
+    count.subtract(after)
+    return {problem.path for problem, n in count.items() if n}
 
 
 def validate_only(path: str, data: bytes) -> FileResult:
@@ -249,8 +306,12 @@ def collect(results: Sequence[FileResult], files: Sequence[str]) -> Checked:
 
 
 def _bank_stage(results: Sequence[FileResult], given: Sequence[FileResult], bank_wide: list[RuleSetting],
-                prepared: dict[str, dict[str, Any]], store: CheckCache | None) -> dict[str, list[Problem]]:
-    """Bank-wide problems by path: every file's summary is read, the given valid files are reported on."""
+                prepared: dict[str, dict[str, Any]], store: CheckCache | None, root: Path) -> dict[str, list[Problem]]:
+    """Bank-wide problems by path: every file's summary is read, the given valid files are reported on.
+
+    With a cache, the rules' indexes kept from the last run are brought up to date with the files
+    whose summary differs from those they were made from, and kept again.
+    """
     # Files that fail the schema or carry a wrong id are reported on too: a broken file must not hide a clash.
     report_on = [r.path for r in given if r.summary is not None]
     report_on += [path for s in bank_wide for path in s.rule.outside_paths(prepared[s.rule.name])]  # files deleted since the git base
@@ -261,21 +322,17 @@ def _bank_stage(results: Sequence[FileResult], given: Sequence[FileResult], bank
     problems = store.bank_lookup(key) if store is not None else None
     if problems is None:
         summaries = [r.summary for r in results if r.summary is not None]
-        memos: dict[str, dict[str, Any]] | None = None
-        changed: set[str] | None = None
-        if store is not None and any(s.rule.keeps_memo for s in bank_wide):
-            # Rules that keep an index redo only the files whose summary differs from those it was made from.
-            made_from, memos = store.bank_memos()
-            if made_from is not None:
-                changed = store.summaries_changed | set(made_from).symmetric_difference(q.path for q in summaries)
-        problems = bank_problems(bank_wide, summaries, prepared, set(report_on), memos, changed)
-        if store is not None:
-            token = ""
-            if changed is not None and not changed:
-                token = store.bank.get("memos", "")  # nothing changed: the kept indexes are as they were
-            elif memos is not None:
-                token = store.save_bank_memos([q.path for q in summaries], memos)
-            store.bank_store(key, problems, token)
+        if store is None:
+            problems = bank_problems(bank_wide, summaries, prepared, set(report_on))
+        else:
+            prints = {r.path: r.fingerprint for r in results if r.summary is not None}
+            kept = bank_memos(root, store.key)
+            memos = kept[1] if kept is not None else {}
+            changed = changed_since(kept[0], prints) if kept is not None else None
+            problems = bank_problems(bank_wide, summaries, prepared, set(report_on), memos, changed)
+            if changed is None or changed:
+                save_bank_memos(root, store.key, prints, memos)
+            store.bank_store(key, problems)
     for problem in problems:
         found.setdefault(problem.path, []).append(problem)
     return found

@@ -34,21 +34,18 @@ def role_of(q: Question) -> str:
 class FactRule(Rule):
     """A bank-wide rule that reads one small fact from each file (an id, a guid) and judges the facts together.
 
-    The facts are kept between runs (``memo``): after an edit only the changed files are read again.
+    A fact holds all its problems need, positions included, so the facts are judged without the
+    files. They are kept between runs (``memo``): after an edit only the changed files are read again.
     """
 
     bank_wide = True
     keeps_memo = True
-    #: When the fact is simply a top-level text value, its key (read without a call per file).
-    text_key: str | None = None
 
     def fact(self, q: Question, options: Mapping[str, Any]) -> Any:
         """What this rule compares from one file (plain values: they are kept in the cache); None: nothing."""
-        value = q.data.get(self.text_key) if self.text_key else None
-        return value if isinstance(value, str) else None
+        raise NotImplementedError
 
-    def judge(self, facts: dict[str, Any], by_path: Mapping[str, Question], options: Mapping[str, Any],
-              report_on: set[str]) -> Iterator[Problem]:
+    def judge(self, facts: dict[str, Any], options: Mapping[str, Any], report_on: set[str]) -> Iterator[Problem]:
         """The problems, from every file's fact (by path)."""
         raise NotImplementedError
 
@@ -57,9 +54,10 @@ class FactRule(Rule):
 
     def check_bank_with_memo(self, questions: Sequence[Question], options: Mapping[str, Any], report_on: set[str],
                              memo: dict[str, Any], changed: Collection[str] | None) -> Iterator[Problem]:
-        by_path = {q.path: q for q in questions}
+        """With ``changed`` and the facts of an earlier run, ``questions`` need hold only the changed files (one missing is deleted)."""
         facts = memo.get("facts") if changed is not None else None
         if isinstance(facts, dict):
+            by_path = {q.path: q for q in questions}
             for path in changed or ():
                 q = by_path.get(path)
                 value = self.fact(q, options) if q is not None else None
@@ -67,36 +65,40 @@ class FactRule(Rule):
                     facts.pop(path, None)
                 else:
                     facts[path] = value
-        elif self.text_key:
-            key = self.text_key
-            facts = {path: value for path, q in by_path.items() if isinstance(value := q.data.get(key), str)}
         else:
-            facts = {path: value for path, q in by_path.items() if (value := self.fact(q, options)) is not None}
+            facts = {q.path: value for q in questions if (value := self.fact(q, options)) is not None}
         memo.clear()
         memo["facts"] = facts
-        return self.judge(facts, by_path, options, report_on)
+        return self.judge(facts, options, report_on)
 
 
 class ClashRule(FactRule):
-    """A fact that no two files may share (an id, a guid, a question): each file sharing it is reported at ``at_key``."""
+    """A text value that no two files may share (an id, a guid): each file sharing it is reported where the value is.
 
+    Its fact is ``(value, line, column)``.
+    """
+
+    #: The top-level key of the value.
     at_key: str = ""
 
-    def message(self, q: Question, others: str) -> str:
-        """What to say to the file ``q``, which shares its fact with ``others``."""
+    def fact(self, q: Question, options: Mapping[str, Any]) -> tuple[Any, int, int] | None:
+        value = q.data.get(self.at_key)
+        return (value, *q.pos(self.at_key)) if isinstance(value, str) else None
+
+    def message(self, value: Any, others: str) -> str:
+        """What to say to a file whose ``value`` the files ``others`` share."""
         raise NotImplementedError
 
-    def judge(self, facts: dict[str, Any], by_path: Mapping[str, Question], options: Mapping[str, Any],
-              report_on: set[str]) -> Iterator[Problem]:
+    def judge(self, facts: dict[str, Any], options: Mapping[str, Any], report_on: set[str]) -> Iterator[Problem]:
         for path, group in clashes(facts, report_on):
-            q = by_path[path]
-            yield self.at(q, q.pos(self.at_key), self.message(q, others(path, group)))
+            value, line, column = facts[path]
+            yield self.at(path, (line, column), self.message(value, others(path, group)))
 
 
-def clashes(facts: Mapping[str, Hashable], report_on: set[str]) -> Iterator[tuple[str, list[str]]]:
-    """Each path to report on whose fact another path shares, with the paths sharing it."""
+def clashes(facts: Mapping[str, tuple[Hashable, int, int]], report_on: set[str]) -> Iterator[tuple[str, list[str]]]:
+    """Each path to report on whose fact's value another path shares, with the paths sharing it."""
     by_value: dict[Hashable, list[str]] = defaultdict(list)
-    for path, value in facts.items():
+    for path, (value, _, _) in facts.items():
         by_value[value].append(path)
     for group in by_value.values():
         if len(group) > 1:

@@ -32,15 +32,15 @@ class DuplicateQuestion(ClashRule):
     def validate_options(self, options: Mapping[str, Any]) -> str | None:
         return scope_option(options)
 
-    def fact(self, q: Question, options: Mapping[str, Any]) -> bytes | None:
-        """A digest of the question's words (and role, with scope "role"): equal digests, equal questions."""
+    def fact(self, q: Question, options: Mapping[str, Any]) -> tuple[bytes, int, int] | None:
+        """A digest of the question's words (and role, with scope "role"), and where: equal digests, equal questions."""
         text = words(q.question or "")
         if not text:
             return None
         key = f"{role_of(q)}\x1f{' '.join(text)}" if options["scope"] == "role" else " ".join(text)
-        return hashlib.blake2b(key.encode(), digest_size=16).digest()
+        return (hashlib.blake2b(key.encode(), digest_size=16).digest(), *q.pos(self.at_key))
 
-    def message(self, q: Question, others: str) -> str:
+    def message(self, value: bytes, others: str) -> str:
         return (f"the same question is in {others}: keep one file (merge the best of both into it) "
                 "or reword one to ask something different")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qtool.lint.rules._bank import ClashRule
-from qtool.model import Question, Severity
+from qtool.model import Severity
 
 
 class GuidUnique(ClashRule):
@@ -12,11 +12,10 @@ class GuidUnique(ClashRule):
     examples = ('guid: "k3#Lq8!xZp"   # no other file has it',
                 'guid: "k3#Lq8!xZp"   # another file has it too')
     default_severity = Severity.ERROR
-    text_key = at_key = "guid"
-    keeps_memo = False  # its facts are quicker to read again than to load from the cache
+    at_key = "guid"
 
-    def message(self, q: Question, others: str) -> str:
-        return (f"guid '{q.guid}' is also used by {others}: Anki would merge these notes; "
+    def message(self, value: str, others: str) -> str:
+        return (f"guid '{value}' is also used by {others}: Anki would merge these notes; "
                 "keep the guid on the original question and give the copy a new one (or delete its guid line)")
 
 

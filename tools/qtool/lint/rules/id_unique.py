@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qtool.lint.rules._bank import ClashRule
-from qtool.model import Question, Severity
+from qtool.model import Severity
 
 
 class IdUnique(ClashRule):
@@ -12,11 +12,10 @@ class IdUnique(ClashRule):
     examples = ('id: data-analyst/dashboard-numbers   # once in the bank',
                 'id: data-analyst/dashboard-numbers   # also in another file')
     default_severity = Severity.ERROR
-    text_key = at_key = "id"
-    keeps_memo = False  # its facts are quicker to read again than to load from the cache
+    at_key = "id"
 
-    def message(self, q: Question, others: str) -> str:
-        return f"id '{q.id}' is also used by {others}: each question needs its own id (its path under questions/)"
+    def message(self, value: str, others: str) -> str:
+        return f"id '{value}' is also used by {others}: each question needs its own id (its path under questions/)"
 
 
 RULE = IdUnique()

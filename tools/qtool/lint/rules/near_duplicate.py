@@ -18,12 +18,12 @@ from __future__ import annotations
 from array import array
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Union
+from typing import Any, NamedTuple, Union
 
 from qtool.lint.rule import Rule, quote
 from qtool.lint.rules._bank import role_of, words
 from qtool.lint.rules.duplicate_question import scope_option
-from qtool.model import Problem, Question, Severity
+from qtool.model import Position, Problem, Question, Severity
 
 #: Words that never make a question distinctive, however few questions of a small bank use them.
 FUNCTION_WORDS = frozenset("""
@@ -68,20 +68,32 @@ class NearDuplicate(Rule):
         return self._problems(near_duplicates(questions, options["threshold"], options["scope"] == "role", report_on,
                                               memo, changed))
 
-    def _problems(self, pairs: list[tuple[Question, Question, float]]) -> Iterator[Problem]:
-        for q, other, score in pairs:
-            yield self.at(q, q.pos("question"), f"question is {score:.0f}% similar to {other.path} "
-                          f"({quote(other.question or '', 70)}): merge the two, or reword one so the difference is clear")
+    def _problems(self, matches: list[Match]) -> Iterator[Problem]:
+        for match in matches:
+            yield self.at(match.path, match.where, f"question is {match.score:.0f}% similar to {match.other} "
+                          f"({match.shown}): merge the two, or reword one so the difference is clear")
+
+
+class Match(NamedTuple):
+    """One side of a near-duplicate pair: the file reported on, where its question is, and the other file."""
+
+    path: str
+    where: Position
+    other: str
+    #: The other file's question, quoted for a message.
+    shown: str
+    score: float
 
 
 def near_duplicates(questions: Sequence[Question], threshold: float, by_role: bool, report_on: set[str],
-                    memo: dict[str, Any] | None = None,
-                    changed: Collection[str] | None = None) -> list[tuple[Question, Question, float]]:
-    """(question, other, score) for each near-duplicate pair, once per side in ``report_on``, sorted by paths.
+                    memo: dict[str, Any] | None = None, changed: Collection[str] | None = None) -> list[Match]:
+    """A Match for each near-duplicate pair, once per side in ``report_on``, sorted by paths.
 
     With ``memo`` (what this function left there in an earlier run) and ``changed`` (the paths
-    that may differ since), only those questions and the blocks they touch are rescored: the
-    answer is the same as from an empty memo. ``memo`` is then updated in place.
+    that may differ since, deleted ones too), only those questions and the blocks they touch are
+    rescored: the answer is the same as from an empty memo. ``memo`` is then updated in place.
+    ``questions`` then needs to hold only the changed ones: the index keeps what its messages say
+    about the others.
     """
     by_path = {q.path: q for q in questions}
     index = _Index.resume(memo, threshold, by_role) if memo and changed is not None else None
@@ -96,7 +108,7 @@ def near_duplicates(questions: Sequence[Question], threshold: float, by_role: bo
     if memo is not None:
         memo.clear()
         memo.update(index.dump())
-    return [(by_path[a], by_path[b], score) for a, b, score in index.matches(report_on)]
+    return index.matches(report_on)
 
 
 Slots = Union["array[int]", bytes, list[int]]
@@ -109,7 +121,7 @@ class _Index:
     big bank loads from the cache in milliseconds.
     """
 
-    VERSION = 2
+    VERSION = 3
 
     def __init__(self, threshold: float, by_role: bool) -> None:
         self.threshold, self.by_role = threshold, by_role
@@ -117,6 +129,8 @@ class _Index:
         self.tokens: list[str] = []  # slot -> its words, space-separated
         self.roles: list[str] = []  # slot -> its role (blocks are per role with scope "role")
         self.chosen: list[tuple[str, ...]] = []  # slot -> the blocks it is in
+        self.where: list[Position] = []  # slot -> where its question is in its file
+        self.shown: list[str] = []  # slot -> its question as a message quotes it
         self.count: dict[str, int] = {}  # feature -> how many questions have it
         self.having: dict[str, Slots] = {}  # feature -> the questions that have it
         self.blocks: dict[str, Slots] = {}  # block -> its questions
@@ -130,7 +144,7 @@ class _Index:
         if memo.get("version") != cls.VERSION or memo.get("threshold") != threshold or memo.get("by_role") != by_role:
             return None
         index = cls(threshold, by_role)
-        for name in ("paths", "tokens", "roles", "chosen"):
+        for name in ("paths", "tokens", "roles", "chosen", "where", "shown"):
             if not isinstance(memo.get(name), list) or len(memo[name]) != len(memo["paths"]):
                 return None
             setattr(index, name, memo[name])
@@ -147,18 +161,20 @@ class _Index:
             return {key: value if isinstance(value, bytes) else array("i", value).tobytes() for key, value in lists.items()}
 
         return {"version": self.VERSION, "threshold": self.threshold, "by_role": self.by_role, "paths": self.paths,
-                "tokens": self.tokens, "roles": self.roles, "chosen": self.chosen, "count": self.count,
+                "tokens": self.tokens, "roles": self.roles, "chosen": self.chosen, "where": self.where,
+                "shown": self.shown, "count": self.count,
                 "having": packed(self.having), "blocks": packed(self.blocks), "pairs": self.pairs}
 
     def update(self, by_path: Mapping[str, Question], changed: Collection[str] | None, *, keep_all: bool,
                report_on: set[str]) -> None:
         """Bring the index to the bank ``by_path``; ``changed`` None means every question is new.
 
+        Otherwise only the ``changed`` paths are looked up in ``by_path``: one missing there is deleted.
         Without ``keep_all`` (nothing is kept for a later run), blocks holding no file to report
         on are not scored.
         """
         fresh = changed is None
-        paths: Iterable[str] = by_path if changed is None else set(changed) | (self.slot.keys() - by_path.keys())
+        paths: Iterable[str] = by_path if changed is None else set(changed)
         free = [slot for slot, path in enumerate(self.paths) if not path]
         edited: list[int] = []
         before: dict[str, int] = {}  # features whose count changed -> their count before
@@ -178,9 +194,13 @@ class _Index:
                     self.tokens.append("")
                     self.roles.append("")
                     self.chosen.append(())
+                    self.where.append((1, 1))
+                    self.shown.append("")
                 self.paths[slot] = path
                 self.slot[path] = slot
-            elif (self.tokens[slot], self.roles[slot]) == (text, role):
+            if q is not None and text:
+                self.where[slot], self.shown[slot] = q.pos("question"), quote(q.question or "", 70)
+            if (self.tokens[slot], self.roles[slot]) == (text, role):
                 continue
             edited.append(slot)
             if not fresh:
@@ -212,7 +232,7 @@ class _Index:
         for slot in edited:
             if not self.tokens[slot]:
                 del self.slot[self.paths[slot]]
-                self.paths[slot] = self.roles[slot] = ""
+                self.paths[slot] = self.roles[slot] = self.shown[slot] = ""
 
     def _rechoose(self, affected: Iterable[int], edited: set[int], keep_all: bool, report_on: set[str]) -> None:
         """Re-pick the blocks of ``affected`` questions, then rescore the pairs of blocks that gained or lost one."""
@@ -287,8 +307,8 @@ class _Index:
             text = self._sorted[slot] = " ".join(sorted(self.tokens[slot].split()))
         return text
 
-    def matches(self, report_on: set[str]) -> list[tuple[str, str, float]]:
-        """(path, other, score) for each pair whose distinctive words are similar too, once per side in ``report_on``."""
+    def matches(self, report_on: set[str]) -> list[Match]:
+        """A Match for each pair whose distinctive words are similar too, once per side in ``report_on``."""
         from rapidfuzz import fuzz
 
         candidates: dict[tuple[int, int], float] = {}
@@ -297,6 +317,7 @@ class _Index:
                 candidates[(a, b) if a < b else (b, a)] = wording
         common = max(COMMON_MIN, COMMON_SHARE * len(self.slot))
         count, tokens, paths, threshold, ratio = self.count, self.tokens, self.paths, self.threshold, fuzz.ratio
+        where, shown = self.where, self.shown
         # Each candidate's distinctive words: those that few questions of the bank use.
         distinct = {slot: " ".join(t for t in tokens[slot].split() if t not in FUNCTION_WORDS and count[t] <= common)
                     for slot in {slot for pair in candidates for slot in pair}}
@@ -311,9 +332,9 @@ class _Index:
             if score < threshold:
                 continue
             if path_a in report_on:
-                out.append((path_a, path_b, score))
+                out.append(Match(path_a, where[a], path_b, shown[b], score))
             if path_b in report_on:
-                out.append((path_b, path_a, score))
+                out.append(Match(path_b, where[b], path_a, shown[a], score))
         out.sort()
         return out
 

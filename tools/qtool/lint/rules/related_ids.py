@@ -16,35 +16,36 @@ class RelatedIds(FactRule):
     examples = ('related:\n  - data-analyst/dashboard-numbers   # a file in the bank',
                 'related:\n  - data-analyst/no-such-question')
     default_severity = Severity.ERROR
-    keeps_memo = False  # its facts are quicker to read again than to load from the cache
 
-    def fact(self, q: Question, options: Mapping[str, Any]) -> tuple[str | None, list[str | None] | None] | None:
-        """The file's id and its related items (None for an item that is not text)."""
+    def fact(self, q: Question, options: Mapping[str, Any]) -> tuple[str | None, list[Any] | None] | None:
+        """The file's id and its related items, each with where it is (an item that is not text: None)."""
         items = q.data.get("related")
-        related = [item if isinstance(item, str) else None for item in items] if isinstance(items, list) else None
+        related = None
+        if isinstance(items, list):
+            related = [(item, *q.pos(f"related[{index}]")) if isinstance(item, str) else None
+                       for index, item in enumerate(items)]
         return (q.id, related) if q.id or related is not None else None
 
-    def judge(self, facts: dict[str, Any], by_path: Mapping[str, Question], options: Mapping[str, Any],
-              report_on: set[str]) -> Iterator[Problem]:
+    def judge(self, facts: dict[str, Any], options: Mapping[str, Any], report_on: set[str]) -> Iterator[Problem]:
         ids = {own for own, _ in facts.values() if own}
         id_list: list[str] | None = None
         for path, (own, items) in facts.items():
             if path not in report_on or items is None:
                 continue
-            q = by_path[path]
             seen: dict[str, int] = {}
-            for index, item in enumerate(items):
-                where = f"related[{index}]"
-                if item is None:
+            for index, listed in enumerate(items):
+                if listed is None:
                     continue
+                item, line, column = listed
+                where = f"related[{index}]"
                 if item == own:
-                    yield self.at(q, q.pos(where), f"{where} is this question's own id: list other questions only")
+                    yield self.at(path, (line, column), f"{where} is this question's own id: list other questions only")
                 elif item in seen:
-                    yield self.at(q, q.pos(where), f"{where} '{item}' is already listed as related[{seen[item]}]: delete one")
+                    yield self.at(path, (line, column), f"{where} '{item}' is already listed as related[{seen[item]}]: delete one")
                 elif item not in ids:
                     if id_list is None:
                         id_list = sorted(ids)
-                    yield self.at(q, q.pos(where), f"{where}: no question with id '{item}' in the bank{_guess(item, id_list)}")
+                    yield self.at(path, (line, column), f"{where}: no question with id '{item}' in the bank{_guess(item, id_list)}")
                 seen.setdefault(item, index)
 
 
