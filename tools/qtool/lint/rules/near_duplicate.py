@@ -214,13 +214,25 @@ class _Index:
                     self.having.setdefault(feature, array("i"))
                     _ints(self.having, feature).append(slot)
             self.tokens[slot], self.roles[slot] = text, role
+        kept: list[tuple[str, ...]] | None = None
         if fresh:
-            having: defaultdict[str, list[int]] = defaultdict(list)
+            # Each question's features are kept for _rechoose as tuples of one shared string per feature:
+            # a 100,000-question bank's then cost about 30 MB (sets of their own strings cost ten times that).
+            entries: dict[str, tuple[str, list[int]]] = {}  # feature -> (its shared string, the questions having it)
+            kept = []
             for slot, text in enumerate(self.tokens):
+                own = []
                 for feature in _features(text.split()):
-                    having[feature].append(slot)
-            self.having = dict(having)
-            self.count = {feature: len(members) for feature, members in having.items()}
+                    entry = entries.get(feature)
+                    if entry is None:
+                        entries[feature] = entry = (feature, [slot])
+                    else:
+                        entry[1].append(slot)
+                    own.append(entry[0])
+                kept.append(tuple(own))
+            self.having = dict(entries.values())
+            self.count = {feature: len(members) for feature, members in entries.values()}
+            del entries
             affected: Iterable[int] = edited
         else:
             # A question's blocks change only when the count of one of its features enters, leaves or moves within the blocking range.
@@ -228,14 +240,18 @@ class _Index:
             affected = set(edited).union(*(_ints(self.having, f) for f in moved if f in self.having))
             for feature in [f for f in before if self.count[f] == 0]:
                 del self.count[feature], self.having[feature]
-        self._rechoose(affected, set(edited), keep_all, report_on)
+        self._rechoose(affected, set(edited), keep_all, report_on, kept)
         for slot in edited:
             if not self.tokens[slot]:
                 del self.slot[self.paths[slot]]
                 self.paths[slot] = self.roles[slot] = self.shown[slot] = ""
 
-    def _rechoose(self, affected: Iterable[int], edited: set[int], keep_all: bool, report_on: set[str]) -> None:
-        """Re-pick the blocks of ``affected`` questions, then rescore the pairs of blocks that gained or lost one."""
+    def _rechoose(self, affected: Iterable[int], edited: set[int], keep_all: bool, report_on: set[str],
+                  features: Sequence[tuple[str, ...]] | None = None) -> None:
+        """Re-pick the blocks of ``affected`` questions, then rescore the pairs of blocks that gained or lost one.
+
+        ``features`` holds each question's features by slot when the caller has them (else they are worked out).
+        """
         added: defaultdict[str, list[int]] = defaultdict(list)
         left: defaultdict[str, set[int]] = defaultdict(set)
         count, blocks = self.count, self.blocks
@@ -243,8 +259,8 @@ class _Index:
             text = self.tokens[slot]
             new: tuple[str, ...] = ()
             if text:
-                # Worked out again rather than kept from above: kept, a big bank's feature sets would cost hundreds of MB.
-                rare = sorted([(n, f) for f in _features(text.split()) if 2 <= (n := count[f]) <= MAX_BLOCK])
+                own = features[slot] if features is not None else _features(text.split())
+                rare = sorted([(n, f) for f in own if 2 <= (n := count[f]) <= MAX_BLOCK])
                 if self.by_role:
                     role = self.roles[slot] + "\x1f"
                     new = tuple(role + f for _, f in rare[:BLOCK_KEYS])
