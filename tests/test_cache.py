@@ -60,15 +60,20 @@ def test_parallel_serial_and_cached_runs_agree(in_big_bank: Path) -> None:
     assert cold == warm == serial
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize(("seed", "rewrite_from"), [(1, 16), (2, 1), (3, 3)])
 def test_after_random_edits_the_kept_bank_indexes_answer_as_a_cold_run(big_bank: Path, tmp_path: Path,
-                                                                        monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+                                                                        monkeypatch: pytest.MonkeyPatch, seed: int,
+                                                                        rewrite_from: int) -> None:
     """Edits, copies, deletions and broken files, one run after another: each cached run reports what a cold run
-    reports, and the bank-wide rules were given only the changed files (their kept indexes were used)."""
+    reports, and the bank-wide rules were given only the changed files (their kept indexes were used), whether
+    patched runs rewrite the indexes each time or leave them behind for a few runs."""
     import random
     import shutil
 
     import qtool.lint.rules.near_duplicate as near
+    import qtool.pipeline
+
+    monkeypatch.setattr(qtool.pipeline, "REWRITE_FROM", rewrite_from)
 
     root = tmp_path / "bank"
     shutil.copytree(big_bank, root)
@@ -100,7 +105,7 @@ def test_after_random_edits_the_kept_bank_indexes_answer_as_a_cold_run(big_bank:
     original.unlink()
     assert _problems(root, cache=True) == _problems(root)
     incremental = 0
-    for _ in range(8):
+    for step in range(8):
         files = sorted((root / "questions").rglob("*.yaml"))
         target, other = rng.sample(files, 2)
         text, source = target.read_text(errors="replace"), other.read_text(errors="replace")
@@ -135,7 +140,8 @@ def test_after_random_edits_the_kept_bank_indexes_answer_as_a_cold_run(big_bank:
             write(target, text.replace("\nrelated:\n", "\nrelated:\n  - nowhere/at-all\n", 1))
         given.clear()
         kept = _problems(root, cache=True)
-        assert all(changed is not None and len(changed) <= 2 for changed in given), given
+        # Each edit touches at most two files; patched runs may give the rules those of earlier edits again.
+        assert all(changed is not None and len(changed) <= 2 * (step + 3) for changed in given), given
         incremental += bool(given)
         assert kept == _problems(root), action
     assert incremental >= 4  # an edit that changes no question leaves the bank-wide results as they were
@@ -330,7 +336,8 @@ def test_a_changed_summary_redoes_the_unchanged_files_whose_bank_problems_change
     found = patched(campaign, roi)  # the copy's clash is suppressed in campaign-roi, whose suppression is now used
     assert {(path, code) for path, *_, code, _ in found} == {(str(campaign.relative_to(bank)), "duplicate-question")}
     products.write_text(originals[products].replace("id: data-analyst/top-products-per-region", "id: data-analyst/renamed"))
-    found = patched(products, cohorts)  # cohorts lists the old id
+    # cohorts lists the old id; the copy is given to the rules again (the kept indexes are rewritten only now and then)
+    found = patched(products, cohorts, campaign)
     assert (str(cohorts.relative_to(bank)), "related-ids") in {(path, code) for path, *_, code, _ in found}
     campaign.write_text(originals[campaign])
     products.write_text(originals[products])

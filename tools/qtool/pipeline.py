@@ -165,13 +165,26 @@ def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatu
     if moved:
         if whole != bank[0] or len(files) != len(signatures):  # a git base, or bank files not asked about
             return None
-        rejudged = _rejudged(config.root, bank, known, moved, found_rows)
+        kept = bank_memos(config.root, bank[0])
+        if kept is None:
+            return None
+        now = {name: entry[1] for name, entry in known.items() if entry[1]}
+        now.update((r.path, r.fingerprint) for r in fresh)
+        # The files whose summary differs from those the kept indexes were made from: the moved
+        # ones, and those that earlier patched runs left (the indexes are not rewritten for each).
+        since = changed_since(kept[0], {name: fingerprint for name, fingerprint in now.items() if fingerprint})
+        if len(since) > PATCH_UPTO:
+            return None
+        fresh += scan(sorted(since.difference(changed).intersection(known)), analyser, max_bytes=config.max_file_size,
+                      hashing=True)
+        rejudged = _rejudged(config.root, bank, kept, {r.path: r for r in fresh if r.path in since}, since, found_rows)
         if rejudged is None:
             return None
         found_rows, affected = rejudged
+        affected.difference_update(r.path for r in fresh)
         if len(affected) > PATCH_UPTO:
             return None
-        fresh += scan(sorted(affected.difference(changed)), analyser, max_bytes=config.max_file_size, hashing=True)
+        fresh += scan(sorted(affected), analyser, max_bytes=config.max_file_size, hashing=True)
         stored_found = encoded(found_rows)
     given = set(files)
     mine = [r for r in fresh if r.path in given]
@@ -194,31 +207,33 @@ def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatu
     return checked
 
 
-def _rejudged(root: Path, bank: tuple[str, list[RuleSetting], dict[str, dict[str, Any]]], known: dict[str, Any],
-              moved: dict[str, FileResult], found: list[Problem]) -> tuple[list[Problem], set[str]] | None:
-    """Every bank-wide problem after the ``moved`` files' summaries changed (``found``: before), and the files
-    whose bank-wide problems differ.
+#: The kept bank indexes are rewritten by a patched run once this many files differ from those they were made from:
+#: until then each patched run gives the rules those few files again, which costs less than rewriting a big bank's indexes.
+REWRITE_FROM = 16
 
-    The rules' kept indexes (made from exactly the summaries on record) are brought up to date
-    with the moved files alone and kept again. None when they cannot be: an index is missing or
-    was made from other summaries.
+
+def _rejudged(root: Path, bank: tuple[str, list[RuleSetting], dict[str, dict[str, Any]]],
+              kept: tuple[dict[str, bytes], dict[str, dict[str, Any]]], results: dict[str, FileResult], since: set[str],
+              found: list[Problem]) -> tuple[list[Problem], set[str]] | None:
+    """Every bank-wide problem now (``found``: on record), and the files whose bank-wide problems differ.
+
+    The rules' kept indexes are brought up to date with the files ``since`` (deleted ones have no
+    result) alone. None when an index is missing.
     """
     key, bank_wide, prepared = bank
-    kept = bank_memos(root, key)
-    if kept is None:
-        return None
     prints, memos = kept
-    if prints != {name: entry[1] for name, entry in known.items() if entry[1]} \
-            or not all(s.rule.keeps_memo and s.rule.name in memos for s in bank_wide):
+    if not all(s.rule.keeps_memo and s.rule.name in memos for s in bank_wide):
         return None
-    for path, result in moved.items():
-        if result.summary is None:
+    for path in since:
+        result = results.get(path)
+        if result is None or result.summary is None:
             prints.pop(path, None)
         else:
             prints[path] = result.fingerprint
-    summaries = [r.summary for r in moved.values() if r.summary is not None]
-    problems = bank_problems(bank_wide, summaries, prepared, set(prints), memos, set(moved))
-    save_bank_memos(root, key, prints, memos)
+    summaries = [r.summary for r in results.values() if r.summary is not None]
+    problems = bank_problems(bank_wide, summaries, prepared, set(prints), memos, since)
+    if len(since) >= REWRITE_FROM:
+        save_bank_memos(root, key, prints, memos)
     return problems, _differing(found, problems)
 
 
