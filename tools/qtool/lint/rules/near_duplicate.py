@@ -137,6 +137,8 @@ class _Index:
         self.pairs: dict[str, list[tuple[int, int, float]]] = {}  # block -> its pairs whose wording reaches the threshold
         self.slot: dict[str, int] = {}
         self._sorted: dict[int, str] = {}
+        #: The lists of slots this run may have changed, as (attribute, key); None: any of them (a fresh index).
+        self._loose: set[tuple[str, str]] | None = None
 
     @classmethod
     def resume(cls, memo: Mapping[str, Any], threshold: float, by_role: bool) -> _Index | None:
@@ -153,17 +155,29 @@ class _Index:
                 return None
             setattr(index, name, memo[name])
         index.slot = {path: slot for slot, path in enumerate(index.paths) if path}
+        index._loose = set()
         return index
 
     def dump(self) -> dict[str, Any]:
-        """The index as plain values (for the check cache)."""
-        def packed(lists: dict[str, Slots]) -> dict[str, bytes]:
-            return {key: value if isinstance(value, bytes) else array("i", value).tobytes() for key, value in lists.items()}
+        """The index as plain values (for the check cache); lists of slots are packed as bytes in place.
 
+        A resumed index packs only the lists it touched: a big bank has hundreds of thousands.
+        """
+        if self._loose is None:
+            for lists in (self.having, self.blocks):
+                for key, value in lists.items():
+                    if not isinstance(value, bytes):
+                        lists[key] = array("i", value).tobytes()
+        else:
+            for name, key in self._loose:
+                lists = getattr(self, name)
+                value = lists.get(key)
+                if isinstance(value, array):
+                    lists[key] = value.tobytes()
+            self._loose.clear()
         return {"version": self.VERSION, "threshold": self.threshold, "by_role": self.by_role, "paths": self.paths,
                 "tokens": self.tokens, "roles": self.roles, "chosen": self.chosen, "where": self.where,
-                "shown": self.shown, "count": self.count,
-                "having": packed(self.having), "blocks": packed(self.blocks), "pairs": self.pairs}
+                "shown": self.shown, "count": self.count, "having": self.having, "blocks": self.blocks, "pairs": self.pairs}
 
     def update(self, by_path: Mapping[str, Question], changed: Collection[str] | None, *, keep_all: bool,
                report_on: set[str]) -> None:
@@ -207,12 +221,12 @@ class _Index:
                 for feature in _features(self.tokens[slot].split()) if self.tokens[slot] else ():
                     before.setdefault(feature, self.count[feature])
                     self.count[feature] -= 1
-                    _ints(self.having, feature).remove(slot)
+                    self._slots("having", feature).remove(slot)
                 for feature in _features(text.split()) if text else ():
                     before.setdefault(feature, self.count.get(feature, 0))
                     self.count[feature] = self.count.get(feature, 0) + 1
                     self.having.setdefault(feature, array("i"))
-                    _ints(self.having, feature).append(slot)
+                    self._slots("having", feature).append(slot)
             self.tokens[slot], self.roles[slot] = text, role
         kept: list[tuple[str, ...]] | None = None
         if fresh:
@@ -237,7 +251,7 @@ class _Index:
         else:
             # A question's blocks change only when the count of one of its features enters, leaves or moves within the blocking range.
             moved = [f for f, n in before.items() if _blocks(n) or _blocks(self.count[f])]
-            affected = set(edited).union(*(_ints(self.having, f) for f in moved if f in self.having))
+            affected = set(edited).union(*(self._slots("having", f) for f in moved if f in self.having))
             for feature in [f for f in before if self.count[f] == 0]:
                 del self.count[feature], self.having[feature]
         self._rechoose(affected, set(edited), keep_all, report_on, kept)
@@ -272,18 +286,18 @@ class _Index:
                 stays = set() if slot in edited else set(old) & set(new)
                 for block in old:
                     if block not in stays:
-                        _ints(blocks, block).remove(slot)
+                        self._slots("blocks", block).remove(slot)
                         left[block].add(slot)
             for block in new:
                 if block not in stays:
                     if block in blocks:
-                        _ints(blocks, block).append(slot)
+                        self._slots("blocks", block).append(slot)
                     else:
                         blocks[block] = array("i", (slot,))
                     added[block].append(slot)
             self.chosen[slot] = new
         for block in (left.keys() | added.keys()) if left else added:
-            members = list(_ints(blocks, block)) if block in blocks else []
+            members = list(self._slots("blocks", block)) if block in blocks else []
             pairs = self.pairs.pop(block, [])
             if gone := left.get(block):
                 pairs = [p for p in pairs if p[0] not in gone and p[1] not in gone]
@@ -316,6 +330,12 @@ class _Index:
                                                       score_cutoff=threshold, limit=None):
                 found.append((a, order[offset], wording))
         return found
+
+    def _slots(self, name: str, key: str) -> array[int]:
+        """The slots under ``key`` of the ``having`` or ``blocks`` lists, as a mutable array (see ``_ints``)."""
+        if self._loose is not None:
+            self._loose.add((name, key))
+        return _ints(getattr(self, name), key)
 
     def _sorted_text(self, slot: int) -> str:
         text = self._sorted.get(slot)
