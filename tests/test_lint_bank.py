@@ -301,3 +301,59 @@ def test_a_big_bank_found_beside_a_child_is_found_as_in_one_process(tmp_path: Pa
     assert {p.code for p in alone} >= {"near-duplicate", "duplicate-question", "id-unique", "guid-unique"}
     assert beside == alone
     assert kept_beside == kept_alone and "near-duplicate" in kept_alone
+
+
+# -- bank-wide problems after an edit, judged only where it touches -------------------------
+_IDS = ["r/a", "r/b", "r/ab", "s/a"]
+_listed = st.lists(st.sampled_from(_IDS + ["r/abc", "s/x"]), max_size=2)
+_file = st.one_of(st.none(), st.builds(
+    lambda own, guid, text, related: {"id": own, "guid": guid, "question": text, "related": related},
+    st.sampled_from(_IDS), st.sampled_from(["g1", "g2", "g3"]), _texts, _listed))
+_FILES = 5
+
+
+_edits = st.lists(st.tuples(st.integers(0, _FILES - 1), _file), min_size=1, max_size=2)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(start=st.lists(_file, min_size=_FILES, max_size=_FILES), earlier=_edits, edit=_edits)
+def test_problems_after_an_edit_are_a_cold_runs(start: list[dict | None], earlier: list[tuple[int, dict | None]],
+                                                edit: list[tuple[int, dict | None]]) -> None:
+    """Indexes kept at one state (A), problems found after a few more edits (R), an edit since (N): the engine
+    judges only the files that edit touches and answers as a cold run at N, as ``_rejudged`` uses it."""
+    import marshal
+
+    from qtool.lint.config import active_rules
+    from qtool.lint.engine import bank_problems, bank_problems_after
+
+    settings_ = active_rules(Config(root=Path(".")), BANK_RULES)
+    bank_wide = list(settings_.values())
+    prepared = {name: dict(s.options) for name, s in settings_.items()}
+
+    def bank(state: list[dict | None]) -> dict[str, Question]:
+        return {f"q{i}.yaml": Question(f"q{i}.yaml", data) for i, data in enumerate(state) if data is not None}
+
+    def edited(state: list[dict | None], edits: list[tuple[int, dict | None]]) -> list[dict | None]:
+        state = list(state)
+        for index, data in edits:
+            state[index] = data
+        return state
+
+    def cold(questions: dict[str, Question]) -> list:
+        return sorted(bank_problems(bank_wide, list(questions.values()), prepared, set(questions)))
+
+    a, r = bank(start), bank(edited(start, earlier))
+    n = bank(edited(edited(start, earlier), edit))
+    memos: dict = {}
+    bank_problems(bank_wide, list(a.values()), prepared, set(a), memos, None)
+    memos = marshal.loads(marshal.dumps(memos))
+
+    def differ(x: dict[str, Question], y: dict[str, Question]) -> set[str]:
+        return {path for path in x.keys() | y.keys() if (x.get(path) and x[path].data) != (y.get(path) and y[path].data)}
+
+    moved, since = differ(r, n), differ(a, n)
+    twice = bool(moved & differ(a, r))
+    summaries = [n[path] for path in since | moved if path in n]
+    after = bank_problems_after(bank_wide, summaries, prepared, set(n), memos, since - moved, moved,
+                                None if twice else cold(r))
+    assert sorted(after) == cold(n)

@@ -12,7 +12,7 @@ import functools
 import gc
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,7 +34,7 @@ from qtool.cache import (
 from qtool.config import Config
 from qtool.files import MISNAMED_SUFFIX, SUFFIX, digest, question_files, stat_signature
 from qtool.lint.config import RuleSetting, active_rules
-from qtool.lint.engine import UNUSED, analyse, bank_problems
+from qtool.lint.engine import UNUSED, analyse, bank_problems, bank_problems_after
 from qtool.lint.rules import RULES
 from qtool.lint.suppress import Suppression, apply, unused
 from qtool.loader import DEFAULT_MAX_BYTES, LoadError, load_bytes, read_file
@@ -177,7 +177,9 @@ def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatu
             return None
         fresh += scan(sorted(since.difference(changed).intersection(known)), analyser, max_bytes=config.max_file_size,
                       hashing=True)
-        rejudged = _rejudged(config.root, bank, kept, {r.path: r for r in fresh if r.path in since}, since, found_rows)
+        rejudged = _rejudged(config.root, bank, kept, {r.path: r for r in fresh if r.path in since or r.path in moved},
+                             since, moved.keys(),
+                             {name: entry[1] for name, entry in known.items()}, found_rows)
         if rejudged is None:
             return None
         found_rows, affected = rejudged
@@ -214,16 +216,21 @@ REWRITE_FROM = 16
 
 def _rejudged(root: Path, bank: tuple[str, list[RuleSetting], dict[str, dict[str, Any]]],
               kept: tuple[dict[str, bytes], dict[str, dict[str, Any]]], results: dict[str, FileResult], since: set[str],
-              found: list[Problem]) -> tuple[list[Problem], set[str]] | None:
+              moved: Collection[str], recorded: dict[str, bytes], found: list[Problem]) -> tuple[list[Problem], set[str]] | None:
     """Every bank-wide problem now (``found``: on record), and the files whose bank-wide problems differ.
 
     The rules' kept indexes are brought up to date with the files ``since`` (deleted ones have no
-    result) alone. None when an index is missing.
+    result) alone: first those already patched into the record (``recorded`` holds its fingerprints),
+    then the ``moved`` ones. None when an index is missing.
     """
     key, bank_wide, prepared = bank
     prints, memos = kept
     if not all(s.rule.keeps_memo and s.rule.name in memos for s in bank_wide):
         return None
+    # A moved file that had moved before too: its summary on record is in neither the indexes nor
+    # the results, so which files its edit touched is unknown, and every file is judged again.
+    twice = any(prints.get(path) != (recorded.get(path) or None) for path in moved)
+    behind = since.difference(moved)
     for path in since:
         result = results.get(path)
         if result is None or result.summary is None:
@@ -231,7 +238,8 @@ def _rejudged(root: Path, bank: tuple[str, list[RuleSetting], dict[str, dict[str
         else:
             prints[path] = result.fingerprint
     summaries = [r.summary for r in results.values() if r.summary is not None]
-    problems = bank_problems(bank_wide, summaries, prepared, set(prints), memos, since)
+    problems = bank_problems_after(bank_wide, summaries, prepared, set(prints), memos, behind, moved,
+                                   None if twice else found)
     if len(since) >= REWRITE_FROM:
         save_bank_memos(root, key, prints, memos)
     return problems, _differing(found, problems)

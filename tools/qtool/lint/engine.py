@@ -69,6 +69,31 @@ def bank_problems(bank_wide: list[RuleSetting], summaries: list[Question], prepa
     return [p for index in range(len(bank_wide)) for p in found[index][0]]
 
 
+def bank_problems_after(bank_wide: list[RuleSetting], summaries: list[Question], prepared: dict[str, dict[str, Any]],
+                        targets: set[str], memos: dict[str, dict[str, Any]], behind: Collection[str],
+                        changed: Collection[str], found: list[Problem] | None) -> list[Problem]:
+    """``bank_problems`` after the ``changed`` files' summaries changed, given what was ``found`` before that edit.
+
+    Every rule resumes from its kept index, which first takes the ``behind`` files (changed
+    before what was found); ``summaries`` need hold only those files' and the changed ones'. A
+    rule that can tell which files an edit touches judges only those: the others' problems are
+    as found (None: every rule judges every file).
+    """
+    out: list[Problem] = []
+    for setting in bank_wide:
+        rule, options = setting.rule, prepared[setting.rule.name]
+        memo = memos.setdefault(rule.name, {})
+        redone = rule.rejudge(summaries, options, targets, memo, behind, changed) if found is not None else None
+        if found is None or redone is None:
+            everything = set(behind).union(changed)
+            out += [p for p in rule.check_bank_with_memo(summaries, options, targets, memo, everything) if p.path in targets]
+        else:
+            touched, problems = redone
+            out += [p for p in found if p.code == rule.name and p.path not in touched]
+            out += [p for p in problems if p.path in targets]
+    return out
+
+
 def _bank_rule(index: int) -> tuple[list[Problem], dict[str, Any] | None]:
     """One bank-wide rule's problems on the targets, and the index it keeps (filled in place)."""
     bank_wide, summaries, prepared, targets, memos, changed = shared()

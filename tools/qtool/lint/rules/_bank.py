@@ -49,6 +49,10 @@ class FactRule(Rule):
         """The problems, from every file's fact (by path)."""
         raise NotImplementedError
 
+    def touched(self, facts: dict[str, Any], before: dict[str, Any], changed: Collection[str]) -> set[str]:
+        """The files whose problems may differ after the ``changed`` files' facts went from ``before`` to ``facts``."""
+        return set(facts) | set(changed)
+
     def check_bank(self, questions: Sequence[Question], options: Mapping[str, Any], report_on: set[str]) -> Iterator[Problem]:
         return self.check_bank_with_memo(questions, options, report_on, {}, None)
 
@@ -57,19 +61,36 @@ class FactRule(Rule):
         """With ``changed`` and the facts of an earlier run, ``questions`` need hold only the changed files (one missing is deleted)."""
         facts = memo.get("facts") if changed is not None else None
         if isinstance(facts, dict):
-            by_path = {q.path: q for q in questions}
-            for path in changed or ():
-                q = by_path.get(path)
-                value = self.fact(q, options) if q is not None else None
-                if value is None:
-                    facts.pop(path, None)
-                else:
-                    facts[path] = value
+            self._update(facts, questions, options, changed or ())
         else:
             facts = {q.path: value for q in questions if (value := self.fact(q, options)) is not None}
         memo.clear()
         memo["facts"] = facts
         return self.judge(facts, options, report_on)
+
+    def rejudge(self, questions: Sequence[Question], options: Mapping[str, Any], report_on: set[str],
+                memo: dict[str, Any], behind: Collection[str], changed: Collection[str]) -> tuple[set[str], Iterator[Problem]] | None:
+        """Only the files whose problems an edit of ``changed`` may change are judged: those paths and their problems."""
+        facts = memo.get("facts")
+        if not isinstance(facts, dict):
+            return None
+        self._update(facts, questions, options, behind)
+        before = self._update(facts, questions, options, changed)
+        touched = self.touched(facts, before, changed)
+        return touched, self.judge(facts, options, report_on & touched)
+
+    def _update(self, facts: dict[str, Any], questions: Sequence[Question], options: Mapping[str, Any],
+                changed: Collection[str]) -> dict[str, Any]:
+        """Bring the kept facts up to date with the changed files; their facts before (None: had none)."""
+        by_path = {q.path: q for q in questions}
+        before = {}
+        for path in changed:
+            before[path] = facts.pop(path, None)
+            q = by_path.get(path)
+            value = self.fact(q, options) if q is not None else None
+            if value is not None:
+                facts[path] = value
+        return before
 
 
 class ClashRule(FactRule):
@@ -94,12 +115,24 @@ class ClashRule(FactRule):
             value, line, column = facts[path]
             yield self.at(path, (line, column), self.message(value, others(path, group)))
 
+    def touched(self, facts: dict[str, Any], before: dict[str, Any], changed: Collection[str]) -> set[str]:
+        """The changed files, and every file holding one of their values, before or now."""
+        values = {fact[0] for fact in before.values() if fact is not None}
+        values.update(facts[path][0] for path in changed if path in facts)
+        return set(changed).union(path for path, fact in facts.items() if fact[0] in values)
+
 
 def clashes(facts: Mapping[str, tuple[Hashable, int, int]], report_on: set[str]) -> Iterator[tuple[str, list[str]]]:
     """Each path to report on whose fact's value another path shares, with the paths sharing it."""
     by_value: dict[Hashable, list[str]] = defaultdict(list)
-    for path, (value, _, _) in facts.items():
-        by_value[value].append(path)
+    if len(report_on) * 4 < len(facts):  # a few files: only the values they hold are grouped
+        wanted = {facts[path][0] for path in report_on if path in facts}
+        for path, (value, _, _) in facts.items():
+            if value in wanted:
+                by_value[value].append(path)
+    else:
+        for path, (value, _, _) in facts.items():
+            by_value[value].append(path)
     for group in by_value.values():
         if len(group) > 1:
             for path in group:

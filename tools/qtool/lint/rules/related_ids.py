@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 from qtool.lint.rule import quote
@@ -29,7 +29,8 @@ class RelatedIds(FactRule):
     def judge(self, facts: dict[str, Any], options: Mapping[str, Any], report_on: set[str]) -> Iterator[Problem]:
         ids = {own for own, _ in facts.values() if own}
         id_list: list[str] | None = None
-        for path, (own, items) in facts.items():
+        for path in report_on if len(report_on) * 4 < len(facts) else facts:
+            own, items = facts.get(path) or (None, None)
             if path not in report_on or items is None:
                 continue
             seen: dict[str, int] = {}
@@ -47,6 +48,18 @@ class RelatedIds(FactRule):
                         id_list = sorted(ids)
                     yield self.at(path, (line, column), f"{where}: no question with id '{item}' in the bank{_guess(item, id_list)}")
                 seen.setdefault(item, index)
+
+
+    def touched(self, facts: dict[str, Any], before: dict[str, Any], changed: Collection[str]) -> set[str]:
+        """The changed files; when their ids changed, also every file listing one of those ids or an id not in the
+        bank (whose "did you mean" looks among every id)."""
+        held = {fact[0] for fact in before.values() if fact is not None and fact[0]}
+        moved = held.symmetric_difference(facts[path][0] for path in changed if path in facts and facts[path][0])
+        if not moved:
+            return set(changed)
+        ids = {own for own, _ in facts.values() if own}
+        return set(changed).union(path for path, (_, items) in facts.items() if items and any(
+            item is not None and (item[0] in moved or item[0] not in ids) for item in items))
 
 
 def _guess(item: str, ids: list[str]) -> str:
