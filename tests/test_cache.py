@@ -344,6 +344,41 @@ def test_a_changed_summary_redoes_the_unchanged_files_whose_bank_problems_change
     assert {code for *_, code, _ in patched(campaign, roi, products, cohorts)} == {"unused-suppression"}
 
 
+def test_one_file_edited_again_and_again_is_judged_where_it_touches(bank: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same file's id changed run after run (the kept indexes left behind, its summary on record kept as
+    pending): each report is a cold run's, and the id and related-list rules judge only the files it touches."""
+    import qtool.pipeline
+    from qtool.lint.rules._bank import FactRule
+
+    questions = bank / "questions"
+    products = questions / "data-analyst" / "top-products-per-region.yaml"
+    original = products.read_text()
+    own = "id: data-analyst/top-products-per-region"
+    assert _bank_with_cache(bank) == []
+    opened: list[str] = []
+    monkeypatch.setattr(qtool.pipeline.CheckCache, "_load", lambda self: opened.append("check.bin"))
+    judged: list[int] = []
+    rejudge = FactRule.rejudge
+
+    def spy(self, *args):  # type: ignore[no-untyped-def]
+        redone = rejudge(self, *args)
+        judged.append(len(redone[0]) if redone is not None else 17)
+        return redone
+
+    monkeypatch.setattr(FactRule, "rejudge", spy)
+    seen = []
+    for step, id_line in enumerate(["id: data-analyst/monthly-retention-cohorts", "id: data-analyst/elsewhere", own,
+                                    "id: data-analyst/elsewhere"]):
+        products.write_text(original.replace(own, id_line))
+        judged.clear()
+        found = _problems(bank, cache=True)
+        assert opened == [], step
+        assert len(judged) == 4 and max(judged) < 17, (step, judged)  # four rules, each judging a few of the 17 files
+        assert found == _problems(bank), step
+        seen.append({code for *_, code, _ in found})
+    assert seen[0] >= {"id-unique", "id-path"} and "related-ids" in seen[1] and seen[2] == set()
+
+
 @pytest.mark.parametrize("damage", [b"", b"garbage", b"\x00" * 64])
 def test_a_damaged_cache_is_ignored(bank: Path, damage: bytes) -> None:
     clean = _bank_with_cache(bank)

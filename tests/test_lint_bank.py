@@ -316,11 +316,12 @@ _edits = st.lists(st.tuples(st.integers(0, _FILES - 1), _file), min_size=1, max_
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(start=st.lists(_file, min_size=_FILES, max_size=_FILES), earlier=_edits, edit=_edits)
+@given(start=st.lists(_file, min_size=_FILES, max_size=_FILES), earlier=_edits, edit=_edits, recorded=st.booleans())
 def test_problems_after_an_edit_are_a_cold_runs(start: list[dict | None], earlier: list[tuple[int, dict | None]],
-                                                edit: list[tuple[int, dict | None]]) -> None:
+                                                edit: list[tuple[int, dict | None]], recorded: bool) -> None:
     """Indexes kept at one state (A), problems found after a few more edits (R), an edit since (N): the engine
-    judges only the files that edit touches and answers as a cold run at N, as ``_rejudged`` uses it."""
+    judges only the files that edit touches and answers as a cold run at N, as ``_rejudged`` uses it. Without
+    the summaries at R of files edited twice (``recorded``), it judges every file."""
     import marshal
 
     from qtool.lint.config import active_rules
@@ -351,9 +352,10 @@ def test_problems_after_an_edit_are_a_cold_runs(start: list[dict | None], earlie
     def differ(x: dict[str, Question], y: dict[str, Question]) -> set[str]:
         return {path for path in x.keys() | y.keys() if (x.get(path) and x[path].data) != (y.get(path) and y[path].data)}
 
-    moved, since = differ(r, n), differ(a, n)
-    twice = bool(moved & differ(a, r))
+    moved, since, before = differ(r, n), differ(a, n), differ(a, r)
+    behind = (since - moved) | (moved & before)
     summaries = [n[path] for path in since | moved if path in n]
-    after = bank_problems_after(bank_wide, summaries, prepared, set(n), memos, since - moved, moved,
-                                None if twice else cold(r))
+    unknown = bool(moved & before) and not recorded
+    after = bank_problems_after(bank_wide, summaries, prepared, set(n), memos, [r[path] for path in behind if path in r],
+                                behind, moved, None if unknown else cold(r))
     assert sorted(after) == cold(n)

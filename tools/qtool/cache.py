@@ -337,19 +337,21 @@ def decoded(rows: Any) -> list[Problem] | None:
 
 
 def run_store(root: str | os.PathLike[str], key: str, problems: Sequence[Problem], broken: Collection[str],
-              statuses: dict[str, str], *, context: str, files: dict[str, Any] | None = None, found: Any = None) -> None:
+              statuses: dict[str, str], *, context: str, files: dict[str, Any] | None = None, found: Any = None,
+              pending: dict[str, Any] | None = None) -> None:
     """Remember this run's report for the next run of its context; errors are ignored.
 
     ``context`` is the run's key without the files' signatures; ``files`` (path -> [stat
     signature, summary fingerprint] of every bank file; each given file's status is added) and ``found`` (the bank-wide problems
     before suppressions, encoded) let a later run with a few changed files patch the report.
-    Only the reports of the last ``RUNS_KEPT`` contexts stay.
+    ``pending`` holds the summaries (path -> [fingerprint, summary or None]) of the files the kept
+    bank indexes were not rewritten for. Only the reports of the last ``RUNS_KEPT`` contexts stay.
     """
     path = run_path(root, context)
     # Each file's status rides with its signature: the paths are stored once.
     entries = {name: (entry[0], entry[1], statuses.get(name)) for name, entry in (files or {}).items()}
     write_checked(path, {"format": FORMAT, "key": key, "problems": encoded(problems), "broken": sorted(broken),
-                          "context": context, "files": entries, "found": found or []})
+                          "context": context, "files": entries, "found": found or [], "pending": pending or {}})
     try:
         others = sorted((p for p in path.parent.glob("run-*.bin") if p != path), key=lambda p: p.stat().st_mtime_ns)
         for old in others[: max(0, len(others) - (RUNS_KEPT - 1))]:

@@ -38,7 +38,7 @@ from qtool.lint.engine import UNUSED, analyse, bank_problems, bank_problems_afte
 from qtool.lint.rules import RULES
 from qtool.lint.suppress import Suppression, apply, unused
 from qtool.loader import DEFAULT_MAX_BYTES, LoadError, load_bytes, read_file
-from qtool.model import Checked, FileResult, Problem, Severity
+from qtool.model import Checked, FileResult, Problem, Question, Severity
 from qtool.schema import validate_question
 from qtool.workers import parallel_map, shared, sharing
 
@@ -161,7 +161,7 @@ def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatu
         return None
     fresh = scan(changed, analyser, max_bytes=config.max_file_size, hashing=True)
     moved = {r.path: r for r in fresh if r.fingerprint != known[r.path][1]}
-    stored_found = record.get("found")
+    stored_found, pending = record.get("found"), {}
     if moved:
         if whole != bank[0] or len(files) != len(signatures):  # a git base, or bank files not asked about
             return None
@@ -177,12 +177,14 @@ def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatu
             return None
         fresh += scan(sorted(since.difference(changed).intersection(known)), analyser, max_bytes=config.max_file_size,
                       hashing=True)
-        rejudged = _rejudged(config.root, bank, kept, {r.path: r for r in fresh if r.path in since or r.path in moved},
-                             since, moved.keys(),
-                             {name: entry[1] for name, entry in known.items()}, found_rows)
+        results = {r.path: r for r in fresh if r.path in since or r.path in moved}
+        rejudged = _rejudged(config.root, bank, kept, results, since, moved.keys(),
+                             {name: entry[1] for name, entry in known.items()}, _pending(record), found_rows)
         if rejudged is None:
             return None
         found_rows, affected = rejudged
+        if len(since) < REWRITE_FROM:  # the indexes were left behind: the next patched run may need these summaries
+            pending = {path: _summary_entry(results.get(path)) for path in since}
         affected.difference_update(r.path for r in fresh)
         if len(affected) > PATCH_UPTO:
             return None
@@ -205,8 +207,28 @@ def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatu
     checked.summaries = {}
     now = {**known, **{r.path: (r.signature, r.fingerprint) for r in fresh}}
     run_store(config.root, run_key(whole, files, ((name, now[name][0]) for name, _ in signatures)), checked.problems,
-              checked.broken, checked.statuses, context=context, files=now, found=stored_found)
+              checked.broken, checked.statuses, context=context, files=now, found=stored_found, pending=pending)
     return checked
+
+
+def _summary_entry(result: FileResult | None) -> tuple[bytes, Any]:
+    """A file's summary fingerprint and summary as a run record keeps them (b"", None: none)."""
+    if result is None or result.summary is None:
+        return b"", None
+    q = result.summary
+    return result.fingerprint, (q.data, q.values, q.keys)
+
+
+def _pending(record: dict[str, Any]) -> dict[str, tuple[bytes, Question | None]]:
+    """The summaries a record keeps of the files its kept bank indexes were left behind for, by path."""
+    pending = record.get("pending")
+    out: dict[str, tuple[bytes, Question | None]] = {}
+    try:
+        for path, (fingerprint, summary) in (pending.items() if isinstance(pending, dict) else ()):
+            out[path] = (fingerprint, Question(path, *summary) if summary is not None else None)
+    except (TypeError, ValueError):
+        return {}
+    return out
 
 
 #: The kept bank indexes are rewritten by a patched run once this many files differ from those they were made from:
@@ -216,21 +238,30 @@ REWRITE_FROM = 16
 
 def _rejudged(root: Path, bank: tuple[str, list[RuleSetting], dict[str, dict[str, Any]]],
               kept: tuple[dict[str, bytes], dict[str, dict[str, Any]]], results: dict[str, FileResult], since: set[str],
-              moved: Collection[str], recorded: dict[str, bytes], found: list[Problem]) -> tuple[list[Problem], set[str]] | None:
+              moved: Collection[str], recorded: dict[str, bytes], pending: dict[str, tuple[bytes, Question | None]],
+              found: list[Problem]) -> tuple[list[Problem], set[str]] | None:
     """Every bank-wide problem now (``found``: on record), and the files whose bank-wide problems differ.
 
     The rules' kept indexes are brought up to date with the files ``since`` (deleted ones have no
-    result) alone: first those already patched into the record (``recorded`` holds its fingerprints),
-    then the ``moved`` ones. None when an index is missing.
+    result) alone: first as they were on record (``recorded`` holds its fingerprints, ``pending``
+    the summaries of those it left behind), then the ``moved`` ones. None when an index is missing.
     """
     key, bank_wide, prepared = bank
     prints, memos = kept
     if not all(s.rule.keeps_memo and s.rule.name in memos for s in bank_wide):
         return None
-    # A moved file that had moved before too: its summary on record is in neither the indexes nor
-    # the results, so which files its edit touched is unknown, and every file is judged again.
-    twice = any(prints.get(path) != (recorded.get(path) or None) for path in moved)
-    behind = since.difference(moved)
+    # The summaries on record of the files changed since the indexes were made: the unmoved ones'
+    # are as now; a moved one's was kept as pending, else which files its edit touched is unknown
+    # and every file is judged again.
+    earlier = [r.summary for path, r in results.items() if path not in moved and r.summary is not None]
+    twice = False
+    for path in moved:
+        if prints.get(path) != (recorded.get(path) or None):
+            fingerprint, summary = pending.get(path, (None, None))
+            twice |= fingerprint != recorded.get(path)
+            if summary is not None:
+                earlier.append(summary)
+    behind = since.difference(moved).union(path for path in moved if prints.get(path) != (recorded.get(path) or None))
     for path in since:
         result = results.get(path)
         if result is None or result.summary is None:
@@ -238,7 +269,7 @@ def _rejudged(root: Path, bank: tuple[str, list[RuleSetting], dict[str, dict[str
         else:
             prints[path] = result.fingerprint
     summaries = [r.summary for r in results.values() if r.summary is not None]
-    problems = bank_problems_after(bank_wide, summaries, prepared, set(prints), memos, behind, moved,
+    problems = bank_problems_after(bank_wide, summaries, prepared, set(prints), memos, earlier, behind, moved,
                                    None if twice else found)
     if len(since) >= REWRITE_FROM:
         save_bank_memos(root, key, prints, memos)

@@ -70,20 +70,22 @@ def bank_problems(bank_wide: list[RuleSetting], summaries: list[Question], prepa
 
 
 def bank_problems_after(bank_wide: list[RuleSetting], summaries: list[Question], prepared: dict[str, dict[str, Any]],
-                        targets: set[str], memos: dict[str, dict[str, Any]], behind: Collection[str],
-                        changed: Collection[str], found: list[Problem] | None) -> list[Problem]:
+                        targets: set[str], memos: dict[str, dict[str, Any]], earlier: list[Question],
+                        behind: Collection[str], changed: Collection[str], found: list[Problem] | None) -> list[Problem]:
     """``bank_problems`` after the ``changed`` files' summaries changed, given what was ``found`` before that edit.
 
-    Every rule resumes from its kept index, which first takes the ``behind`` files (changed
-    before what was found); ``summaries`` need hold only those files' and the changed ones'. A
-    rule that can tell which files an edit touches judges only those: the others' problems are
-    as found (None: every rule judges every file).
+    ``summaries`` hold the current summaries of the changed and ``behind`` files (those changed
+    since the kept indexes were made, before what was found), ``earlier`` the summaries the
+    ``behind`` ones had when it was found. A rule that can tell which files an edit touches
+    brings its index to ``earlier``, then judges only the files the edit touches: the others'
+    problems are as found. The other rules, or all of them without ``found``, resume from their
+    index with every file changed since and judge every file.
     """
     out: list[Problem] = []
     for setting in bank_wide:
         rule, options = setting.rule, prepared[setting.rule.name]
         memo = memos.setdefault(rule.name, {})
-        redone = rule.rejudge(summaries, options, targets, memo, behind, changed) if found is not None else None
+        redone = rule.rejudge(earlier, summaries, options, targets, memo, behind, changed) if found is not None else None
         if found is None or redone is None:
             everything = set(behind).union(changed)
             out += [p for p in rule.check_bank_with_memo(summaries, options, targets, memo, everything) if p.path in targets]

@@ -58,10 +58,12 @@ class Rule:
         time), given the paths ``changed`` since it was filled (None: start afresh)."""
         return self.check_bank(questions, options, report_on)
 
-    def rejudge(self, questions: Sequence[Question], options: Mapping[str, Any], report_on: set[str],
-                memo: dict[str, Any], behind: Collection[str], changed: Collection[str]) -> tuple[set[str], Iterable[Problem]] | None:
-        """After an edit of ``changed``, the files whose problems it may change and their problems; None: this rule
-        judges the whole bank again. ``memo`` is first brought up to the ``behind`` files, whose problems are known."""
+    def rejudge(self, earlier: Sequence[Question], questions: Sequence[Question], options: Mapping[str, Any],
+                report_on: set[str], memo: dict[str, Any], behind: Collection[str],
+                changed: Collection[str]) -> tuple[set[str], Iterable[Problem]] | None:
+        """After an edit of ``changed`` (now ``questions``), the files whose problems it may change and their problems;
+        None: this rule judges the whole bank again. ``memo`` first takes the ``behind`` files as ``earlier``
+        holds them (when the problems before the edit were found)."""
         return None
 
     def idle(self, options: Mapping[str, Any]) -> bool:

@@ -68,13 +68,14 @@ class FactRule(Rule):
         memo["facts"] = facts
         return self.judge(facts, options, report_on)
 
-    def rejudge(self, questions: Sequence[Question], options: Mapping[str, Any], report_on: set[str],
-                memo: dict[str, Any], behind: Collection[str], changed: Collection[str]) -> tuple[set[str], Iterator[Problem]] | None:
+    def rejudge(self, earlier: Sequence[Question], questions: Sequence[Question], options: Mapping[str, Any],
+                report_on: set[str], memo: dict[str, Any], behind: Collection[str],
+                changed: Collection[str]) -> tuple[set[str], Iterator[Problem]] | None:
         """Only the files whose problems an edit of ``changed`` may change are judged: those paths and their problems."""
         facts = memo.get("facts")
         if not isinstance(facts, dict):
             return None
-        self._update(facts, questions, options, behind)
+        self._update(facts, earlier, options, behind)
         before = self._update(facts, questions, options, changed)
         touched = self.touched(facts, before, changed)
         return touched, self.judge(facts, options, report_on & touched)
