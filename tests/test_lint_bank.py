@@ -259,10 +259,11 @@ def test_the_kept_index_answers_as_a_cold_run(start: list[str | None], edits: li
             kept = nd._Index.resume(marshal.loads(marshal.dumps(memo)), 75, by_role)
             assert kept is not None
             kept.update({q.path: q for q in bank.values()}, {f"q{slot}.yaml"}, keep_all=True, report_on=everything)
+            found = kept.matches(everything)
             memo = kept.dump()
             cold = nd._Index(75, by_role)
             cold.update({q.path: q for q in bank.values()}, None, keep_all=True, report_on=everything)
-            assert kept.matches(everything) == cold.matches(everything)
+            assert found == cold.matches(everything)
             assert _state(kept) == _state(cold)
 
 
@@ -359,3 +360,41 @@ def test_problems_after_an_edit_are_a_cold_runs(start: list[dict | None], earlie
     after = bank_problems_after(bank_wide, summaries, prepared, set(n), memos, [r[path] for path in behind if path in r],
                                 behind, moved, None if unknown else cold(r))
     assert sorted(after) == cold(n)
+
+
+def test_kept_scores_follow_words_that_become_common_or_rare() -> None:
+    """A pair's score depends on which of its words are rare in the bank: other files' edits, or the bank's size,
+    can turn two near-duplicates into distinct questions and back. The scores kept between runs follow."""
+    import marshal
+
+    import qtool.lint.rules.near_duplicate as nd
+
+    pair = ["How would you handle a budget vendor with the finance team?",
+            "How would you handle a budget outage with the finance team?"]
+    fillers = [f"Zx{i} qw{i} er{i} ty{i} ui{i} op{i}?" for i in range(23)]
+    users = [f"Finance budget handle qq{i} ww{i} ee{i}?" for i in range(2)]  # the pair's shared words, used twice more
+
+    def bank(texts: list[str]) -> dict[str, Question]:
+        return {f"q{i}.yaml": Question(f"q{i}.yaml", {"id": f"r/q{i}", "question": text}) for i, text in enumerate(texts)}
+
+    def paired(found: list) -> float | None:
+        return next((m.score for m in found if (m.path, m.other) == ("q0.yaml", "q1.yaml")), None)
+
+    rest = fillers[:22] + users + fillers[22:]
+    steps = [pair + fillers[:22], pair + fillers[:22] + users, pair + rest, [pair[0], pair[1].replace("team?", "team today?")] + rest]
+    memo: dict = {}
+    previous: dict[str, Question] = {}
+    scores = []
+    for texts in steps:
+        questions = bank(texts)
+        everything = set(questions)
+        changed = {path for path, q in questions.items() if path not in previous or previous[path] != q} if previous else None
+        found = nd.near_duplicates(list(questions.values()), 75, False, everything, memo, changed)
+        memo = marshal.loads(marshal.dumps(memo))
+        assert found == nd.near_duplicates(list(questions.values()), 75, False, everything)
+        scores.append(paired(found))
+        previous = questions
+    # Rare shared words make the pair alike; common ones (4 uses of 25 files) leave only "vendor" and "outage";
+    # with 27 files, 4 uses are rare again; then one of the pair is reworded and scores anew.
+    assert scores[0] is not None and scores[1] is None and scores[2] is not None
+    assert scores[3] is not None and scores[3] != scores[2]

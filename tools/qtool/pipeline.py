@@ -12,7 +12,7 @@ import functools
 import gc
 import os
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -159,36 +159,20 @@ def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatu
     previous, found_rows = decoded(record.get("problems")), decoded(record.get("found"))
     if previous is None or found_rows is None:
         return None
-    fresh = scan(changed, analyser, max_bytes=config.max_file_size, hashing=True)
-    moved = {r.path: r for r in fresh if r.fingerprint != known[r.path][1]}
-    stored_found, pending = record.get("found"), {}
-    if moved:
+
+    def rescan(paths: Iterable[str]) -> list[FileResult]:
+        return scan(sorted(paths), analyser, max_bytes=config.max_file_size, hashing=True)
+
+    fresh = rescan(changed)
+    stored_found: Any = record.get("found")
+    pending: dict[str, Any] = {}
+    if any(r.fingerprint != known[r.path][1] for r in fresh):
         if whole != bank[0] or len(files) != len(signatures):  # a git base, or bank files not asked about
             return None
-        kept = bank_memos(config.root, bank[0])
-        if kept is None:
-            return None
-        now = {name: entry[1] for name, entry in known.items() if entry[1]}
-        now.update((r.path, r.fingerprint) for r in fresh)
-        # The files whose summary differs from those the kept indexes were made from: the moved
-        # ones, and those that earlier patched runs left (the indexes are not rewritten for each).
-        since = changed_since(kept[0], {name: fingerprint for name, fingerprint in now.items() if fingerprint})
-        if len(since) > PATCH_UPTO:
-            return None
-        fresh += scan(sorted(since.difference(changed).intersection(known)), analyser, max_bytes=config.max_file_size,
-                      hashing=True)
-        results = {r.path: r for r in fresh if r.path in since or r.path in moved}
-        rejudged = _rejudged(config.root, bank, kept, results, since, moved.keys(),
-                             {name: entry[1] for name, entry in known.items()}, _pending(record), found_rows)
+        rejudged = _rejudged(config.root, bank, record, fresh, found_rows, rescan)
         if rejudged is None:
             return None
-        found_rows, affected = rejudged
-        if len(since) < REWRITE_FROM:  # the indexes were left behind: the next patched run may need these summaries
-            pending = {path: _summary_entry(results.get(path)) for path in since}
-        affected.difference_update(r.path for r in fresh)
-        if len(affected) > PATCH_UPTO:
-            return None
-        fresh += scan(sorted(affected), analyser, max_bytes=config.max_file_size, hashing=True)
+        found_rows, pending = rejudged
         stored_found = encoded(found_rows)
     given = set(files)
     mine = [r for r in fresh if r.path in given]
@@ -236,44 +220,60 @@ def _pending(record: dict[str, Any]) -> dict[str, tuple[bytes, Question | None]]
 REWRITE_FROM = 16
 
 
-def _rejudged(root: Path, bank: tuple[str, list[RuleSetting], dict[str, dict[str, Any]]],
-              kept: tuple[dict[str, bytes], dict[str, dict[str, Any]]], results: dict[str, FileResult], since: set[str],
-              moved: Collection[str], recorded: dict[str, bytes], pending: dict[str, tuple[bytes, Question | None]],
-              found: list[Problem]) -> tuple[list[Problem], set[str]] | None:
-    """Every bank-wide problem now (``found``: on record), and the files whose bank-wide problems differ.
+def _rejudged(root: Path, bank: tuple[str, list[RuleSetting], dict[str, dict[str, Any]]], record: dict[str, Any],
+              fresh: list[FileResult], found: list[Problem],
+              rescan: Callable[[Iterable[str]], list[FileResult]]) -> tuple[list[Problem], dict[str, Any]] | None:
+    """Every bank-wide problem after some summaries changed (``fresh`` holds the changed files, ``found``
+    what the ``record`` found), and the summaries to keep as pending; None when the whole pipeline must decide.
 
-    The rules' kept indexes are brought up to date with the files ``since`` (deleted ones have no
-    result) alone: first as they were on record (``recorded`` holds its fingerprints, ``pending``
-    the summaries of those it left behind), then the ``moved`` ones. None when an index is missing.
+    The rules' kept indexes (``bank.bin``) are brought up to date with the files changed since
+    they were made: first as those were on record (patched runs leave the indexes behind for a
+    few files, and keep their summaries as pending), then as they are now. The other files whose
+    bank-wide problems changed (the file a reworded question now repeats) are analysed again and
+    added to ``fresh``, so that their own suppressions decide.
     """
     key, bank_wide, prepared = bank
+    kept = bank_memos(root, key)
+    if kept is None:
+        return None
     prints, memos = kept
     if not all(s.rule.keeps_memo and s.rule.name in memos for s in bank_wide):
         return None
-    # The summaries on record of the files changed since the indexes were made: the unmoved ones'
-    # are as now; a moved one's was kept as pending, else which files its edit touched is unknown
-    # and every file is judged again.
+    recorded: dict[str, bytes] = {name: entry[1] for name, entry in record["files"].items()}
+    moved = {r.path for r in fresh if r.fingerprint != recorded[r.path]}
+    now = {name: fingerprint for name, fingerprint in recorded.items() if fingerprint}
+    now.update((r.path, r.fingerprint) for r in fresh if r.fingerprint)
+    for r in fresh:
+        if not r.fingerprint:
+            now.pop(r.path, None)
+    since = changed_since(prints, now)
+    if len(since) > PATCH_UPTO:
+        return None
+    fresh += rescan(since.difference(r.path for r in fresh).intersection(recorded))
+    results = {r.path: r for r in fresh if r.path in since or r.path in moved}
+    # A moved file the indexes were left behind for: its summary on record was kept as pending; without
+    # it, which files its edit touched is unknown, and every file is judged again.
+    pending = _pending(record)
+    again = {path for path in moved if prints.get(path) != (recorded[path] or None)}
     earlier = [r.summary for path, r in results.items() if path not in moved and r.summary is not None]
-    twice = False
-    for path in moved:
-        if prints.get(path) != (recorded.get(path) or None):
-            fingerprint, summary = pending.get(path, (None, None))
-            twice |= fingerprint != recorded.get(path)
-            if summary is not None:
-                earlier.append(summary)
-    behind = since.difference(moved).union(path for path in moved if prints.get(path) != (recorded.get(path) or None))
-    for path in since:
-        result = results.get(path)
-        if result is None or result.summary is None:
-            prints.pop(path, None)
-        else:
-            prints[path] = result.fingerprint
+    earlier += [summary for path in again if (summary := pending.get(path, (None, None))[1]) is not None]
+    unknown = any(pending.get(path, (None, None))[0] != recorded[path] for path in again)
     summaries = [r.summary for r in results.values() if r.summary is not None]
-    problems = bank_problems_after(bank_wide, summaries, prepared, set(prints), memos, earlier, behind, moved,
-                                   None if twice else found)
+    for path in since:
+        if path in now:
+            prints[path] = now[path]
+        else:
+            prints.pop(path, None)
+    problems = bank_problems_after(bank_wide, summaries, prepared, set(prints), memos, earlier,
+                                   since.difference(moved) | again, moved, None if unknown else found)
     if len(since) >= REWRITE_FROM:
         save_bank_memos(root, key, prints, memos)
-    return problems, _differing(found, problems)
+    affected = _differing(found, problems).difference(r.path for r in fresh)
+    if len(affected) > PATCH_UPTO:
+        return None
+    fresh += rescan(affected)
+    left_behind = {path: _summary_entry(results.get(path)) for path in since} if len(since) < REWRITE_FROM else {}
+    return problems, left_behind
 
 
 def _differing(before: Iterable[Problem], after: Iterable[Problem]) -> set[str]:
