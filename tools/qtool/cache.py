@@ -139,7 +139,7 @@ class CheckCache:
             "stat": signature,
             "problems": [_encode_problem(p) for p in result.problems],
             "broken": result.broken,
-            "summary": None if result.summary is None else (result.summary.data, result.summary.values, result.summary.keys),
+            "summary": encoded_summary(result.summary),
             "print": result.fingerprint,
             "extra": self.encode_extra(result.extra),
         }
@@ -147,10 +147,7 @@ class CheckCache:
         self._since.add(result.path)
 
     def _decode(self, name: str, entry: dict[str, Any]) -> FileResult:
-        summary = None
-        if entry["summary"] is not None:
-            data, values, keys = entry["summary"]
-            summary = Question(name, data, values, keys)
+        summary = decoded_summary(name, entry["summary"])
         problems = [_decode_problem(name, p) for p in entry["problems"]]
         return FileResult(name, problems, bool(entry["broken"]), summary, self.decode_extra(entry["extra"]), entry["digest"],
                           fingerprint=entry.get("print", b""))
@@ -275,6 +272,19 @@ def write_checked(path: Path, document: Any, *, compressed: bool = False) -> boo
     except (OSError, ValueError):
         return False
     return True
+
+
+def encoded_summary(summary: Question | None) -> tuple[Any, Any, Any] | None:
+    """A summary as cache files keep it (what bank-wide rules read, with positions); None for none."""
+    return None if summary is None else (summary.data, summary.values, summary.keys)
+
+
+def decoded_summary(path: str, row: Any) -> Question | None:
+    """The summary ``encoded_summary`` kept for the file at ``path``."""
+    if row is None:
+        return None
+    data, values, keys = row
+    return Question(path, data, values, keys)
 
 
 def _encode_problem(p: Problem) -> tuple[Any, ...]:

@@ -23,7 +23,9 @@ from qtool.cache import (
     changed_since,
     context_key,
     decoded,
+    decoded_summary,
     encoded,
+    encoded_summary,
     run_cached,
     run_key,
     run_record,
@@ -199,8 +201,7 @@ def _summary_entry(result: FileResult | None) -> tuple[bytes, Any]:
     """A file's summary fingerprint and summary as a run record keeps them (b"", None: none)."""
     if result is None or result.summary is None:
         return b"", None
-    q = result.summary
-    return result.fingerprint, (q.data, q.values, q.keys)
+    return result.fingerprint, encoded_summary(result.summary)
 
 
 def _pending(record: dict[str, Any]) -> dict[str, tuple[bytes, Question | None]]:
@@ -209,7 +210,7 @@ def _pending(record: dict[str, Any]) -> dict[str, tuple[bytes, Question | None]]
     out: dict[str, tuple[bytes, Question | None]] = {}
     try:
         for path, (fingerprint, summary) in (pending.items() if isinstance(pending, dict) else ()):
-            out[path] = (fingerprint, Question(path, *summary) if summary is not None else None)
+            out[path] = (fingerprint, decoded_summary(path, summary))
     except (TypeError, ValueError):
         return {}
     return out

@@ -49,7 +49,6 @@ class RelatedIds(FactRule):
                     yield self.at(path, (line, column), f"{where}: no question with id '{item}' in the bank{_guess(item, id_list)}")
                 seen.setdefault(item, index)
 
-
     def touched(self, facts: dict[str, Any], before: dict[str, Any], changed: Collection[str]) -> set[str]:
         """The changed files; when their ids changed, also every file listing one of those ids or an id not in the
         bank (whose "did you mean" looks among every id)."""
