@@ -398,3 +398,44 @@ def test_kept_scores_follow_words_that_become_common_or_rare() -> None:
     # with 27 files, 4 uses are rare again; then one of the pair is reworded and scores anew.
     assert scores[0] is not None and scores[1] is None and scores[2] is not None
     assert scores[3] is not None and scores[3] != scores[2]
+
+
+def test_an_edit_elsewhere_rejudges_the_pairs_whose_rare_words_it_changes() -> None:
+    """Near-duplicate judges again only the files an edit touches, and that includes a pair neither of whose files
+    changed: another file's edit, or the bank's size, makes their shared words common or rare."""
+    import marshal
+
+    import qtool.lint.rules.near_duplicate as nd
+
+    pair = ["How would you handle a budget vendor with the finance team?",
+            "How would you handle a budget outage with the finance team?"]
+    fillers = [f"Zx{i} qw{i} er{i} ty{i} ui{i} op{i}?" for i in range(23)]
+    options = {"threshold": 75, "scope": "bank"}
+
+    def bank(texts: list[str]) -> dict[str, Question]:
+        return {f"q{i}.yaml": Question(f"q{i}.yaml", {"id": f"r/q{i}", "question": text}) for i, text in enumerate(texts)}
+
+    def cold(questions: dict[str, Question]) -> list:
+        return sorted(nd.RULE.check_bank(list(questions.values()), options, set(questions)))
+
+    # Two fillers come to use the pair's words (then common: 4 of 25); two more files make them rare again (4 of 27).
+    used = [*pair, *fillers[:21], "Finance budget handle qq1 ww1 ee1?", "Finance budget handle qq2 ww2 ee2?"]
+    steps = [[*pair, *fillers], used, [*used, *fillers[21:]], [*pair, *fillers]]
+    memo: dict = {}
+    previous = bank(steps[0])
+    found = sorted(nd.RULE.check_bank_with_memo(list(previous.values()), options, set(previous), memo, None))
+    seen = []
+    for texts in steps[1:]:
+        questions = bank(texts)
+        changed = {path for path in questions.keys() | previous.keys() if previous.get(path) != questions.get(path)}
+        memo = marshal.loads(marshal.dumps(memo))
+        judged = nd.RULE.rejudge([], [questions[path] for path in changed if path in questions], options,
+                                 set(questions), memo, set(), changed)
+        assert judged is not None
+        touched, problems = judged
+        assert not {"q0.yaml", "q1.yaml"} & changed
+        found = sorted([p for p in found if p.path not in touched] + [p for p in problems if p.path in questions])
+        assert found == cold(questions)
+        seen.append(any(p.path == "q0.yaml" for p in found))
+        previous = questions
+    assert seen == [False, True, True]  # the pair's own files were never edited

@@ -68,6 +68,23 @@ class NearDuplicate(Rule):
         return self._problems(near_duplicates(questions, options["threshold"], options["scope"] == "role", report_on,
                                               memo, changed))
 
+    def rejudge(self, earlier: Sequence[Question], questions: Sequence[Question], options: Mapping[str, Any],
+                report_on: set[str], memo: dict[str, Any], behind: Collection[str],
+                changed: Collection[str]) -> tuple[set[str], Iterator[Problem]] | None:
+        """Only the questions whose pairs, or whose distinctive words, an edit of ``changed`` may change are judged again."""
+        index = _Index.resume(memo, options["threshold"], options["scope"] == "role") if memo else None
+        if index is None:
+            return None
+        try:
+            if behind:
+                index.update({q.path: q for q in earlier}, behind, keep_all=True, report_on=report_on)
+            touched = index.edit({q.path: q for q in questions}, changed)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):  # a memo of the wrong shape
+            return None
+        memo.clear()
+        memo.update(index.dump())
+        return touched, self._problems(index.matches(report_on & touched))
+
     def _problems(self, matches: list[Match]) -> Iterator[Problem]:
         for match in matches:
             yield self.at(match.path, match.where, f"question is {match.score:.0f}% similar to {match.other} "
@@ -139,6 +156,8 @@ class _Index:
         self._sorted: dict[int, str] = {}
         #: The lists of slots this run may have changed, as (attribute, key); None: any of them (a fresh index).
         self._loose: set[tuple[str, str]] | None = None
+        #: While ``edit`` runs: the paths of both sides of every pair dropped or scored.
+        self._paired: set[str] | None = None
 
     @classmethod
     def resume(cls, memo: Mapping[str, Any], threshold: float, by_role: bool) -> _Index | None:
@@ -179,13 +198,46 @@ class _Index:
                 "tokens": self.tokens, "roles": self.roles, "chosen": self.chosen, "where": self.where,
                 "shown": self.shown, "count": self.count, "having": self.having, "blocks": self.blocks, "pairs": self.pairs}
 
+    def edit(self, by_path: Mapping[str, Question], changed: Collection[str]) -> set[str]:
+        """``update`` for an edit of ``changed``, and the paths whose matches it may change.
+
+        Those are the two sides of every pair dropped or scored, the files paired with a changed
+        one (whose message quotes it), and the files paired while holding a word that became
+        common or rare (the edit's own words, or any word when the bank's size moves the line).
+        """
+        common = self._common()
+        self._paired = paired = set(changed)
+        try:
+            before = self.update(by_path, changed, keep_all=True, report_on=set())
+        finally:
+            self._paired = None
+        now = self._common()
+        low, high = sorted((common, now))
+        flipped = {f for f, n in before.items() if (n <= common) != (self.count.get(f, 0) <= now)}
+        if low != high:
+            flipped.update(f for f, n in self.count.items() if low < n <= high)
+        slots = {self.slot[path] for path in changed if path in self.slot}
+        slots.update(s for f in flipped if " " not in f and f not in FUNCTION_WORDS and f in self.having
+                     for s in self._slots("having", f))
+        for slot in slots:
+            for block in self.chosen[slot]:
+                for a, b, _ in self.pairs.get(block, ()):
+                    if a == slot or b == slot:
+                        paired.update((self.paths[a], self.paths[b]))
+        paired.discard("")
+        return paired
+
+    def _common(self) -> float:
+        """The number of questions above which a word is common (not distinctive) in this bank."""
+        return max(COMMON_MIN, COMMON_SHARE * len(self.slot))
+
     def update(self, by_path: Mapping[str, Question], changed: Collection[str] | None, *, keep_all: bool,
-               report_on: set[str]) -> None:
+               report_on: set[str]) -> dict[str, int]:
         """Bring the index to the bank ``by_path``; ``changed`` None means every question is new.
 
         Otherwise only the ``changed`` paths are looked up in ``by_path``: one missing there is deleted.
         Without ``keep_all`` (nothing is kept for a later run), blocks holding no file to report
-        on are not scored.
+        on are not scored. The features whose count changed are returned with their count before.
         """
         fresh = changed is None
         paths: Iterable[str] = by_path if changed is None else set(changed)
@@ -228,6 +280,7 @@ class _Index:
                     self.having.setdefault(feature, array("i"))
                     self._slots("having", feature).append(slot)
             self.tokens[slot], self.roles[slot] = text, role
+            self._sorted.pop(slot, None)
         kept: list[tuple[str, ...]] | None = None
         if fresh:
             # Each question's features are kept for _rechoose as tuples of one shared string per feature:
@@ -259,6 +312,7 @@ class _Index:
             if not self.tokens[slot]:
                 del self.slot[self.paths[slot]]
                 self.paths[slot] = self.roles[slot] = self.shown[slot] = ""
+        return before
 
     def _rechoose(self, affected: Iterable[int], edited: set[int], keep_all: bool, report_on: set[str],
                   features: Sequence[tuple[str, ...]] | None = None) -> None:
@@ -300,10 +354,15 @@ class _Index:
             members = list(self._slots("blocks", block)) if block in blocks else []
             pairs = self.pairs.pop(block, [])
             if gone := left.get(block):
+                if self._paired is not None:
+                    self._paired.update(self.paths[m] for a, b, _ in pairs if a in gone or b in gone for m in (a, b))
                 pairs = [p for p in pairs if p[0] not in gone and p[1] not in gone]
             newcomers = added.get(block, [])
             if newcomers and len(members) > 1 and (keep_all or any(self.paths[m] in report_on for m in members)):
-                pairs += self._score(members, newcomers)
+                scored = self._score(members, newcomers)
+                if self._paired is not None:
+                    self._paired.update(self.paths[m] for a, b, _ in scored for m in (a, b))
+                pairs += scored
             if pairs:
                 self.pairs[block] = pairs
             if not members:
@@ -347,12 +406,17 @@ class _Index:
         """A Match for each pair whose distinctive words are similar too, once per side in ``report_on``."""
         from rapidfuzz import fuzz
 
-        candidates: dict[tuple[int, int], float] = {}
-        for pairs in self.pairs.values():
-            for a, b, wording in pairs:
-                candidates[(a, b) if a < b else (b, a)] = wording
-        common = max(COMMON_MIN, COMMON_SHARE * len(self.slot))
         count, tokens, paths, threshold, ratio = self.count, self.tokens, self.paths, self.threshold, fuzz.ratio
+        lists: Iterable[list[tuple[int, int, float]]] = self.pairs.values()
+        if len(report_on) * 8 < len(self.slot):  # a few files: only their own blocks' pairs
+            lists = [self.pairs[block] for path in report_on if (slot := self.slot.get(path)) is not None
+                     for block in self.chosen[slot] if block in self.pairs]
+        candidates: dict[tuple[int, int], float] = {}
+        for pairs in lists:
+            for a, b, wording in pairs:
+                if paths[a] in report_on or paths[b] in report_on:
+                    candidates[(a, b) if a < b else (b, a)] = wording
+        common = self._common()
         where, shown = self.where, self.shown
         # Each candidate's distinctive words: those that few questions of the bank use.
         distinct = {slot: " ".join(t for t in tokens[slot].split() if t not in FUNCTION_WORDS and count[t] <= common)
@@ -360,7 +424,7 @@ class _Index:
         out = []
         for (a, b), wording in candidates.items():
             path_a, path_b = paths[a], paths[b]
-            if not (path_a in report_on or path_b in report_on) or tokens[a] == tokens[b]:
+            if tokens[a] == tokens[b]:
                 continue
             rare_a, rare_b = distinct[a], distinct[b]
             # Below the threshold, rapidfuzz answers 0 without finishing: the pair is dropped either way.
