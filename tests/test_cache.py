@@ -66,7 +66,8 @@ def test_after_random_edits_the_kept_bank_indexes_answer_as_a_cold_run(big_bank:
                                                                         rewrite_from: int) -> None:
     """Edits, copies, deletions and broken files, one run after another: each cached run reports what a cold run
     reports, and the bank-wide rules were given only the changed files (their kept indexes were used), whether
-    patched runs rewrite the indexes each time or leave them behind for a few runs."""
+    patched runs rewrite the indexes each time or leave them behind for a few runs; a rule is not given files
+    whose edit changed nothing it reads."""
     import random
     import shutil
 
@@ -126,6 +127,7 @@ def test_after_random_edits_the_kept_bank_indexes_answer_as_a_cold_run(big_bank:
                 lines[at] += rng.choice([" TODO", " Also this.", " And that."])
             write(target, "\n".join(lines))
         elif "question: " not in text or "question: " not in source:
+            action = "whole file"
             write(target, source)
         elif action == "same question":
             write(target, text.replace(question_of(text), question_of(source), 1))
@@ -143,8 +145,10 @@ def test_after_random_edits_the_kept_bank_indexes_answer_as_a_cold_run(big_bank:
         # Each edit touches at most two files; patched runs may give the rules those of earlier edits again.
         assert all(changed is not None and len(changed) <= 2 * (step + 3) for changed in given), given
         incremental += bool(given)
+        if rewrite_from == 1 and action in ("same id", "related", "answer words"):
+            assert not given, action  # near-duplicate reads only questions: its kept index is not even read
         assert kept == _problems(root), action
-    assert incremental >= 4  # an edit that changes no question leaves the bank-wide results as they were
+    assert incremental >= 2
 
 
 def test_some_paths_from_the_cache_match_a_plain_run(in_big_bank: Path) -> None:
@@ -302,6 +306,9 @@ def test_a_few_files_changed_the_last_report_is_patched(bank: Path, monkeypatch:
     files[2].write_text(text.replace("\nquestion: ", "\nquestion: Honestly, ", 1))
     patched = _problems(bank, cache=True)
     assert opened == [] and analysed == [str(files[2].relative_to(bank))]
+    # The patched report is kept under the bank's state: the next run reads it and nothing else.
+    analysed.clear()
+    assert _problems(bank, cache=True) == patched and opened == [] and analysed == []
     assert patched == _problems(bank)
 
 
@@ -346,7 +353,8 @@ def test_a_changed_summary_redoes_the_unchanged_files_whose_bank_problems_change
 
 def test_one_file_edited_again_and_again_is_judged_where_it_touches(bank: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The same file's id changed run after run (the kept indexes left behind, its summary on record kept as
-    pending): each report is a cold run's, and the id and related-list rules judge only the files it touches."""
+    pending): each report is a cold run's, and the id and related-list rules judge only the files it touches; the
+    rules that read no id keep their problems."""
     import qtool.pipeline
     from qtool.lint.rules._bank import FactRule
 
@@ -373,7 +381,8 @@ def test_one_file_edited_again_and_again_is_judged_where_it_touches(bank: Path, 
         judged.clear()
         found = _problems(bank, cache=True)
         assert opened == [], step
-        assert len(judged) == 4 and max(judged) < 17, (step, judged)  # four rules, each judging a few of the 17 files
+        # Two rules read ids (id-unique, related-ids), each judging a few of the 17 files; the others are not even read.
+        assert len(judged) == 2 and max(judged) < 17, (step, judged)
         assert found == _problems(bank), step
         seen.append({code for *_, code, _ in found})
     assert seen[0] >= {"id-unique", "id-path"} and "related-ids" in seen[1] and seen[2] == set()
@@ -388,6 +397,27 @@ def test_a_damaged_cache_is_ignored(bank: Path, damage: bytes) -> None:
         (bank / CACHE_DIR / name).write_bytes(damage)
     assert [code for *_, code, _ in _problems(bank, cache=True)] == ["schema"]
     assert clean == []
+
+
+@pytest.mark.parametrize("swap", ["another rule's", "missing"])
+def test_a_rule_index_not_the_one_the_bank_index_names_is_not_used(bank: Path, swap: str) -> None:
+    """Each rule's kept index is in a file of its own, named with its checksum in ``bank.bin``: one that is sound
+    but not that one (a run stopped between the two writes, a file copied in) or missing is never read."""
+    assert _bank_with_cache(bank) == []
+    kept = bank / CACHE_DIR / "bank-near-duplicate.bin"
+    if swap == "missing":
+        kept.unlink()
+    else:
+        kept.write_bytes((bank / CACHE_DIR / "bank-id-unique.bin").read_bytes())
+    # One file now asks another's question, reworded a little: near-duplicate, reading its kept index, must say so.
+    files = sorted((bank / "questions").rglob("*.yaml"))
+    asked = next(line for line in files[0].read_text().splitlines() if line.startswith("question: "))
+    text = files[1].read_text()
+    own = next(line for line in text.splitlines() if line.startswith("question: "))
+    files[1].write_text(text.replace(own, asked.replace("question: ", "question: Honestly, "), 1))
+    found = _problems(bank, cache=True)
+    assert "near-duplicate" in {code for *_, code, _ in found}
+    assert found == _problems(bank)
 
 
 def test_bit_rot_is_caught_by_the_checksum(bank: Path) -> None:

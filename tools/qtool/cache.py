@@ -10,7 +10,8 @@ of its own body: a corrupted or hand-edited cache is ignored, never trusted.
 
 Beside it: ``check.delta`` holds the entries changed since check.bin was written (a commit
 changes a few files; rewriting every entry for them would cost more than the check), ``bank.bin``
-the indexes bank-wide rules keep between runs with the summary fingerprints they were made from,
+the summary fingerprints the indexes bank-wide rules keep between runs were made from (each rule's
+index is in ``bank-<rule>.bin``),
 and ``run-*.bin`` the last run's report (one for each of the last two contexts: a plain check and
 one with ``--against``, say).
 """
@@ -30,7 +31,7 @@ from qtool.files import CACHE_DIR, digest, stat_signature
 from qtool.loader import LoadError, read_file
 from qtool.model import FileResult, Problem, Question, Severity
 
-FORMAT = "qtool-check-cache/4"
+FORMAT = "qtool-check-cache/5"
 #: Changed entries go to check.delta until they are more than DELTA_MIN and one in DELTA_SHARE of all.
 DELTA_MIN = 64
 DELTA_SHARE = 16
@@ -224,22 +225,55 @@ class CheckCache:
 # -- indexes the bank-wide rules keep between runs ---------------------------------
 # They are kept with the fingerprint of every summary they were made from: any later run, whatever
 # the per-file cache holds, brings them up to date by giving the rules the files whose fingerprint differs.
+# ``bank.bin`` holds the fingerprints and the checksum of each rule's own file (``bank-<rule>.bin``):
+# a rule is read only when an edit changed what it reads, and a rule's file that is not the one
+# ``bank.bin`` names (a run stopped between the two writes) is never trusted.
 
 
-def bank_memos(root: str | os.PathLike[str], key: str) -> tuple[dict[str, bytes], dict[str, dict[str, Any]]] | None:
-    """The rules' kept indexes by rule name, and the fingerprints (by path) of the summaries they were made from; None when none are kept for ``key``."""
-    document, _ = read_checked(Path(root) / CACHE_DIR / "bank.bin")
-    if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("key") != key:
-        return None
-    prints, memos = document.get("prints"), document.get("memos")
-    if not isinstance(prints, dict) or not isinstance(memos, dict):
-        return None
-    return prints, memos
+class KeptIndexes:
+    """The bank-wide rules' kept indexes: the fingerprints they were made from, and each rule's index, read when asked for."""
 
+    def __init__(self, root: str | os.PathLike[str], key: str, prints: dict[str, bytes], checksums: dict[str, bytes]) -> None:
+        self.folder = Path(root) / CACHE_DIR
+        self.key, self.prints, self.checksums = key, prints, checksums
 
-def save_bank_memos(root: str | os.PathLike[str], key: str, prints: dict[str, bytes], memos: dict[str, dict[str, Any]]) -> None:
-    """Keep the rules' indexes with the fingerprints of the summaries they were made from (errors are ignored)."""
-    write_checked(Path(root) / CACHE_DIR / "bank.bin", {"format": FORMAT, "key": key, "prints": prints, "memos": memos})
+    @classmethod
+    def load(cls, root: str | os.PathLike[str], key: str) -> KeptIndexes | None:
+        """The indexes kept for ``key``; None when none are."""
+        document, _ = read_checked(Path(root) / CACHE_DIR / "bank.bin")
+        if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("key") != key:
+            return None
+        prints, checksums = document.get("prints"), document.get("rules")
+        if not isinstance(prints, dict) or not isinstance(checksums, dict):
+            return None
+        return cls(root, key, prints, checksums)
+
+    def memo(self, rule: str) -> dict[str, Any] | None:
+        """The index ``rule`` kept, read from its file; None when there is none, or not the one ``bank.bin`` names."""
+        expected = self.checksums.get(rule)
+        if not expected:
+            return None
+        document, checksum = read_checked(self.folder / f"bank-{rule}.bin")
+        if checksum != expected or not isinstance(document, dict) or not isinstance(document.get("memo"), dict):
+            return None
+        return document["memo"]
+
+    def memos(self) -> dict[str, dict[str, Any]]:
+        """Every rule's kept index that can be read, by rule name."""
+        return {rule: memo for rule in self.checksums if (memo := self.memo(rule)) is not None}
+
+    def save(self, prints: dict[str, bytes], memos: dict[str, dict[str, Any]]) -> None:
+        """Keep the ``memos`` given (the other rules' files stay as they are) with the fingerprints they are now made from."""
+        self.prints = prints
+        for rule, memo in memos.items():
+            self.checksums[rule] = write_checked(self.folder / f"bank-{rule}.bin", {"memo": memo})
+        write_checked(self.folder / "bank.bin", {"format": FORMAT, "key": self.key, "prints": prints,
+                                                 "rules": {rule: value for rule, value in self.checksums.items() if value}})
+
+    @classmethod
+    def fresh(cls, root: str | os.PathLike[str], key: str) -> KeptIndexes:
+        """No index kept yet (``save`` keeps the first ones)."""
+        return cls(root, key, {}, {})
 
 
 def changed_since(prints: dict[str, bytes], now: dict[str, bytes]) -> set[str]:
@@ -260,18 +294,19 @@ def read_checked(path: Path, *, compressed: bool = False) -> tuple[Any, bytes]:
         return None, b""
 
 
-def write_checked(path: Path, document: Any, *, compressed: bool = False) -> bool:
-    """Write a cache file atomically, headed by a checksum of its body; False on errors (a cache is optional)."""
+def write_checked(path: Path, document: Any, *, compressed: bool = False) -> bytes:
+    """Write a cache file atomically, headed by a checksum of its body; that checksum, or b"" on errors (a cache is optional)."""
     from qtool.fsutil import atomic_write
 
     try:
         body = marshal.dumps(document)
         if compressed:
             body = zlib.compress(body, 1)
-        atomic_write(path, hashlib.sha256(body).digest() + body, durable=False)
+        checksum = hashlib.sha256(body).digest()
+        atomic_write(path, checksum + body, durable=False)
     except (OSError, ValueError):
-        return False
-    return True
+        return b""
+    return checksum
 
 
 def encoded_summary(summary: Question | None) -> tuple[Any, Any, Any] | None:

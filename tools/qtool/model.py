@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import secrets
 import string
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +39,19 @@ CATEGORIES = ("behavioral", "situational", "technical", "role-specific", "genera
 STATUSES = ("draft", "reviewed")
 #: What the bank-wide rules (and exports' filters) read of each file: its summary.
 SUMMARY_KEYS = ("id", "guid", "role", "question", "status", "related")
+#: Bytes of a summary fingerprint per summary key.
+PART = 8
+
+
+def same_parts(first: bytes | None, second: bytes | None, keys: Iterable[str]) -> bool:
+    """Whether two summary fingerprints agree on the parts of ``keys`` (no fingerprint: they do not)."""
+    if not first or not second or len(first) != len(second):
+        return False
+    for key in keys:
+        start = SUMMARY_KEYS.index(key) * PART
+        if first[start:start + PART] != second[start:start + PART]:
+            return False
+    return True
 
 #: The first line of every question file: editors use it to find the schema.
 MODELINE_PREFIX = "# yaml-language-server: $schema="
@@ -148,11 +161,19 @@ class Question:
         return Question(self.path, data, values, keys, "")
 
     def fingerprint(self) -> bytes:
-        """A digest of what the question holds and where (of a summary: all that bank-wide rules see)."""
+        """A digest of what a summary holds and where: one part per summary key, so that two fingerprints
+        also tell which keys differ (``same_parts``), and a bank-wide rule sees whether an edit changed what it reads."""
         import hashlib
         import marshal
 
-        return hashlib.sha256(marshal.dumps((self.data, self.values, self.keys))).digest()[:16]
+        root = self.values.get("")
+        parts = []
+        for key in SUMMARY_KEYS:
+            where = [(path, position) for path, position in self.values.items() if path.startswith(key)
+                     and path[len(key):len(key) + 1] in ("", "[", ".")]
+            seen = (key in self.data, self.data.get(key), root, where, self.keys.get(key))
+            parts.append(hashlib.sha256(marshal.dumps(seen)).digest()[:PART])
+        return b"".join(parts)
 
     # -- typed accessors -------------------------------------------------------
     def _str(self, key: str) -> str | None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from qtool.cache import (
     CheckCache,
-    bank_memos,
+    KeptIndexes,
     changed_since,
     context_key,
     decoded,
@@ -30,7 +30,6 @@ from qtool.cache import (
     run_key,
     run_record,
     run_store,
-    save_bank_memos,
     statuses_of,
 )
 from qtool.config import Config
@@ -40,7 +39,7 @@ from qtool.lint.engine import UNUSED, analyse, bank_problems, bank_problems_afte
 from qtool.lint.rules import RULES
 from qtool.lint.suppress import Suppression, apply, unused
 from qtool.loader import DEFAULT_MAX_BYTES, LoadError, load_bytes, read_file
-from qtool.model import Checked, FileResult, Problem, Question, Severity
+from qtool.model import Checked, FileResult, Problem, Question, Severity, same_parts
 from qtool.schema import validate_question
 from qtool.workers import parallel_map, shared, sharing
 
@@ -108,8 +107,8 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
                 if problems is not None:
                     return Checked(list(files), problems, set(record["broken"]), statuses=statuses_of(record))
             if record is not None:
-                patched = _patched(record, run_context, files, signatures, analyser, active, strict, config, whole,
-                                   (key, bank_wide, prepared))
+                patched = _patched(record, run_context, files, signatures, analyser, active, strict, config,
+                                   (whole, first_key), (key, bank_wide, prepared))
                 if patched is not None:
                     return patched
         store = CheckCache(config.root, key, _encode_suppressions, _decode_suppressions)
@@ -134,7 +133,7 @@ PATCH_UPTO = 64
 
 
 def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatures: list[tuple[str, tuple[int, ...]]],
-             analyser: Analyser, active: dict[str, RuleSetting], strict: bool, config: Config, whole: str,
+             analyser: Analyser, active: dict[str, RuleSetting], strict: bool, config: Config, keys: tuple[str, str],
              bank: tuple[str, list[RuleSetting], dict[str, dict[str, Any]]]) -> Checked | None:
     """The last report with a few changed files checked again; None when the whole pipeline must decide.
 
@@ -142,16 +141,18 @@ def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatu
     before, so only the changed files' own problems (and their suppressions) are redone. When
     summaries changed, the rules' kept indexes are brought up to date with those files alone
     (``_rejudged``), and the few other files whose bank-wide problems changed are redone too.
-    The per-file cache is not opened, which is what makes this quick on a large bank.
+    The per-file cache is not opened, which is what makes this quick on a large bank. ``keys`` are the
+    run's key without and with the signatures taken at its start.
     """
+    whole, first_key = keys
     known = record.get("files")
     if record.get("context") != context or not isinstance(known, dict) or len(known) != len(signatures):
         return None
-    changed = []
+    changed: dict[str, tuple[int, ...]] = {}
     try:
         for name, signature in signatures:
             if tuple(known[name][0] or ()) != signature:
-                changed.append(name)
+                changed[name] = signature
                 if len(changed) > PATCH_UPTO:
                     return None
     except (KeyError, TypeError, IndexError):  # another bank, or a record of another shape
@@ -192,7 +193,10 @@ def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatu
                         **checked.statuses}
     checked.summaries = {}
     now = {**known, **{r.path: (r.signature, r.fingerprint) for r in fresh}}
-    run_store(config.root, run_key(whole, files, ((name, now[name][0]) for name, _ in signatures)), checked.problems,
+    # Every file as at the start of the run (none changed while it was read): the key taken then is this state's.
+    if not all(r.path in known and r.signature == changed.get(r.path, tuple(known[r.path][0] or ())) for r in fresh):
+        first_key = run_key(whole, files, ((name, now[name][0]) for name, _ in signatures))
+    run_store(config.root, first_key, checked.problems,
               checked.broken, checked.statuses, context=context, files=now, found=stored_found, pending=pending)
     return checked
 
@@ -229,17 +233,16 @@ def _rejudged(root: Path, bank: tuple[str, list[RuleSetting], dict[str, dict[str
 
     The rules' kept indexes (``bank.bin``) are brought up to date with the files changed since
     they were made: first as those were on record (patched runs leave the indexes behind for a
-    few files, and keep their summaries as pending), then as they are now. The other files whose
+    few files, and keep their summaries as pending), then as they are now. A rule that reads
+    nothing those files changed keeps its problems and its index, unread. The other files whose
     bank-wide problems changed (the file a reworded question now repeats) are analysed again and
     added to ``fresh``, so that their own suppressions decide.
     """
     key, bank_wide, prepared = bank
-    kept = bank_memos(root, key)
-    if kept is None:
+    kept = KeptIndexes.load(root, key)
+    if kept is None or not all(s.rule.keeps_memo for s in bank_wide):
         return None
-    prints, memos = kept
-    if not all(s.rule.keeps_memo and s.rule.name in memos for s in bank_wide):
-        return None
+    prints = kept.prints
     recorded: dict[str, bytes] = {name: entry[1] for name, entry in record["files"].items()}
     moved = {r.path for r in fresh if r.fingerprint != recorded[r.path]}
     now = {name: fingerprint for name, fingerprint in recorded.items() if fingerprint}
@@ -250,6 +253,20 @@ def _rejudged(root: Path, bank: tuple[str, list[RuleSetting], dict[str, dict[str
     since = changed_since(prints, now)
     if len(since) > PATCH_UPTO:
         return None
+
+    def stirred(setting: RuleSetting) -> bool:
+        """Whether what the rule reads of a file differs between its index and now, or between the record and now."""
+        keys = setting.rule.reads(prepared[setting.rule.name])
+        return any(not same_parts(prints.get(path), now.get(path), keys) for path in since) or \
+            any(not same_parts(recorded[path], now.get(path), keys) for path in moved)
+
+    active = [s for s in bank_wide if stirred(s)]
+    memos: dict[str, dict[str, Any]] = {}
+    for setting in active:
+        memo = kept.memo(setting.rule.name)
+        if memo is None:
+            return None
+        memos[setting.rule.name] = memo
     fresh += rescan(since.difference(r.path for r in fresh).intersection(recorded))
     results = {r.path: r for r in fresh if r.path in since or r.path in moved}
     # A moved file the indexes were left behind for: its summary on record was kept as pending; without
@@ -265,10 +282,12 @@ def _rejudged(root: Path, bank: tuple[str, list[RuleSetting], dict[str, dict[str
             prints[path] = now[path]
         else:
             prints.pop(path, None)
-    problems = bank_problems_after(bank_wide, summaries, prepared, set(prints), memos, earlier,
-                                   since.difference(moved) | again, moved, None if unknown else found)
+    quiet = {s.rule.name for s in bank_wide}.difference(memos)
+    problems = [p for p in found if p.code in quiet]
+    problems += bank_problems_after(active, summaries, prepared, set(prints), memos, earlier,
+                                    since.difference(moved) | again, moved, None if unknown else found)
     if len(since) >= REWRITE_FROM:
-        save_bank_memos(root, key, prints, memos)
+        kept.save(prints, memos)
     affected = _differing(found, problems).difference(r.path for r in fresh)
     if len(affected) > PATCH_UPTO:
         return None
@@ -381,12 +400,12 @@ def _bank_stage(results: Sequence[FileResult], given: Sequence[FileResult], bank
             problems = bank_problems(bank_wide, summaries, prepared, set(report_on))
         else:
             prints = {r.path: r.fingerprint for r in results if r.summary is not None}
-            kept = bank_memos(root, store.key)
-            memos = kept[1] if kept is not None else {}
-            changed = changed_since(kept[0], prints) if kept is not None else None
+            kept = KeptIndexes.load(root, store.key)
+            memos = kept.memos() if kept is not None else {}
+            changed = changed_since(kept.prints, prints) if kept is not None else None
             problems = bank_problems(bank_wide, summaries, prepared, set(report_on), memos, changed)
             if changed is None or changed:
-                save_bank_memos(root, store.key, prints, memos)
+                (kept or KeptIndexes.fresh(root, store.key)).save(prints, memos)
             store.bank_store(key, problems)
     for problem in problems:
         found.setdefault(problem.path, []).append(problem)

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
-from qtool.model import Position, Problem, Question, Severity
+from qtool.model import SUMMARY_KEYS, Position, Problem, Question, Severity
 
 
 class Rule:
@@ -65,6 +65,10 @@ class Rule:
         None: this rule judges the whole bank again. ``memo`` first takes the ``behind`` files as ``earlier``
         holds them (when the problems before the edit were found)."""
         return None
+
+    def reads(self, options: Mapping[str, Any]) -> Collection[str]:
+        """The summary keys a bank-wide rule's problems depend on: an edit that changes none of them leaves them as they were."""
+        return SUMMARY_KEYS
 
     def idle(self, options: Mapping[str, Any]) -> bool:
         """True when the rule has nothing to compare in this run (guid-stable without a git base): it is skipped."""

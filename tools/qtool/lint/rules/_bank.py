@@ -107,6 +107,9 @@ class ClashRule(FactRule):
         value = q.data.get(self.at_key)
         return (value, *q.pos(self.at_key)) if isinstance(value, str) else None
 
+    def reads(self, options: Mapping[str, Any]) -> Collection[str]:
+        return (self.at_key,)
+
     def message(self, value: Any, others: str) -> str:
         """What to say to a file whose ``value`` the files ``others`` share."""
         raise NotImplementedError

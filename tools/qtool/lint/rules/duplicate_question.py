@@ -18,6 +18,11 @@ def scope_option(options: Mapping[str, Any]) -> str | None:
     return None
 
 
+def question_keys(options: Mapping[str, Any]) -> tuple[str, ...]:
+    """The summary keys a rule comparing questions reads: with scope "role", the role (``role_of``) too."""
+    return ("question", "id", "role") if options["scope"] == "role" else ("question",)
+
+
 class DuplicateQuestion(ClashRule):
     name = "duplicate-question"
     description = "no two files ask the same question (identical after normalising case, spacing and punctuation)"
@@ -31,6 +36,9 @@ class DuplicateQuestion(ClashRule):
 
     def validate_options(self, options: Mapping[str, Any]) -> str | None:
         return scope_option(options)
+
+    def reads(self, options: Mapping[str, Any]) -> tuple[str, ...]:
+        return question_keys(options)
 
     def fact(self, q: Question, options: Mapping[str, Any]) -> tuple[bytes, int, int] | None:
         """A digest of the question's words (and role, with scope "role"), and where: equal digests, equal questions."""

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple, Union
 
 from qtool.lint.rule import Rule, quote
 from qtool.lint.rules._bank import role_of, words
-from qtool.lint.rules.duplicate_question import scope_option
+from qtool.lint.rules.duplicate_question import question_keys, scope_option
 from qtool.model import Position, Problem, Question, Severity
 
 #: Words that never make a question distinctive, however few questions of a small bank use them.
@@ -59,6 +59,9 @@ class NearDuplicate(Rule):
         if not 50 <= options["threshold"] <= 100:
             return f"'threshold' must be between 50 and 100, got {options['threshold']}"
         return scope_option(options)
+
+    def reads(self, options: Mapping[str, Any]) -> tuple[str, ...]:
+        return question_keys(options)
 
     def check_bank(self, questions: Sequence[Question], options: Mapping[str, Any], report_on: set[str]) -> Iterator[Problem]:
         return self._problems(near_duplicates(questions, options["threshold"], options["scope"] == "role", report_on))

@@ -26,6 +26,9 @@ class RelatedIds(FactRule):
                        for index, item in enumerate(items)]
         return (q.id, related) if q.id or related is not None else None
 
+    def reads(self, options: Mapping[str, Any]) -> tuple[str, ...]:
+        return ("id", "related")
+
     def judge(self, facts: dict[str, Any], options: Mapping[str, Any], report_on: set[str]) -> Iterator[Problem]:
         ids = {own for own, _ in facts.values() if own}
         id_list: list[str] | None = None
