@@ -221,7 +221,7 @@ class _Index:
             flipped.update(f for f, n in self.count.items() if low < n <= high)
         slots = {self.slot[path] for path in changed if path in self.slot}
         slots.update(s for f in flipped if " " not in f and f not in FUNCTION_WORDS and f in self.having
-                     for s in self._slots("having", f))
+                     for s in _ints(self.having, f))  # read only: not marked for repacking
         for slot in slots:
             for block in self.chosen[slot]:
                 for a, b, _ in self.pairs.get(block, ()):
