@@ -30,13 +30,10 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarStrin
 from ruamel.yaml.tokens import CommentToken
 
 from qtool.errors import QtoolError
-from qtool.loader import (
-    LoadError,
-    _resolve_plain,  # the loader's own reading of a plain scalar
-    load_text,
-)
+from qtool.loader import LoadError, load_text
 from qtool.loader import yaml_events as _libyaml_events  # the loader's own event stream (libyaml)
 from qtool.model import MODELINE_PREFIX, TIERS, Problem, Severity, ordered_keys
+from qtool.scalars import resolve_plain
 
 #: The first line of every canonical file (files sit at questions/<role>/<slug>.yaml).
 MODELINE = MODELINE_PREFIX + "../../schema/question.schema.json"
@@ -208,7 +205,7 @@ def _plain_ok(value: str) -> bool:
     analysis = _ANALYZER.analyze_scalar(value)
     if not analysis.allow_block_plain or analysis.multiline:
         return False
-    if not isinstance(_resolve_plain(value), str):
+    if not isinstance(resolve_plain(value), str):
         return False
     return all(str(resolver.resolve(ScalarNode, value, (True, False))) == _STR for resolver in _RESOLVERS)
 
