@@ -439,3 +439,31 @@ def test_an_edit_elsewhere_rejudges_the_pairs_whose_rare_words_it_changes() -> N
         seen.append(any(p.path == "q0.yaml" for p in found))
         previous = questions
     assert seen == [False, True, True]  # the pair's own files were never edited
+
+
+def test_an_index_begun_during_the_scan_finishes_as_one_made_at_once() -> None:
+    """check feeds near-duplicate each summary as the scan reads it: the bank stage then finishes that index."""
+
+    import qtool.lint.rules.near_duplicate as nd
+    from qtool.lint.rule import STARTED
+
+    distinct, reworded = _calibration()
+    qs = _questions(list(dict.fromkeys(distinct + [b for _, b in reworded])))
+    everything = {q.path for q in qs}
+    at_once: dict = {}
+    expected = nd.near_duplicates(qs, 75, False, everything, at_once, None)
+    assert expected
+
+    begun = nd.RULE.begin({"threshold": 75, "scope": "bank"})
+    for q in qs:
+        begun.add(q)
+    memo: dict = {STARTED: begun}
+    assert nd.near_duplicates(qs, 75, False, everything, memo, None) == expected
+    assert begun.count, "the begun index was finished, not made again"
+    assert memo == at_once
+
+    short = nd.RULE.begin({"threshold": 75, "scope": "bank"})
+    for q in qs[1:]:  # one question was not fed: this index is not the bank's
+        short.add(q)
+    assert nd.near_duplicates(qs, 75, False, everything, {STARTED: short}, None) == expected
+    assert not short.count

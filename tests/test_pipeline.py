@@ -27,3 +27,31 @@ def test_sharing_is_scoped_and_nests() -> None:
             assert qtool.workers.shared() == "inner"
         assert qtool.workers.shared() == "outer"
     assert qtool.workers.shared() is None
+
+
+def test_parallel_map_hands_each_result_in_order_as_it_comes(monkeypatch) -> None:
+    items = list(range(qtool.workers.PARALLEL_FROM + 50))
+    monkeypatch.setattr(qtool.workers, "worker_count", lambda jobs=None: 2)
+    seen: list[int] = []
+    assert qtool.workers.parallel_map(abs, items, each=seen.append) == items
+    assert seen == items
+
+
+def test_a_cold_check_finishes_the_near_duplicate_index_the_scan_fed(bank: Path, monkeypatch) -> None:
+    """The bank's summaries reach near-duplicate as the files are read, in the bank's order, and the index is not made again."""
+    import qtool.lint.rules.near_duplicate as nd
+
+    finished: list[list[str]] = []
+    real_finish = nd._Index.finish
+
+    def finish(self, **kwargs):
+        finished.append(list(self._offered))
+        return real_finish(self, **kwargs)
+
+    monkeypatch.setattr(nd._Index, "finish", finish)
+    monkeypatch.setattr(nd._Index, "update", None)  # a fresh index made at once would call it
+    cold = check_files(None, load_config("."), cache=True)
+    assert len(finished) == 1 and sorted(finished[0]) == sorted(cold.summaries)
+    monkeypatch.undo()
+    again = check_files(None, load_config("."), cache=False)
+    assert cold.problems == again.problems

@@ -270,6 +270,11 @@ class KeptIndexes:
         write_checked(self.folder / "bank.bin", {"format": FORMAT, "key": self.key, "prints": prints,
                                                  "rules": {rule: value for rule, value in self.checksums.items() if value}})
 
+    @staticmethod
+    def kept(root: str | os.PathLike[str]) -> bool:
+        """Whether any indexes are kept under ``root`` (for any key): when not, every rule starts afresh."""
+        return (Path(root) / CACHE_DIR / "bank.bin").exists()
+
     @classmethod
     def fresh(cls, root: str | os.PathLike[str], key: str) -> KeptIndexes:
         """No index kept yet (``save`` keeps the first ones)."""

@@ -36,6 +36,7 @@ from qtool.config import Config
 from qtool.files import MISNAMED_SUFFIX, SUFFIX, digest, question_files, stat_signature
 from qtool.lint.config import RuleSetting, active_rules
 from qtool.lint.engine import UNUSED, analyse, bank_problems, bank_problems_after
+from qtool.lint.rule import STARTED, Started
 from qtool.lint.rules import RULES
 from qtool.lint.suppress import Suppression, apply, unused
 from qtool.loader import DEFAULT_MAX_BYTES, LoadError, load_bytes, read_file
@@ -82,6 +83,7 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
     # A bank-wide rule with nothing to compare (guid-stable without a git base) neither reads the bank nor judges suppressions.
     idle = {name for name, s in settings.items() if s.rule.idle(prepared[name])}
     bank_wide = [s for s in settings.values() if s.rule.bank_wide and s.rule.name not in idle]
+    everything = files is None
     if files is None:
         files = _bank(config)
         universe = list(files)
@@ -112,10 +114,13 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
                 if patched is not None:
                     return patched
         store = CheckCache(config.root, key, _encode_suppressions, _decode_suppressions)
+    # A whole bank with no kept indexes: rules that can take the summaries as the scan reads them begin now.
+    started = _begun(bank_wide, prepared) if everything and (store is None or not KeptIndexes.kept(config.root)) else {}
     results = scan(universe, analyser, max_bytes=config.max_file_size, cache=store, jobs=jobs, contents=contents,
-                   progress=progress, signatures=[signature for _, signature in signatures])
+                   progress=progress, signatures=[signature for _, signature in signatures],
+                   each=_taking(started) if started else None)
     given = results[: len(files)]
-    found = _bank_stage(results, given, bank_wide, prepared, store, config.root)
+    found = _bank_stage(results, given, bank_wide, prepared, store, config.root, started)
     checked = collect(given, files)
     checked.problems = _finish(given, found, active, strict)
     if store is not None:
@@ -321,11 +326,13 @@ def load_and_validate(files: Sequence[str], max_bytes: int = DEFAULT_MAX_BYTES) 
 def scan(files: Sequence[str], analyser: Analyser = validate_only, *, max_bytes: int = DEFAULT_MAX_BYTES,
          cache: CheckCache | None = None, jobs: int | None = None, contents: Mapping[str, bytes] | None = None,
          progress: Callable[[int], None] | None = None,
-         signatures: Sequence[tuple[int, ...]] = (), hashing: bool = False) -> list[FileResult]:
+         signatures: Sequence[tuple[int, ...]] = (), hashing: bool = False,
+         each: Callable[[FileResult], None] | None = None) -> list[FileResult]:
     """Analyse every file (in order), using the cache where a file is unchanged and all cores for many files.
 
     ``signatures`` are the files' stat signatures when the caller has taken them already;
     with a cache (or ``hashing``), fresh results carry their digest, signature and fingerprint.
+    ``each`` is called with every result, in the files' order, as soon as it and those before it are in.
     """
     results: list[FileResult | None] = [None] * len(files)
     todo: list[int] = []
@@ -338,13 +345,34 @@ def scan(files: Sequence[str], analyser: Analyser = validate_only, *, max_bytes:
     if progress is not None and len(todo) < len(files):
         progress(len(files) - len(todo))
     names = [files[i] for i in todo]
+    in_order = _InOrder(results, todo, each) if each is not None else None
     with sharing((analyser, max_bytes, cache is not None or hashing, contents or {})):
-        fresh = parallel_map(_work, names, jobs, progress)
+        fresh = parallel_map(_work, names, jobs, progress, in_order)
     for index, result in zip(todo, fresh):
         results[index] = result
         if cache is not None:
             cache.store(result)
+    if in_order is not None:
+        in_order.flush()
     return results  # type: ignore[return-value]
+
+
+class _InOrder:
+    """Hands results to ``each`` in the files' order as they come in: the cache's at once, the others as workers finish them."""
+
+    def __init__(self, results: list[FileResult | None], todo: list[int], each: Callable[[FileResult], None]) -> None:
+        self.results, self.pending, self.each, self.handed = results, iter(todo), each, 0
+
+    def __call__(self, result: FileResult) -> None:
+        self.results[next(self.pending)] = result
+        self.flush()
+
+    def flush(self) -> None:
+        results, handed = self.results, self.handed
+        while handed < len(results) and (result := results[handed]) is not None:
+            self.each(result)
+            handed += 1
+        self.handed = handed
 
 
 def _work(path: str) -> FileResult:
@@ -379,12 +407,31 @@ def collect(results: Sequence[FileResult], files: Sequence[str]) -> Checked:
     return checked
 
 
+def _begun(bank_wide: list[RuleSetting], prepared: dict[str, dict[str, Any]]) -> dict[str, Started]:
+    """What each bank-wide rule that can take the summaries one by one begins with, by rule name."""
+    begun = {s.rule.name: s.rule.begin(prepared[s.rule.name]) for s in bank_wide}
+    return {name: started for name, started in begun.items() if started is not None}
+
+
+def _taking(started: dict[str, Started]) -> Callable[[FileResult], None]:
+    """A function giving each result's summary to every rule begun."""
+    adders = [begun.add for begun in started.values()]
+
+    def take(result: FileResult) -> None:
+        if result.summary is not None:
+            for add in adders:
+                add(result.summary)
+    return take
+
+
 def _bank_stage(results: Sequence[FileResult], given: Sequence[FileResult], bank_wide: list[RuleSetting],
-                prepared: dict[str, dict[str, Any]], store: CheckCache | None, root: Path) -> dict[str, list[Problem]]:
+                prepared: dict[str, dict[str, Any]], store: CheckCache | None, root: Path,
+                started: Mapping[str, Started]) -> dict[str, list[Problem]]:
     """Bank-wide problems by path: every file's summary is read, the given valid files are reported on.
 
     With a cache, the rules' indexes kept from the last run are brought up to date with the files
-    whose summary differs from those they were made from, and kept again.
+    whose summary differs from those they were made from, and kept again. ``started`` holds what
+    rules begun during the scan took (they finish it when they start afresh).
     """
     # Files that fail the schema or carry a wrong id are reported on too: a broken file must not hide a clash.
     report_on = [r.path for r in given if r.summary is not None]
@@ -397,11 +444,14 @@ def _bank_stage(results: Sequence[FileResult], given: Sequence[FileResult], bank
     if problems is None:
         summaries = [r.summary for r in results if r.summary is not None]
         if store is None:
-            problems = bank_problems(bank_wide, summaries, prepared, set(report_on))
+            problems = bank_problems(bank_wide, summaries, prepared, set(report_on),
+                                     {name: {STARTED: begun} for name, begun in started.items()} if started else None)
         else:
             prints = {r.path: r.fingerprint for r in results if r.summary is not None}
             kept = KeptIndexes.load(root, store.key)
             memos = kept.memos() if kept is not None else {}
+            for name, begun in started.items():
+                memos.setdefault(name, {})[STARTED] = begun
             changed = changed_since(kept.prints, prints) if kept is not None else None
             problems = bank_problems(bank_wide, summaries, prepared, set(report_on), memos, changed)
             if changed is None or changed:

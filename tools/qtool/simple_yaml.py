@@ -11,7 +11,7 @@ differential test holds this reader's data and positions equal to libyaml's wher
 from __future__ import annotations
 
 import re
-from typing import Any, cast
+from typing import Any
 
 from qtool.model import Position
 from qtool.scalars import plain_scalar
@@ -22,12 +22,13 @@ _PLAIN_BYTES = bytes([9, 10, *range(32, 127), *range(128, 256)])
 #: split), BOM and the non-characters U+FFFE and U+FFFF. Each search has a literal first byte.
 _AWKWARD_SEQUENCES = tuple(re.compile(pattern) for pattern in (
     rb"\xc2[\x80-\x9f]", rb"\xe2\x80[\xa8\xa9]", rb"\xef(?:\xbb\xbf|\xbf[\xbe\xbf])"))
-_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*:(?= |\Z)")
+#: A key is a plain word of ASCII letters, digits, ``_`` and ``-`` (not first), followed by ": " or the line's end.
+_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+_NOT_KEY_FIRST = frozenset("0123456789-")
+_AFTER_KEY = ("", " ")
 #: First characters that make a plain scalar something else (an indicator) in block context.
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _MAX_DEPTH = 16
-#: The end of the run of spaces at a position (`` *`` always matches: the casts below say so to mypy).
-_SPACES = re.compile(" *").match
 
 
 class _Unsimple(Exception):
@@ -70,21 +71,20 @@ def _parse(lines: list[str]) -> tuple[dict[str, Any], dict[str, Position], dict[
     indent, into, path = 0, root, ""  # the collection the current line belongs to
     waiting: tuple[str, dict[str, Any], str, int] | None = None  # a key alone on its line: key, its mapping, its path, its indentation
     count = len(lines) - 1
-    key_match = _KEY.match
-    i = 0
-    while i < count:
+    i = -1
+    while i < count - 1:
+        i += 1
         line = lines[i]
         if not line:
-            i += 1
             continue
-        here = cast(re.Match[str], _SPACES(line)).end()
-        if here == len(line):
+        text = line.lstrip(" ")  # lines outside blocks are short: the copy costs less than a regex call
+        if not text:
             raise _Unsimple  # spaces alone on a line
-        head = line[here]
+        head = text[0]
         if head == "#":
-            i += 1
             continue
-        item = head == "-" and line[here + 1:here + 2] == " "
+        here = len(line) - len(text)
+        item = head == "-" and text[1:2] == " "
         if waiting is not None:
             key, owner, child, above = waiting
             waiting = None
@@ -111,35 +111,32 @@ def _parse(lines: list[str]) -> tuple[dict[str, Any], dict[str, Position], dict[
         if type(into) is list:
             if not item:
                 raise _Unsimple
-            text = line[here + 2:]
-            if not text or text[0] == " ":
+            value = text[2:]
+            if not value or value[0] == " ":
                 raise _Unsimple
             values[f"{path}[{len(into)}]"] = (i + 1, here + 3)
-            into.append(_one_line(text))
-            i += 1
+            into.append(_one_line(value))
             continue
-        found = key_match(line, here)
-        if found is None:
+        colon = text.find(":")
+        key = text[:colon]
+        if colon < 1 or text[colon + 1:colon + 2] not in _AFTER_KEY or not _KEY_CHARS.issuperset(key) or head in _NOT_KEY_FIRST:
             raise _Unsimple
-        end = found.end()
-        key = line[here:end - 1]
         if key in into:
             raise _Unsimple  # a duplicate key: libyaml's path says where the first one is
         if not path and not into:
             values[""] = (i + 1, 1)
         child = f"{path}.{key}" if path else key
         keys[child] = (i + 1, here + 1)
-        start = cast(re.Match[str], _SPACES(line, end)).end()
-        if start == len(line) or line[start] == "#":
+        value = text[colon + 1:].lstrip(" ")
+        if not value or value[0] == "#":
             waiting = (key, into, child, here)
-            i += 1
             continue
-        values[child] = (i + 1, start + 1)
-        if line[start] != "|":
-            into[key] = _one_line(line[start:])
-            i += 1
+        values[child] = (i + 1, len(line) - len(value) + 1)
+        if value[0] != "|":
+            into[key] = _one_line(value)
             continue
-        into[key], i = _literal(lines, i, line[start:], here)
+        into[key], i = _literal(lines, i, value, here)
+        i -= 1
     if waiting is not None or not root:
         raise _Unsimple  # an empty value at the end, or no mapping at all
     return root, values, keys
@@ -154,7 +151,7 @@ def _literal(lines: list[str], at: int, header: str, above: int) -> tuple[str, i
     count = len(lines) - 1
     i = at + 1
     first = lines[i] if i < count else ""
-    width = cast(re.Match[str], _SPACES(first)).end()
+    width = len(first) - len(first.lstrip(" "))
     if width <= above or width == len(first) or first[width] == "\t":
         raise _Unsimple  # an empty block, or one whose indentation libyaml would read differently
     pad = " " * width

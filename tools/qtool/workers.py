@@ -49,25 +49,30 @@ def can_fork() -> bool:
 
 
 def parallel_map(func: Callable[[T], R], items: Sequence[T], jobs: int | None = None,
-                 progress: Callable[[int], None] | None = None) -> list[R]:
+                 progress: Callable[[int], None] | None = None, each: Callable[[R], None] | None = None) -> list[R]:
     """``[func(item) for item in items]``, in order, on all cores when there are enough items to pay for workers.
 
-    ``progress`` is called with 1 as each item is done (for a progress bar).
+    ``progress`` is called with 1 as each item is done (for a progress bar); ``each`` with each
+    result, in order, as soon as it and those before it are in (this process works on them
+    while the workers go on).
     """
     workers = worker_count(jobs)
     if workers < 2 or len(items) < PARALLEL_FROM or not can_fork():
-        if progress is None:
+        if progress is None and each is None:
             return [func(item) for item in items]
-        return [_counted(func(item), progress) for item in items]
+        return [_taken(func(item), progress, each) for item in items]
     chunk = max(16, min(64, len(items) // (workers * 8)))  # small chunks: the workers finish together
     with worker_pool(workers) as pool:
-        if progress is None:
+        if progress is None and each is None:
             return pool.map(func, items, chunksize=chunk)
-        return [_counted(result, progress) for result in pool.imap(func, items, chunksize=chunk)]
+        return [_taken(result, progress, each) for result in pool.imap(func, items, chunksize=chunk)]
 
 
-def _counted(result: R, progress: Callable[[int], None]) -> R:
-    progress(1)
+def _taken(result: R, progress: Callable[[int], None] | None, each: Callable[[R], None] | None) -> R:
+    if progress is not None:
+        progress(1)
+    if each is not None:
+        each(result)
     return result
 
 

@@ -6,9 +6,18 @@ import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from qtool.model import SUMMARY_KEYS, Position, Problem, Question, Severity
+
+#: The memo key under which a bank-wide rule finds what its ``begin`` took during the scan.
+STARTED = "started"
+
+
+class Started(Protocol):
+    """What a bank-wide rule begun during the scan takes: each summary, in the bank's order."""
+
+    def add(self, question: Question) -> None: ...
 
 
 class Rule:
@@ -57,6 +66,11 @@ class Rule:
         """``check_bank`` that keeps its index in ``memo`` between runs (filled in place; empty the first
         time), given the paths ``changed`` since it was filled (None: start afresh)."""
         return self.check_bank(questions, options, report_on)
+
+    def begin(self, options: Mapping[str, Any]) -> Started | None:
+        """For a fresh run, something to ``add`` each summary to while the scan reads the files, handed back in the
+        memo under STARTED so the bank stage starts half done; None: the rule reads the bank at once."""
+        return None
 
     def rejudge(self, earlier: Sequence[Question], questions: Sequence[Question], options: Mapping[str, Any],
                 report_on: set[str], memo: dict[str, Any], behind: Collection[str],

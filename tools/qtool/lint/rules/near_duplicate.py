@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, Union
 
-from qtool.lint.rule import Rule, quote
+from qtool.lint.rule import STARTED, Rule, quote
 from qtool.lint.rules._bank import role_of, words
 from qtool.lint.rules.duplicate_question import question_keys, scope_option
 from qtool.model import Position, Problem, Question, Severity
@@ -71,6 +71,10 @@ class NearDuplicate(Rule):
         return self._problems(near_duplicates(questions, options["threshold"], options["scope"] == "role", report_on,
                                               memo, changed))
 
+    def begin(self, options: Mapping[str, Any]) -> _Index:
+        """A fresh index to ``add`` each question to as the scan reads it: the bank stage then only picks blocks and scores them."""
+        return _Index(options["threshold"], options["scope"] == "role")
+
     def rejudge(self, earlier: Sequence[Question], questions: Sequence[Question], options: Mapping[str, Any],
                 report_on: set[str], memo: dict[str, Any], behind: Collection[str],
                 changed: Collection[str]) -> tuple[set[str], Iterator[Problem]] | None:
@@ -116,6 +120,7 @@ def near_duplicates(questions: Sequence[Question], threshold: float, by_role: bo
     about the others.
     """
     by_path = {q.path: q for q in questions}
+    started = memo.pop(STARTED, None) if memo is not None else None
     index = _Index.resume(memo, threshold, by_role) if memo and changed is not None else None
     try:
         if index is not None:
@@ -123,8 +128,13 @@ def near_duplicates(questions: Sequence[Question], threshold: float, by_role: bo
     except (KeyError, TypeError, ValueError, AttributeError, IndexError):  # a memo of the wrong shape
         index = None
     if index is None:
-        index = _Index(threshold, by_role)
-        index.update(by_path, None, keep_all=memo is not None, report_on=report_on)
+        if isinstance(started, _Index) and started.fed(by_path, threshold, by_role):
+            index = started
+        else:
+            index = _Index(threshold, by_role)
+            for q in by_path.values():
+                index.add(q)
+        index.finish(keep_all=memo is not None, report_on=report_on)
     if memo is not None:
         memo.clear()
         memo.update(index.dump())
@@ -161,6 +171,11 @@ class _Index:
         self._loose: set[tuple[str, str]] | None = None
         #: While ``edit`` runs: the paths of both sides of every pair dropped or scored.
         self._paired: set[str] | None = None
+        #: While a fresh index takes questions (``add``): each feature's shared string and questions,
+        #: each question's features, and the path of every question offered.
+        self._entries: dict[str, tuple[str, list[int]]] = {}
+        self._kept: list[tuple[str, ...]] = []
+        self._offered: list[str] = []
 
     @classmethod
     def resume(cls, memo: Mapping[str, Any], threshold: float, by_role: bool) -> _Index | None:
@@ -234,20 +249,63 @@ class _Index:
         """The number of questions above which a word is common (not distinctive) in this bank."""
         return max(COMMON_MIN, COMMON_SHARE * len(self.slot))
 
+    def add(self, q: Question) -> None:
+        """Take one more question into a fresh index; ``finish`` then picks the blocks and scores them."""
+        self._offered.append(q.path)
+        text = " ".join(words(q.question)) if q.question else ""
+        if not text or q.path in self.slot:
+            return
+        slot = len(self.paths)
+        self.slot[q.path] = slot
+        self.paths.append(q.path)
+        self.tokens.append(text)
+        self.roles.append(role_of(q) if self.by_role else "")
+        self.chosen.append(())
+        self.where.append(q.pos("question"))
+        self.shown.append(quote(q.question or "", 70))
+        # Each question's features are kept for _rechoose as tuples of one shared string per feature:
+        # a 100,000-question bank's then cost about 30 MB (sets of their own strings cost ten times that).
+        entries, own = self._entries, []
+        for feature in _features(text.split()):
+            entry = entries.get(feature)
+            if entry is None:
+                entries[feature] = entry = (feature, [slot])
+            else:
+                entry[1].append(slot)
+            own.append(entry[0])
+        self._kept.append(tuple(own))
+
+    def fed(self, by_path: Mapping[str, Question], threshold: float, by_role: bool) -> bool:
+        """Whether this index was begun with these options and given exactly these questions, in this order, and not finished."""
+        return (self.threshold, self.by_role) == (threshold, by_role) and not self.count and self._offered == list(by_path)
+
+    def finish(self, *, keep_all: bool, report_on: set[str]) -> None:
+        """Count the features of the questions ``add`` took, pick each one's blocks and score them (see ``update``)."""
+        entries, kept = self._entries, self._kept
+        self._entries, self._kept, self._offered = {}, [], []
+        self.having = dict(entries.values())
+        self.count = {feature: len(members) for feature, members in entries.values()}
+        del entries
+        slots = range(len(self.paths))
+        self._rechoose(slots, set(slots), keep_all, report_on, kept)
+
     def update(self, by_path: Mapping[str, Question], changed: Collection[str] | None, *, keep_all: bool,
                report_on: set[str]) -> dict[str, int]:
-        """Bring the index to the bank ``by_path``; ``changed`` None means every question is new.
+        """Bring the index to the bank ``by_path``; ``changed`` None means every question is new (the index is fresh).
 
         Otherwise only the ``changed`` paths are looked up in ``by_path``: one missing there is deleted.
         Without ``keep_all`` (nothing is kept for a later run), blocks holding no file to report
         on are not scored. The features whose count changed are returned with their count before.
         """
-        fresh = changed is None
-        paths: Iterable[str] = by_path if changed is None else set(changed)
+        if changed is None:
+            for question in by_path.values():
+                self.add(question)
+            self.finish(keep_all=keep_all, report_on=report_on)
+            return {}
         free = [slot for slot, path in enumerate(self.paths) if not path]
         edited: list[int] = []
         before: dict[str, int] = {}  # features whose count changed -> their count before
-        for path in paths:
+        for path in set(changed):
             q = by_path.get(path)
             text = " ".join(words(q.question)) if q is not None and q.question else ""
             role = role_of(q) if q is not None and self.by_role else ""
@@ -272,45 +330,23 @@ class _Index:
             if (self.tokens[slot], self.roles[slot]) == (text, role):
                 continue
             edited.append(slot)
-            if not fresh:
-                for feature in _features(self.tokens[slot].split()) if self.tokens[slot] else ():
-                    before.setdefault(feature, self.count[feature])
-                    self.count[feature] -= 1
-                    self._slots("having", feature).remove(slot)
-                for feature in _features(text.split()) if text else ():
-                    before.setdefault(feature, self.count.get(feature, 0))
-                    self.count[feature] = self.count.get(feature, 0) + 1
-                    self.having.setdefault(feature, array("i"))
-                    self._slots("having", feature).append(slot)
+            for feature in _features(self.tokens[slot].split()) if self.tokens[slot] else ():
+                before.setdefault(feature, self.count[feature])
+                self.count[feature] -= 1
+                self._slots("having", feature).remove(slot)
+            for feature in _features(text.split()) if text else ():
+                before.setdefault(feature, self.count.get(feature, 0))
+                self.count[feature] = self.count.get(feature, 0) + 1
+                self.having.setdefault(feature, array("i"))
+                self._slots("having", feature).append(slot)
             self.tokens[slot], self.roles[slot] = text, role
             self._sorted.pop(slot, None)
-        kept: list[tuple[str, ...]] | None = None
-        if fresh:
-            # Each question's features are kept for _rechoose as tuples of one shared string per feature:
-            # a 100,000-question bank's then cost about 30 MB (sets of their own strings cost ten times that).
-            entries: dict[str, tuple[str, list[int]]] = {}  # feature -> (its shared string, the questions having it)
-            kept = []
-            for slot, text in enumerate(self.tokens):
-                own = []
-                for feature in _features(text.split()):
-                    entry = entries.get(feature)
-                    if entry is None:
-                        entries[feature] = entry = (feature, [slot])
-                    else:
-                        entry[1].append(slot)
-                    own.append(entry[0])
-                kept.append(tuple(own))
-            self.having = dict(entries.values())
-            self.count = {feature: len(members) for feature, members in entries.values()}
-            del entries
-            affected: Iterable[int] = edited
-        else:
-            # A question's blocks change only when the count of one of its features enters, leaves or moves within the blocking range.
-            moved = [f for f, n in before.items() if _blocks(n) or _blocks(self.count[f])]
-            affected = set(edited).union(*(self._slots("having", f) for f in moved if f in self.having))
-            for feature in [f for f in before if self.count[f] == 0]:
-                del self.count[feature], self.having[feature]
-        self._rechoose(affected, set(edited), keep_all, report_on, kept)
+        # A question's blocks change only when the count of one of its features enters, leaves or moves within the blocking range.
+        moved = [f for f, n in before.items() if _blocks(n) or _blocks(self.count[f])]
+        affected = set(edited).union(*(self._slots("having", f) for f in moved if f in self.having))
+        for feature in [f for f in before if self.count[f] == 0]:
+            del self.count[feature], self.having[feature]
+        self._rechoose(affected, set(edited), keep_all, report_on)
         for slot in edited:
             if not self.tokens[slot]:
                 del self.slot[self.paths[slot]]
