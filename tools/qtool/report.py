@@ -145,8 +145,9 @@ class TextReporter:
 
     def report(self, problems: Sequence[Problem], files: int) -> None:
         styled = output().colored(self.out)
-        for p in problems:
-            click.echo(styled_line(p) if styled else format_line(p), file=self.out, color=styled or None)
+        if problems:  # one write: a big bank's thousands of lines cost a tenth of a second written one by one
+            line = styled_line if styled else format_line
+            click.echo("\n".join(map(line, problems)), file=self.out, color=styled or None)
         note(summary(problems, files))
 
 
