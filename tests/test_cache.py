@@ -60,21 +60,23 @@ def test_parallel_serial_and_cached_runs_agree(in_big_bank: Path) -> None:
     assert cold == warm == serial
 
 
-@pytest.mark.parametrize(("seed", "rewrite_from"), [(1, 16), (2, 1), (3, 3)])
+@pytest.mark.parametrize(("seed", "rewrite_from", "delta_share"), [(1, 16, 16), (2, 1, 1), (3, 3, 1)])
 def test_after_random_edits_the_kept_bank_indexes_answer_as_a_cold_run(big_bank: Path, tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch, seed: int,
-                                                                        rewrite_from: int) -> None:
+                                                                        rewrite_from: int, delta_share: int) -> None:
     """Edits, copies, deletions and broken files, one run after another: each cached run reports what a cold run
     reports, and the bank-wide rules were given only the changed files (their kept indexes were used), whether
-    patched runs rewrite the indexes each time or leave them behind for a few runs; a rule is not given files
-    whose edit changed nothing it reads."""
+    patched runs rewrite the indexes each time or leave them behind for a few runs, and whether they rewrite the
+    run record or write what changed beside it; a rule is not given files whose edit changed nothing it reads."""
     import random
     import shutil
 
+    import qtool.cache
     import qtool.lint.rules.near_duplicate as near
     import qtool.pipeline
 
     monkeypatch.setattr(qtool.pipeline, "REWRITE_FROM", rewrite_from)
+    monkeypatch.setattr(qtool.cache, "DELTA_SHARE_OF_RUN", delta_share)
 
     root = tmp_path / "bank"
     shutil.copytree(big_bank, root)
@@ -312,6 +314,44 @@ def test_a_few_files_changed_the_last_report_is_patched(bank: Path, monkeypatch:
     analysed.clear()
     assert _problems(bank, cache=True) == patched and opened == [] and analysed == []
     assert patched == _problems(bank)
+
+
+def test_a_patched_run_writes_what_changed_beside_the_run_record(bank: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run record of a big bank is rewritten only now and then: a patched run writes its report and the entries of
+    the files it changed beside it, the next run reads both, and a delta laid on another record is not used."""
+    import qtool.cache
+    import qtool.pipeline
+
+    monkeypatch.setattr(qtool.cache, "DELTA_SHARE_OF_RUN", 1)
+    assert _bank_with_cache(bank) == []
+    (record,) = (bank / CACHE_DIR).glob("run-*.bin")
+    full = record.read_bytes()
+    files = sorted((bank / "questions").rglob("*.yaml"))
+    lines = files[0].read_text().split("\n")
+    lines[lines.index("    text: |") + 1] += " TODO"
+    files[0].write_text("\n".join(lines))
+    first = _problems(bank, cache=True)
+    delta = record.with_suffix(".delta")
+    assert record.read_bytes() == full and delta.is_file() and first == _problems(bank) != []
+    files[1].write_text(files[1].read_text().replace("\nquestion: ", "\nquestion: Honestly, ", 1))
+    second = _problems(bank, cache=True)
+    assert record.read_bytes() == full and second == _problems(bank)
+    analysed: list[str] = []
+    analyse = qtool.pipeline.analyse
+    monkeypatch.setattr(qtool.pipeline, "analyse", lambda *args: analysed.append(args[2]) or analyse(*args))
+    assert _problems(bank, cache=True) == second and analysed == []  # the record and its delta: this state's report
+    # A delta laid on another record is ignored: a run with it would take that record's key for the delta's.
+    stale = delta.read_bytes()
+    files[2].write_text(files[2].read_text() + "\n")
+    assert _problems(bank, cache=True) == _problems(bank)
+    monkeypatch.setattr(qtool.cache, "DELTA_SHARE_OF_RUN", 10**6)  # every patched run rewrites the record
+    files[3].write_text(files[3].read_text() + "\n")
+    _problems(bank, cache=True)
+    assert not delta.exists()
+    delta.write_bytes(stale)
+    analysed.clear()
+    answered = _problems(bank, cache=True)
+    assert analysed == [] and answered == _problems(bank)
 
 
 def test_a_changed_summary_redoes_the_unchanged_files_whose_bank_problems_change(bank: Path,

@@ -365,12 +365,36 @@ def run_cached(root: str | os.PathLike[str], context: str) -> bool:
     return run_path(root, context).is_file()
 
 
+def _run_delta_path(root: str | os.PathLike[str], context: str) -> Path:
+    """Where a patched run's report goes beside the full record it changes (``run_store_patch``)."""
+    return run_path(root, context).with_suffix(".delta")
+
+
 def run_record(root: str | os.PathLike[str], context: str) -> dict[str, Any] | None:
-    """The context's last run as stored (problems still encoded: see ``decoded``), or None."""
-    document, _ = read_checked(run_path(root, context))
-    if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("context") != context:
+    """The context's last run as stored (problems still encoded: see ``decoded``), or None.
+
+    A delta written by patched runs since the full record replaces its report and the entries
+    of the files they changed; ``_base`` and ``_since`` say what it was laid on (for the next delta).
+    """
+    document, checksum = read_checked(run_path(root, context))
+    if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("context") != context \
+            or not isinstance(document.get("files"), dict):
         return None
+    delta, _ = read_checked(_run_delta_path(root, context))
+    since: set[str] = set()
+    if isinstance(delta, dict) and delta.get("base") == checksum and isinstance(delta.get("files"), dict) \
+            and all(name in delta for name in _REPORT):
+        document["files"].update(delta["files"])
+        document.update({name: delta[name] for name in _REPORT})
+        since = set(delta["files"])
+    document["_base"], document["_since"] = checksum, since
     return document
+
+
+#: What a delta replaces of the full record: everything but the entries of the files it did not change.
+_REPORT = ("key", "problems", "broken", "found", "pending")
+#: A patched run rewrites the full record once the files changed since it hold more than this share of the bank.
+DELTA_SHARE_OF_RUN = 16
 
 
 def statuses_of(record: dict[str, Any]) -> dict[str, str]:
@@ -403,11 +427,30 @@ def run_store(root: str | os.PathLike[str], key: str, problems: Sequence[Problem
     write_checked(path, {"format": FORMAT, "key": key, "problems": encoded(problems), "broken": sorted(broken),
                           "context": context, "files": entries, "found": found or [], "pending": pending or {}})
     try:
+        _run_delta_path(root, context).unlink(missing_ok=True)  # laid on the record replaced now
         others = sorted((p for p in path.parent.glob("run-*.bin") if p != path), key=lambda p: p.stat().st_mtime_ns)
         for old in others[: max(0, len(others) - (RUNS_KEPT - 1))]:
             old.unlink()
+            old.with_suffix(".delta").unlink(missing_ok=True)
     except OSError:
         pass
+
+
+def run_store_patch(root: str | os.PathLike[str], record: dict[str, Any], key: str, problems: Sequence[Problem],
+                    broken: Collection[str], statuses: dict[str, str], *, changed: dict[str, Any], found: Any,
+                    pending: dict[str, Any]) -> None:
+    """``run_store`` for a patched run of ``record``'s context: only its report and the ``changed`` files' entries
+    ([signature, fingerprint]) are written, beside the full record, until the files changed since it are many."""
+    context, files = record["context"], record["files"]
+    files.update(changed)
+    since = record.get("_since", set()) | changed.keys()
+    if not record.get("_base") or len(since) * DELTA_SHARE_OF_RUN > len(files):
+        run_store(root, key, problems, broken, statuses, context=context, files=files, found=found, pending=pending)
+        return
+    entries = {name: (files[name][0], files[name][1], statuses.get(name)) for name in since}
+    write_checked(_run_delta_path(root, context), {"format": FORMAT, "context": context, "base": record["_base"],
+                                                   "key": key, "problems": encoded(problems), "broken": sorted(broken),
+                                                   "files": entries, "found": found or [], "pending": pending or {}})
 
 
 def encoded(problems: Iterable[Problem]) -> list[tuple[Any, ...]]:

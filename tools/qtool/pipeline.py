@@ -30,6 +30,7 @@ from qtool.cache import (
     run_key,
     run_record,
     run_store,
+    run_store_patch,
     statuses_of,
 )
 from qtool.config import Config
@@ -197,12 +198,13 @@ def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatu
     checked.statuses = {**{path: status for path, status in statuses_of(record).items() if path not in redone},
                         **checked.statuses}
     checked.summaries = {}
-    now = {**known, **{r.path: (r.signature, r.fingerprint) for r in fresh}}
+    entries = {r.path: (r.signature, r.fingerprint) for r in fresh}
     # Every file as at the start of the run (none changed while it was read): the key taken then is this state's.
     if not all(r.path in known and r.signature == changed.get(r.path, tuple(known[r.path][0] or ())) for r in fresh):
+        now = {**known, **entries}
         first_key = run_key(whole, files, ((name, now[name][0]) for name, _ in signatures))
-    run_store(config.root, first_key, checked.problems,
-              checked.broken, checked.statuses, context=context, files=now, found=stored_found, pending=pending)
+    run_store_patch(config.root, record, first_key, checked.problems, checked.broken, checked.statuses,
+                    changed=entries, found=stored_found, pending=pending)
     return checked
 
 

@@ -252,9 +252,10 @@ class _Index:
     def add(self, q: Question) -> None:
         """Take one more question into a fresh index; ``finish`` then picks the blocks and scores them."""
         self._offered.append(q.path)
-        text = " ".join(words(q.question)) if q.question else ""
-        if not text or q.path in self.slot:
+        tokens = words(q.question) if q.question else ()
+        if not tokens or q.path in self.slot:
             return
+        text = " ".join(tokens)
         slot = len(self.paths)
         self.slot[q.path] = slot
         self.paths.append(q.path)
@@ -266,8 +267,9 @@ class _Index:
         # Each question's features are kept for _rechoose as tuples of one shared string per feature:
         # a 100,000-question bank's then cost about 30 MB (sets of their own strings cost ten times that).
         entries, own = self._entries, []
-        for feature in _features(text.split()):
-            entry = entries.get(feature)
+        get = entries.get
+        for feature in _features(tokens):
+            entry = get(feature)
             if entry is None:
                 entries[feature] = entry = (feature, [slot])
             else:
@@ -361,13 +363,13 @@ class _Index:
         """
         added: defaultdict[str, list[int]] = defaultdict(list)
         left: defaultdict[str, set[int]] = defaultdict(set)
-        count, blocks = self.count, self.blocks
+        count, blocks, most = self.count, self.blocks, MAX_BLOCK
         for slot in affected:
             text = self.tokens[slot]
             new: tuple[str, ...] = ()
             if text:
                 own = features[slot] if features is not None else _features(text.split())
-                rare = sorted([(n, f) for f in own if 2 <= (n := count[f]) <= MAX_BLOCK])
+                rare = sorted([(n, f) for f in own if 2 <= (n := count[f]) <= most])
                 if self.by_role:
                     role = self.roles[slot] + "\x1f"
                     new = tuple(role + f for _, f in rare[:BLOCK_KEYS])
