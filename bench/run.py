@@ -387,6 +387,7 @@ def cases_for(size: int, bank: Path, work: Path, qtool: list[str], python: str, 
         Case("genanki", "bare genanki build (peer)", [python, str(HERE / "peer_genanki.py"), str(bank),
                                                       str(peer_out / "questions.apkg")],
              prepare=reset(peer_out), describe=peer_anki_note),
+        *fmt_cases(size, bank, work, qtool),
         *batch_cases(size, bank, work, qtool, python),
         Case("help", "`qtool --help`", [*qtool, "--help"], reference="click"),
         Case("click", '`python -c "import click"` (reference)', [python, "-c", "import click"]),
@@ -521,6 +522,30 @@ def batch_cases(size: int, bank: Path, work: Path, qtool: list[str], python: str
         Case("bare-replace", "bare atomic replace of every file (reference: temp file + rename, 8 at a time, one sync)",
              [python, str(HERE / "bare_replace.py"), str(draft_bank)], prepare=fresh_draft_bank, cwd=draft_bank,
              describe=lambda samples: (samples[-1].stderr.strip().splitlines() or [""])[-1]),
+    ]
+
+
+def fmt_cases(size: int, bank: Path, work: Path, qtool: list[str]) -> list[Case]:
+    """``qtool fmt --check`` and ``qtool fmt`` on a fresh copy of the bank each round (the generator leaves some files
+    not canonical: an unquoted ``drafted_at``), so every round has the same files to judge and to write."""
+    fmt_bank = work / f"fmt-bank-{size}"
+
+    def fresh_fmt_bank() -> None:
+        shutil.rmtree(fmt_bank, ignore_errors=True)
+        shutil.copytree(bank / "questions", fmt_bank / "questions")
+        shutil.copytree(bank / "schema", fmt_bank / "schema")
+
+    def fmt_note(samples: list[Sample]) -> str:
+        last = samples[-1]
+        listed = sum(1 for line in last.stdout.splitlines() if line.strip())
+        tail = (last.stderr.strip().splitlines() or [""])[-1][:150]
+        return f"exit {last.status}; {listed} lines on stdout; {tail}"
+
+    return [
+        Case("fmt-check", "`qtool fmt --check` (a fresh copy of the bank)", [*qtool, "fmt", "--check"],
+             prepare=fresh_fmt_bank, cwd=fmt_bank, describe=fmt_note),
+        Case("fmt", "`qtool fmt` writing (a fresh copy of the bank)", [*qtool, "fmt"],
+             prepare=fresh_fmt_bank, cwd=fmt_bank, reference="fmt-check", describe=fmt_note),
     ]
 
 
