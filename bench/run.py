@@ -232,7 +232,7 @@ def machine() -> dict[str, str]:
     try:
         from qtool import loader
 
-        c_parser = loader._CParser is not None
+        c_parser = loader.c_parser() is not None
     except Exception as exc:  # noqa: BLE001 - reported, not fatal
         c_parser = f"cannot tell: {exc}"
     commit = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True, cwd=REPO).stdout.strip()
@@ -243,7 +243,7 @@ def machine() -> dict[str, str]:
         "os": f"{platform.system()} {platform.release()}",
         "qtool commit": commit or "unknown",
         "versions": ", ".join(f"{k} {v}" for k, v in versions.items()),
-        "qtool.loader._CParser": str(c_parser),
+        "qtool.loader.c_parser()": str(c_parser),
     }
 
 

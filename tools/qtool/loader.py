@@ -16,19 +16,15 @@ import stat
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
-
-from ruamel.yaml import events as ev
-from ruamel.yaml.error import MarkedYAMLError
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from qtool import simple_yaml
 from qtool.model import Position, Problem, Question, Severity
 from qtool.scalars import plain_scalar, resolve_plain
 
-try:  # libyaml through ruamel.yaml.clib: ~10x faster than the pure-Python parser.
-    from ruamel.yaml.cyaml import CParser as _CParser
-except ImportError:  # pragma: no cover - depends on the platform
-    _CParser = None
+if TYPE_CHECKING:
+    from ruamel.yaml.error import MarkedYAMLError
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 32
@@ -165,6 +161,8 @@ def load_text(text: str, path: str = "<text>") -> Question | LoadError:
 
 def load_text_with_libyaml(text: str, path: str = "<text>") -> Question | LoadError:
     """``load_text`` through libyaml's events alone: the reference the simple reader is held equal to."""
+    from ruamel.yaml.error import MarkedYAMLError
+
     try:
         if any(char in text for char in _NOT_BREAKS):
             return _load_with_stand_ins(text, path)
@@ -242,10 +240,30 @@ def _plain_words(exc: Any) -> str | None:
     return None
 
 
+@cache
+def _ruamel_events() -> Any:
+    """ruamel.yaml's event classes, imported when a file first needs libyaml (a tenth of a second to start:
+    ``simple_yaml`` reads most files, and a check of them never pays it)."""
+    from ruamel.yaml import events
+
+    return events
+
+
+@cache
+def c_parser() -> Any:
+    """libyaml's parser through ruamel.yaml.clib (~10x faster than the pure-Python one), or None where it is missing."""
+    try:
+        from ruamel.yaml.cyaml import CParser
+    except ImportError:  # pragma: no cover - depends on the platform
+        return None
+    return CParser
+
+
 def _events(text: str) -> Callable[[], Any]:
     """A function returning the text's next YAML event (libyaml's when available)."""
-    if _CParser is not None:
-        return _CParser(text).get_event
+    parser = c_parser()
+    if parser is not None:
+        return parser(text).get_event
     from ruamel.yaml import YAML  # pragma: no cover
 
     return iter(YAML(typ="safe", pure=True).parse(text)).__next__  # pragma: no cover
@@ -254,10 +272,11 @@ def _events(text: str) -> Callable[[], Any]:
 def yaml_events(text: str) -> Iterator[Any]:
     """Every YAML event of the text, StreamEndEvent last (libyaml's parser when available)."""
     nxt = _events(text)
+    end = _ruamel_events().StreamEndEvent
     while True:
         event = nxt()
         yield event
-        if isinstance(event, ev.StreamEndEvent):
+        if isinstance(event, end):
             return
 
 
@@ -271,6 +290,7 @@ class _Builder:
         self.block_lines: list[tuple[int, int]] = []
 
     def build(self) -> Question:
+        ev = _ruamel_events()
         nxt = _events(self.text)
         documents = 0
         root: Any = None
@@ -292,6 +312,7 @@ class _Builder:
         return Question(self.path, root, self.values, self.keys, self.text)
 
     def _node(self, event: Any, nxt: Callable[[], Any], path: str, depth: int) -> Any:
+        ev = _ruamel_events()
         kind = type(event)
         if kind is ev.AliasEvent or event.anchor is not None:
             sign = "*" if kind is ev.AliasEvent else "&"
