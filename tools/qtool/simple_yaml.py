@@ -41,9 +41,7 @@ def read(text: str) -> tuple[dict[str, Any], dict[str, Position], dict[str, Posi
         return None
     try:
         return _parse(text.split("\n"))
-    except _Unsimple:
-        return None
-    except Exception:  # noqa: BLE001 - a reader bug must not cost a file: libyaml reads it instead
+    except Exception:  # noqa: BLE001 - _Unsimple, or a reader bug that must not cost a file: libyaml reads it either way
         return None
 
 

@@ -127,14 +127,12 @@ def near_duplicates(questions: Sequence[Question], threshold: float, by_role: bo
             index.update(by_path, changed, keep_all=True, report_on=report_on)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError):  # a memo of the wrong shape
         index = None
-    if index is None:
-        if isinstance(started, _Index) and started.fed(by_path, threshold, by_role):
-            index = started
-        else:
-            index = _Index(threshold, by_role)
-            for q in by_path.values():
-                index.add(q)
+    if index is None and isinstance(started, _Index) and started.fed(by_path, threshold, by_role):
+        index = started
         index.finish(keep_all=memo is not None, report_on=report_on)
+    if index is None:
+        index = _Index(threshold, by_role)
+        index.update(by_path, None, keep_all=memo is not None, report_on=report_on)
     if memo is not None:
         memo.clear()
         memo.update(index.dump())
