@@ -316,42 +316,46 @@ def test_a_few_files_changed_the_last_report_is_patched(bank: Path, monkeypatch:
     assert patched == _problems(bank)
 
 
-def test_a_patched_run_writes_what_changed_beside_the_run_record(bank: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The run record of a big bank is rewritten only now and then: a patched run writes its report and the entries of
-    the files it changed beside it, the next run reads both, and a delta laid on another record is not used."""
+def test_a_patched_run_rewrites_its_report_and_leaves_the_files_table(bank: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The files table of a big bank is rewritten only now and then: a patched run writes its report with the entries
+    of the files it changed, the next run reads both, and a report laid on another table is never patched from it."""
     import qtool.cache
     import qtool.pipeline
 
     monkeypatch.setattr(qtool.cache, "DELTA_SHARE_OF_RUN", 1)
     assert _bank_with_cache(bank) == []
-    (record,) = (bank / CACHE_DIR).glob("run-*.bin")
-    full = record.read_bytes()
+    (report,) = (bank / CACHE_DIR).glob("run-*.bin")
+    table = report.with_suffix(".files")
+    full = table.read_bytes()
     files = sorted((bank / "questions").rglob("*.yaml"))
     lines = files[0].read_text().split("\n")
     lines[lines.index("    text: |") + 1] += " TODO"
     files[0].write_text("\n".join(lines))
+    opened: list[str] = []
+    load = qtool.pipeline.CheckCache._load
+    monkeypatch.setattr(qtool.pipeline.CheckCache, "_load", lambda self: opened.append("check.bin") or load(self))
     first = _problems(bank, cache=True)
-    delta = record.with_suffix(".delta")
-    assert record.read_bytes() == full and delta.is_file() and first == _problems(bank) != []
+    assert table.read_bytes() == full and opened == [] and first == _problems(bank) != []
     files[1].write_text(files[1].read_text().replace("\nquestion: ", "\nquestion: Honestly, ", 1))
+    opened.clear()
     second = _problems(bank, cache=True)
-    assert record.read_bytes() == full and second == _problems(bank)
+    assert table.read_bytes() == full and opened == [] and second == _problems(bank)
     analysed: list[str] = []
     analyse = qtool.pipeline.analyse
     monkeypatch.setattr(qtool.pipeline, "analyse", lambda *args: analysed.append(args[2]) or analyse(*args))
-    assert _problems(bank, cache=True) == second and analysed == []  # the record and its delta: this state's report
-    # A delta laid on another record is ignored: a run with it would take that record's key for the delta's.
-    stale = delta.read_bytes()
+    opened.clear()
+    assert _problems(bank, cache=True) == second and analysed == [] and opened == []  # the report: this state's
+    monkeypatch.setattr(qtool.cache, "DELTA_SHARE_OF_RUN", 10**6)  # every patched run rewrites the table
     files[2].write_text(files[2].read_text() + "\n")
-    assert _problems(bank, cache=True) == _problems(bank)
-    monkeypatch.setattr(qtool.cache, "DELTA_SHARE_OF_RUN", 10**6)  # every patched run rewrites the record
-    files[3].write_text(files[3].read_text() + "\n")
-    _problems(bank, cache=True)
-    assert not delta.exists()
-    delta.write_bytes(stale)
+    assert _problems(bank, cache=True) == _problems(bank) and table.read_bytes() != full
+    # A table the report was not written with: the report still answers an unchanged bank, but is not patched from it.
+    table.write_bytes(full)
     analysed.clear()
-    answered = _problems(bank, cache=True)
-    assert analysed == [] and answered == _problems(bank)
+    opened.clear()
+    assert _problems(bank, cache=True) == second and analysed == [] and opened == []
+    files[3].write_text(files[3].read_text() + "\n")
+    opened.clear()
+    assert _problems(bank, cache=True) == _problems(bank) and "check.bin" in opened
 
 
 def test_a_changed_summary_redoes_the_unchanged_files_whose_bank_problems_change(bank: Path,
@@ -479,7 +483,7 @@ def test_bit_rot_is_caught_by_the_checksum(bank: Path) -> None:
             for entry in document["files"].values():
                 entry["problems"].append(forged)
         else:
-            document["problems"].append((next(iter(document["files"])), *forged))
+            document["problems"].append(("questions/forged.yaml", *forged))
         path.write_bytes(raw[:32] + marshal.dumps(document))
     assert _problems(bank, cache=True) == []
 

@@ -12,8 +12,8 @@ Beside it: ``check.delta`` holds the entries changed since check.bin was written
 changes a few files; rewriting every entry for them would cost more than the check), ``bank.bin``
 the summary fingerprints the indexes bank-wide rules keep between runs were made from (each rule's
 index is in ``bank-<rule>.bin``),
-and ``run-*.bin`` the last run's report (one for each of the last two contexts: a plain check and
-one with ``--against``, say).
+``run-*.bin`` the last run's report (one for each of the last two contexts: a plain check and
+one with ``--against``, say), and ``run-*.files`` the table of file signatures a report is patched from.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import json
 import marshal
 import os
 import zlib
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from qtool.files import CACHE_DIR, digest, stat_signature
 from qtool.loader import LoadError, read_file
 from qtool.model import FileResult, Problem, Question, Severity
 
-FORMAT = "qtool-check-cache/5"
+FORMAT = "qtool-check-cache/6"
 #: Changed entries go to check.delta until they are more than DELTA_MIN and one in DELTA_SHARE of all.
 DELTA_MIN = 64
 DELTA_SHARE = 16
@@ -339,20 +339,37 @@ def _decode_problem(path: str, row: Sequence[Any]) -> Problem:
 # -- whole runs ---------------------------------------------------------------
 # When not one file of the bank has changed since the last run with the same context and
 # arguments, its final report is reused without opening the per-file cache at all; when a few
-# files changed and none of their summaries did, the pipeline patches that report (``record``).
+# files changed, the pipeline patches that report (``record``). A record is two files:
+# ``run-<context>.bin``, the report every run reads (small), and ``run-<context>.files``, the
+# table of every bank file's stat signature and summary fingerprint that only a patched run reads.
+# A patched run rewrites the report with the entries of the files changed since the table was
+# written (``since``), and the table only once those are many.
 
 
-def run_key(context: str, given: Sequence[str], signatures: Iterable[tuple[str, tuple[int, ...] | None]]) -> str:
-    """A digest of the context, the files asked about, and every bank file's stat signature."""
+def run_context(context: str, given: Sequence[str]) -> str:
+    """A digest of the run's context (code, settings) and the files asked about: whose report a record is."""
     h = hashlib.sha256(context.encode())
-    h.update("\0".join(given).encode() + b"\1")
+    h.update(b"\1" + "\0".join(given).encode())
+    return h.hexdigest()
+
+
+def run_key(context: str, given: Sequence[str], signatures: Sequence[tuple[str, tuple[int, ...] | None]]) -> str:
+    """A digest of a ``run_context`` (made from ``given``) and every bank file's stat signature: the state a report is of."""
+    h = hashlib.sha256(context.encode())
+    names = [name for name, _ in signatures]
+    # A whole-bank run's files are the files asked about, which the context holds already.
+    h.update(b"\2" if names == list(given) else b"\3" + "\0".join(names).encode() + b"\1")
     # marshal's version 2 has no back-references: equal values give equal bytes, whatever shares them.
-    h.update(marshal.dumps([(name, signature or (-1,)) for name, signature in signatures], 2))
+    h.update(marshal.dumps([signature or (-1,) for _, signature in signatures], 2))
     return h.hexdigest()
 
 
 #: Reports of this many contexts are kept (a plain check and one with --against, say).
 RUNS_KEPT = 2
+#: A patched run rewrites the files table once the files changed since it hold more than this share of the bank.
+DELTA_SHARE_OF_RUN = 16
+
+Entry = tuple[Any, bytes]  # a file's stat signature and summary fingerprint, as a run record keeps them
 
 
 def run_path(root: str | os.PathLike[str], context: str) -> Path:
@@ -360,46 +377,104 @@ def run_path(root: str | os.PathLike[str], context: str) -> Path:
     return Path(root) / CACHE_DIR / f"run-{context[:24]}.bin"
 
 
+def _table_path(root: str | os.PathLike[str], context: str) -> Path:
+    """Where the files table of a context's report is kept (read only to patch the report)."""
+    return run_path(root, context).with_suffix(".files")
+
+
 def run_cached(root: str | os.PathLike[str], context: str) -> bool:
     """Whether a last run of this context is on record (else computing its key up front is wasted)."""
     return run_path(root, context).is_file()
 
 
-def _run_delta_path(root: str | os.PathLike[str], context: str) -> Path:
-    """Where a patched run's report goes beside the full record it changes (``run_store_patch``)."""
-    return run_path(root, context).with_suffix(".delta")
-
-
 def run_record(root: str | os.PathLike[str], context: str) -> dict[str, Any] | None:
-    """The context's last run as stored (problems still encoded: see ``decoded``), or None.
-
-    A delta written by patched runs since the full record replaces its report and the entries
-    of the files they changed; ``_base`` and ``_since`` say what it was laid on (for the next delta).
-    """
-    document, checksum = read_checked(run_path(root, context))
+    """The context's last report as stored (problems still encoded: see ``decoded``), or None."""
+    document, _ = read_checked(run_path(root, context))
     if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("context") != context \
-            or not isinstance(document.get("files"), dict):
+            or not all(isinstance(document.get(name), list) for name in ("problems", "found", "statuses")) \
+            or not isinstance(document.get("since"), dict):
         return None
-    delta, _ = read_checked(_run_delta_path(root, context))
-    since: set[str] = set()
-    if isinstance(delta, dict) and delta.get("base") == checksum and isinstance(delta.get("files"), dict) \
-            and all(name in delta for name in _REPORT):
-        document["files"].update(delta["files"])
-        document.update({name: delta[name] for name in _REPORT})
-        since = set(delta["files"])
-    document["_base"], document["_since"] = checksum, since
     return document
 
 
-#: What a delta replaces of the full record: everything but the entries of the files it did not change.
-_REPORT = ("key", "problems", "broken", "found", "pending")
-#: A patched run rewrites the full record once the files changed since it hold more than this share of the bank.
-DELTA_SHARE_OF_RUN = 16
+class RunFiles(Mapping[str, Entry]):
+    """A run record's files table: each bank file's stat signature and summary fingerprint, by path.
+
+    It is kept as columns in the bank's order: a 100,000-file table then loads in tens of
+    milliseconds, and telling the changed files is one pass over two lists.
+    """
+
+    def __init__(self, names: list[str], signatures: list[Any], prints: list[bytes]) -> None:
+        self.names, self.signatures, self.prints = names, signatures, prints
+        self._at: dict[str, int] | None = None
+
+    def _index(self) -> dict[str, int]:
+        if self._at is None:
+            self._at = {name: at for at, name in enumerate(self.names)}
+        return self._at
+
+    def __getitem__(self, name: str) -> Entry:
+        at = self._index()[name]
+        return self.signatures[at], self.prints[at]
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def update(self, entries: Mapping[str, Entry]) -> None:
+        """Lay ``entries`` (path -> signature, fingerprint) on the table."""
+        at = self._index()
+        for name, (signature, fingerprint) in entries.items():
+            signature = signature or ()
+            if name not in at:
+                at[name] = len(self.names)
+                self.names.append(name)
+                self.signatures.append(signature)
+                self.prints.append(fingerprint)
+            else:
+                self.signatures[at[name]], self.prints[at[name]] = signature, fingerprint
+
+    def fingerprints(self) -> dict[str, bytes]:
+        """Every file's summary fingerprint, by path."""
+        return dict(zip(self.names, self.prints))
+
+    def changed(self, signatures: Sequence[tuple[str, tuple[int, ...]]], upto: int) -> dict[str, tuple[int, ...]] | None:
+        """The files whose stat signature differs from the table's, with their signature now; None when
+        the files are not the table's, or more than ``upto`` differ."""
+        if len(signatures) != len(self.names):
+            return None
+        kept = list(zip(self.names, self.signatures))
+        differing = [at for at, (was, now) in enumerate(zip(kept, signatures)) if was != now]
+        if any(self.names[at] != signatures[at][0] for at in differing):  # the same files in another order, or others
+            index = self._index()
+            if not all(name in index for name, _ in signatures):
+                return None
+            differing = [at for at, (name, now) in enumerate(signatures) if self.signatures[index[name]] != now]
+        if len(differing) > upto:
+            return None
+        return dict(signatures[at] for at in differing)
 
 
-def statuses_of(record: dict[str, Any]) -> dict[str, str]:
-    """The statuses a record keeps (those of the files asked about), by path."""
-    return {name: entry[2] for name, entry in record["files"].items() if entry[2] is not None}
+def run_files(root: str | os.PathLike[str], record: dict[str, Any]) -> RunFiles | None:
+    """The files table of a report (``run_record``) with the entries changed since laid on it; None when it is not that report's."""
+    document, checksum = read_checked(_table_path(root, record["context"]))
+    if not checksum or checksum != record.get("table") or not isinstance(document, dict):
+        return None
+    names, signatures, prints = document.get("names"), document.get("signatures"), document.get("prints")
+    if not isinstance(names, str) or not isinstance(signatures, list) or not isinstance(prints, list):
+        return None
+    table = RunFiles(names.split("\0") if names else [], signatures, prints)
+    if not len(table.names) == len(signatures) == len(prints):
+        return None
+    table.update(record["since"])
+    return table
+
+
+def statuses_of(record: dict[str, Any], given: Sequence[str]) -> dict[str, str]:
+    """The statuses a report keeps of the files asked about (``given``, as when it was stored), by path."""
+    return {name: status for name, status in zip(given, record["statuses"]) if status is not None}
 
 
 def decoded(rows: Any) -> list[Problem] | None:
@@ -411,46 +486,58 @@ def decoded(rows: Any) -> list[Problem] | None:
 
 
 def run_store(root: str | os.PathLike[str], key: str, problems: Sequence[Problem], broken: Collection[str],
-              statuses: dict[str, str], *, context: str, files: dict[str, Any] | None = None, found: Any = None,
-              pending: dict[str, Any] | None = None) -> None:
-    """Remember this run's report for the next run of its context; errors are ignored.
+              statuses: dict[str, str], *, context: str, given: Sequence[str], files: Mapping[str, Entry],
+              found: Any = None, pending: dict[str, Any] | None = None) -> None:
+    """Remember this run's report, and the table of its ``files``, for the next run of its context; errors are ignored.
 
-    ``context`` is the run's key without the files' signatures; ``files`` (path -> [stat
-    signature, summary fingerprint] of every bank file; each given file's status is added) and ``found`` (the bank-wide problems
-    before suppressions, encoded) let a later run with a few changed files patch the report.
+    ``context`` is the run's key without the files' signatures; ``given`` the files asked about;
+    ``files`` (path -> stat signature, summary fingerprint of every bank file) and ``found`` (the
+    bank-wide problems before suppressions, encoded) let a later run with a few changed files patch the report.
     ``pending`` holds the summaries (path -> [fingerprint, summary or None]) of the files the kept
     bank indexes were not rewritten for. Only the reports of the last ``RUNS_KEPT`` contexts stay.
     """
     path = run_path(root, context)
-    # Each file's status rides with its signature: the paths are stored once.
-    entries = {name: (entry[0], entry[1], statuses.get(name)) for name, entry in (files or {}).items()}
-    write_checked(path, {"format": FORMAT, "key": key, "problems": encoded(problems), "broken": sorted(broken),
-                          "context": context, "files": entries, "found": found or [], "pending": pending or {}})
+    if isinstance(files, RunFiles):
+        names, signatures, prints = files.names, files.signatures, files.prints
+    else:
+        names, entries = list(files), list(files.values())
+        signatures, prints = [entry[0] or () for entry in entries], [entry[1] for entry in entries]
+    table = write_checked(_table_path(root, context), {"format": FORMAT, "context": context, "names": "\0".join(names),
+                                                        "signatures": signatures, "prints": prints})
+    _write_report(path, key, problems, broken, statuses, context=context, given=given, found=found, pending=pending,
+                  table=table, since={})
     try:
-        _run_delta_path(root, context).unlink(missing_ok=True)  # laid on the record replaced now
+        path.with_suffix(".delta").unlink(missing_ok=True)  # what an earlier version kept beside a report
         others = sorted((p for p in path.parent.glob("run-*.bin") if p != path), key=lambda p: p.stat().st_mtime_ns)
         for old in others[: max(0, len(others) - (RUNS_KEPT - 1))]:
             old.unlink()
+            old.with_suffix(".files").unlink(missing_ok=True)
             old.with_suffix(".delta").unlink(missing_ok=True)
     except OSError:
         pass
 
 
-def run_store_patch(root: str | os.PathLike[str], record: dict[str, Any], key: str, problems: Sequence[Problem],
-                    broken: Collection[str], statuses: dict[str, str], *, changed: dict[str, Any], found: Any,
-                    pending: dict[str, Any]) -> None:
-    """``run_store`` for a patched run of ``record``'s context: only its report and the ``changed`` files' entries
-    ([signature, fingerprint]) are written, beside the full record, until the files changed since it are many."""
-    context, files = record["context"], record["files"]
-    files.update(changed)
-    since = record.get("_since", set()) | changed.keys()
-    if not record.get("_base") or len(since) * DELTA_SHARE_OF_RUN > len(files):
-        run_store(root, key, problems, broken, statuses, context=context, files=files, found=found, pending=pending)
+def run_store_patch(root: str | os.PathLike[str], record: dict[str, Any], table: RunFiles, key: str,
+                    problems: Sequence[Problem], broken: Collection[str], statuses: dict[str, str], *,
+                    given: Sequence[str], changed: dict[str, Entry], found: Any, pending: dict[str, Any]) -> None:
+    """``run_store`` for a patched run of ``record``'s context (``table``: its files table): only the report is
+    written, with the ``changed`` files' entries (path -> signature, fingerprint), until the files changed since the table are many."""
+    since = {**record["since"], **changed}
+    if not record.get("table") or len(since) * DELTA_SHARE_OF_RUN > len(table):
+        table.update(changed)
+        run_store(root, key, problems, broken, statuses, context=record["context"], given=given, files=table,
+                  found=found, pending=pending)
         return
-    entries = {name: (files[name][0], files[name][1], statuses.get(name)) for name in since}
-    write_checked(_run_delta_path(root, context), {"format": FORMAT, "context": context, "base": record["_base"],
-                                                   "key": key, "problems": encoded(problems), "broken": sorted(broken),
-                                                   "files": entries, "found": found or [], "pending": pending or {}})
+    _write_report(run_path(root, record["context"]), key, problems, broken, statuses, context=record["context"],
+                  given=given, found=found, pending=pending, table=record["table"], since=since)
+
+
+def _write_report(path: Path, key: str, problems: Sequence[Problem], broken: Collection[str], statuses: dict[str, str], *,
+                  context: str, given: Sequence[str], found: Any, pending: dict[str, Any] | None, table: bytes,
+                  since: dict[str, Entry]) -> None:
+    write_checked(path, {"format": FORMAT, "context": context, "key": key, "problems": encoded(problems),
+                         "broken": sorted(broken), "statuses": [statuses.get(name) for name in given], "found": found or [],
+                         "pending": pending or {}, "table": table, "since": since})
 
 
 def encoded(problems: Iterable[Problem]) -> list[tuple[Any, ...]]:

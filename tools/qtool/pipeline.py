@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from qtool.cache import (
     CheckCache,
     KeptIndexes,
+    RunFiles,
     changed_since,
     context_key,
     decoded,
@@ -27,6 +28,8 @@ from qtool.cache import (
     encoded,
     encoded_summary,
     run_cached,
+    run_context,
+    run_files,
     run_key,
     run_record,
     run_store,
@@ -101,16 +104,16 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
         whole = key + _base_tag(prepared)  # per-file results do not depend on the git base; whole runs do
         # Each file is looked at once, before it is read: a file changed since then looks changed next time.
         signatures = [(name, stat_signature(name)) for name in universe]
-        run_context = run_key(whole, files, ())
-        if run_cached(config.root, run_context):
-            first_key = run_key(whole, files, signatures)
-            record = run_record(config.root, run_context)
+        context = run_context(whole, files)
+        if run_cached(config.root, context):
+            first_key = run_key(context, files, signatures)
+            record = run_record(config.root, context)
             if record is not None and record.get("key") == first_key:
                 problems = decoded(record.get("problems"))
                 if problems is not None:
-                    return Checked(list(files), problems, set(record["broken"]), statuses=statuses_of(record))
+                    return Checked(list(files), problems, set(record["broken"]), statuses=statuses_of(record, files))
             if record is not None:
-                patched = _patched(record, run_context, files, signatures, analyser, active, strict, config,
+                patched = _patched(record, context, files, signatures, analyser, active, strict, config,
                                    (whole, first_key), (key, bank_wide, prepared))
                 if patched is not None:
                     return patched
@@ -127,9 +130,9 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
     if store is not None:
         store.save(keep=universe)
         unchanged = first_key is not None and all(r.signature == seen for r, (_, seen) in zip(results, signatures))
-        last_run = first_key if first_key is not None and unchanged else run_key(whole, files, ((r.path, r.signature) for r in results))
-        run_store(config.root, last_run, checked.problems, checked.broken, checked.statuses,
-                  context=run_context, files={r.path: (r.signature, r.fingerprint) for r in results},
+        last_run = first_key if first_key is not None and unchanged else run_key(context, files, [(r.path, r.signature) for r in results])
+        run_store(config.root, last_run, checked.problems, checked.broken, checked.statuses, context=context,
+                  given=files, files={r.path: (r.signature, r.fingerprint) for r in results},
                   found=encoded(p for problems in found.values() for p in problems))
     return checked
 
@@ -151,22 +154,12 @@ def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatu
     run's key without and with the signatures taken at its start.
     """
     whole, first_key = keys
-    known = record.get("files")
-    if record.get("context") != context or not isinstance(known, dict) or len(known) != len(signatures):
+    known = run_files(config.root, record) if record.get("context") == context else None
+    changed = known.changed(signatures, PATCH_UPTO) if known is not None else None
+    if known is None or not changed:
         return None
-    changed: dict[str, tuple[int, ...]] = {}
-    try:
-        for name, signature in signatures:
-            if tuple(known[name][0] or ()) != signature:
-                changed[name] = signature
-                if len(changed) > PATCH_UPTO:
-                    return None
-    except (KeyError, TypeError, IndexError):  # another bank, or a record of another shape
-        return None
-    if not changed:
-        return None
-    previous, found_rows = decoded(record.get("problems")), decoded(record.get("found"))
-    if previous is None or found_rows is None:
+    previous = decoded(record.get("problems"))
+    if previous is None:
         return None
 
     def rescan(paths: Iterable[str]) -> list[FileResult]:
@@ -174,11 +167,13 @@ def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatu
 
     fresh = rescan(changed)
     stored_found: Any = record.get("found")
+    found_rows: list[Problem] | None = None
     pending: dict[str, Any] = {}
     if any(r.fingerprint != known[r.path][1] for r in fresh):
-        if whole != bank[0] or len(files) != len(signatures):  # a git base, or bank files not asked about
+        found_rows = decoded(stored_found)
+        if whole != bank[0] or len(files) != len(signatures) or found_rows is None:  # a git base, or bank files not asked about
             return None
-        rejudged = _rejudged(config.root, bank, record, fresh, found_rows, rescan)
+        rejudged = _rejudged(config.root, bank, record, known, fresh, found_rows, rescan)
         if rejudged is None:
             return None
         found_rows, pending = rejudged
@@ -186,6 +181,10 @@ def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatu
     given = set(files)
     mine = [r for r in fresh if r.path in given]
     redone = {r.path for r in fresh}
+    if found_rows is None:  # every summary as before: the bank-wide problems are as found, and only the redone files' are read
+        found_rows = decoded(row for row in stored_found if row[0] in redone)
+        if found_rows is None:
+            return None
     found: dict[str, list[Problem]] = {}
     for problem in found_rows:
         if problem.path in redone:
@@ -195,16 +194,16 @@ def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatu
     checked.problems = [p for p in previous if p.path not in redone]
     checked.problems += _finish(mine, found, active, strict)
     checked.broken |= {path for path in record["broken"] if path not in redone}
-    checked.statuses = {**{path: status for path, status in statuses_of(record).items() if path not in redone},
+    checked.statuses = {**{path: status for path, status in statuses_of(record, files).items() if path not in redone},
                         **checked.statuses}
     checked.summaries = {}
     entries = {r.path: (r.signature, r.fingerprint) for r in fresh}
     # Every file as at the start of the run (none changed while it was read): the key taken then is this state's.
-    if not all(r.path in known and r.signature == changed.get(r.path, tuple(known[r.path][0] or ())) for r in fresh):
+    if not all(r.path in known and r.signature == changed.get(r.path, known[r.path][0]) for r in fresh):
         now = {**known, **entries}
-        first_key = run_key(whole, files, ((name, now[name][0]) for name, _ in signatures))
-    run_store_patch(config.root, record, first_key, checked.problems, checked.broken, checked.statuses,
-                    changed=entries, found=stored_found, pending=pending)
+        first_key = run_key(context, files, [(name, now[name][0]) for name, _ in signatures])
+    run_store_patch(config.root, record, known, first_key, checked.problems, checked.broken, checked.statuses,
+                    given=files, changed=entries, found=stored_found, pending=pending)
     return checked
 
 
@@ -233,7 +232,7 @@ REWRITE_FROM = 16
 
 
 def _rejudged(root: Path, bank: tuple[str, list[RuleSetting], dict[str, dict[str, Any]]], record: dict[str, Any],
-              fresh: list[FileResult], found: list[Problem],
+              known: RunFiles, fresh: list[FileResult], found: list[Problem],
               rescan: Callable[[Iterable[str]], list[FileResult]]) -> tuple[list[Problem], dict[str, Any]] | None:
     """Every bank-wide problem after some summaries changed (``fresh`` holds the changed files, ``found``
     what the ``record`` found), and the summaries to keep as pending; None when the whole pipeline must decide.
@@ -250,7 +249,7 @@ def _rejudged(root: Path, bank: tuple[str, list[RuleSetting], dict[str, dict[str
     if kept is None or not all(s.rule.keeps_memo for s in bank_wide):
         return None
     prints = kept.prints
-    recorded: dict[str, bytes] = {name: entry[1] for name, entry in record["files"].items()}
+    recorded = known.fingerprints()
     moved = {r.path for r in fresh if r.fingerprint != recorded[r.path]}
     now = {name: fingerprint for name, fingerprint in recorded.items() if fingerprint}
     now.update((r.path, r.fingerprint) for r in fresh if r.fingerprint)
