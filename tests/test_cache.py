@@ -60,14 +60,15 @@ def test_parallel_serial_and_cached_runs_agree(in_big_bank: Path) -> None:
     assert cold == warm == serial
 
 
-@pytest.mark.parametrize(("seed", "rewrite_from", "delta_share"), [(1, 16, 16), (2, 1, 1), (3, 3, 1)])
+@pytest.mark.parametrize(("seed", "rewrite_from", "delta_share", "part_files"), [(1, 16, 16, 512), (2, 1, 1, 7), (3, 3, 1, 64)])
 def test_after_random_edits_the_kept_bank_indexes_answer_as_a_cold_run(big_bank: Path, tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch, seed: int,
-                                                                        rewrite_from: int, delta_share: int) -> None:
+                                                                        rewrite_from: int, delta_share: int,
+                                                                        part_files: int) -> None:
     """Edits, copies, deletions and broken files, one run after another: each cached run reports what a cold run
     reports, and the bank-wide rules were given only the changed files (their kept indexes were used), whether
-    patched runs rewrite the indexes each time or leave them behind for a few runs, and whether they rewrite the
-    run record or write what changed beside it; a rule is not given files whose edit changed nothing it reads."""
+    patched runs rewrite the indexes each time or leave them behind for a few runs, whether they rewrite the
+    files table or lay what changed on it, in parts of any size; a rule is not given files whose edit changed nothing it reads."""
     import random
     import shutil
 
@@ -77,6 +78,7 @@ def test_after_random_edits_the_kept_bank_indexes_answer_as_a_cold_run(big_bank:
 
     monkeypatch.setattr(qtool.pipeline, "REWRITE_FROM", rewrite_from)
     monkeypatch.setattr(qtool.cache, "DELTA_SHARE_OF_RUN", delta_share)
+    monkeypatch.setattr(qtool.cache, "PART_FILES", part_files)
 
     root = tmp_path / "bank"
     shutil.copytree(big_bank, root)
@@ -318,11 +320,16 @@ def test_a_few_files_changed_the_last_report_is_patched(bank: Path, monkeypatch:
 
 def test_a_patched_run_rewrites_its_report_and_leaves_the_files_table(bank: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The files table of a big bank is rewritten only now and then: a patched run writes its report with the entries
-    of the files it changed, the next run reads both, and a report laid on another table is never patched from it."""
+    of the files it changed, the next run reads both, and a report laid on another table is never patched from it.
+    A patched run decodes only the part of the table its changed file is in."""
     import qtool.cache
     import qtool.pipeline
 
     monkeypatch.setattr(qtool.cache, "DELTA_SHARE_OF_RUN", 1)
+    monkeypatch.setattr(qtool.cache, "PART_FILES", 2)
+    decoded: list[int] = []
+    part = qtool.cache.RunFiles.part
+    monkeypatch.setattr(qtool.cache.RunFiles, "part", lambda self, at: decoded.append(at) or part(self, at))
     assert _bank_with_cache(bank) == []
     (report,) = (bank / CACHE_DIR).glob("run-*.bin")
     table = report.with_suffix(".files")
@@ -336,6 +343,7 @@ def test_a_patched_run_rewrites_its_report_and_leaves_the_files_table(bank: Path
     monkeypatch.setattr(qtool.pipeline.CheckCache, "_load", lambda self: opened.append("check.bin") or load(self))
     first = _problems(bank, cache=True)
     assert table.read_bytes() == full and opened == [] and first == _problems(bank) != []
+    assert decoded == [0]  # files[0] is in the first part, and the bank has more
     files[1].write_text(files[1].read_text().replace("\nquestion: ", "\nquestion: Honestly, ", 1))
     opened.clear()
     second = _problems(bank, cache=True)

@@ -353,21 +353,24 @@ def run_context(context: str, given: Sequence[str]) -> str:
     return h.hexdigest()
 
 
-def run_key(context: str, given: Sequence[str], signatures: Sequence[tuple[str, tuple[int, ...] | None]]) -> str:
-    """A digest of a ``run_context`` (made from ``given``) and every bank file's stat signature: the state a report is of."""
-    h = hashlib.sha256(context.encode())
-    names = [name for name, _ in signatures]
-    # A whole-bank run's files are the files asked about, which the context holds already.
-    h.update(b"\2" if names == list(given) else b"\3" + "\0".join(names).encode() + b"\1")
+def signature_digests(signatures: Sequence[tuple[str, tuple[int, ...] | None]]) -> list[bytes]:
+    """A digest of the names and stat signatures of each part of ``PART_FILES`` files: an unchanged part, the same digest."""
     # marshal's version 2 has no back-references: equal values give equal bytes, whatever shares them.
-    h.update(marshal.dumps([signature or (-1,) for _, signature in signatures], 2))
-    return h.hexdigest()
+    return [hashlib.sha256(marshal.dumps(list(signatures[at:at + PART_FILES]), 2)).digest()
+            for at in range(0, len(signatures), PART_FILES)]
+
+
+def run_key(context: str, digests: Sequence[bytes]) -> str:
+    """A digest of a ``run_context`` and the ``signature_digests`` of every bank file: the state a report is of."""
+    return hashlib.sha256(context.encode() + b"\1" + b"".join(digests)).hexdigest()
 
 
 #: Reports of this many contexts are kept (a plain check and one with --against, say).
 RUNS_KEPT = 2
 #: A patched run rewrites the files table once the files changed since it hold more than this share of the bank.
 DELTA_SHARE_OF_RUN = 16
+#: Files in each part of a run's files table (see ``RunFiles``).
+PART_FILES = 512
 
 Entry = tuple[Any, bytes]  # a file's stat signature and summary fingerprint, as a run record keeps them
 
@@ -392,7 +395,7 @@ def run_record(root: str | os.PathLike[str], context: str) -> dict[str, Any] | N
     document, _ = read_checked(run_path(root, context))
     if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("context") != context \
             or not all(isinstance(document.get(name), list) for name in ("problems", "found", "statuses")) \
-            or not isinstance(document.get("since"), dict):
+            or not isinstance(document.get("since"), dict) or not isinstance(document.get("digests"), list):
         return None
     return document
 
@@ -400,76 +403,96 @@ def run_record(root: str | os.PathLike[str], context: str) -> dict[str, Any] | N
 class RunFiles(Mapping[str, Entry]):
     """A run record's files table: each bank file's stat signature and summary fingerprint, by path.
 
-    It is kept as columns in the bank's order: a 100,000-file table then loads in tens of
-    milliseconds, and telling the changed files is one pass over two lists.
+    It is kept in parts of ``PART_FILES`` files in the bank's order, each with a digest of its
+    files' names and signatures in the report (``signature_digests``): a patched run decodes only
+    the parts whose digest differs now, so telling one changed file of 100,000 reads one part.
+    The entries of the files changed since the table was written (``since``) are laid on it.
     """
 
-    def __init__(self, names: list[str], signatures: list[Any], prints: list[bytes]) -> None:
-        self.names, self.signatures, self.prints = names, signatures, prints
-        self._at: dict[str, int] | None = None
+    def __init__(self, parts: list[bytes], count: int, since: Mapping[str, Entry]) -> None:
+        self._raw, self._count, self._since = parts, count, since
+        self._parts: dict[int, tuple[list[str], list[Any], list[bytes]]] = {}
+        self._entries: dict[str, Entry] = {}  # the entries of the parts decoded so far, and those laid on them
 
-    def _index(self) -> dict[str, int]:
-        if self._at is None:
-            self._at = {name: at for at, name in enumerate(self.names)}
-        return self._at
+    def part(self, at: int) -> tuple[list[str], list[Any], list[bytes]]:
+        """The names, signatures and fingerprints of part ``at`` (ValueError when it does not decode as one)."""
+        if at not in self._parts:
+            try:
+                names, signatures, prints = marshal.loads(self._raw[at])
+                if not len(names) == len(signatures) == len(prints) or not isinstance(names, list):
+                    raise ValueError(at)
+            except (EOFError, TypeError) as error:
+                raise ValueError(at) from error
+            since = self._since
+            if since:
+                for index, name in enumerate(names):
+                    if name in since:
+                        signatures[index], prints[index] = since[name]
+            self._parts[at] = names, signatures, prints
+            self._entries.update(zip(names, zip(signatures, prints)))
+        return self._parts[at]
+
+    def _everything(self) -> dict[str, Entry]:
+        for at in range(len(self._raw)):
+            self.part(at)
+        return self._entries
 
     def __getitem__(self, name: str) -> Entry:
-        at = self._index()[name]
-        return self.signatures[at], self.prints[at]
+        entry = self._entries.get(name)
+        return entry if entry is not None else self._everything()[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries or name in self._everything()
 
     def __len__(self) -> int:
-        return len(self.names)
+        return self._count
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.names)
+        return iter(self._everything())
 
-    def update(self, entries: Mapping[str, Entry]) -> None:
-        """Lay ``entries`` (path -> signature, fingerprint) on the table."""
-        at = self._index()
-        for name, (signature, fingerprint) in entries.items():
-            signature = signature or ()
-            if name not in at:
-                at[name] = len(self.names)
-                self.names.append(name)
-                self.signatures.append(signature)
-                self.prints.append(fingerprint)
-            else:
-                self.signatures[at[name]], self.prints[at[name]] = signature, fingerprint
+    def changed(self, signatures: Sequence[tuple[str, tuple[int, ...]]], then: Sequence[bytes], now: Sequence[bytes],
+                upto: int) -> dict[str, tuple[int, ...]] | None:
+        """The files whose stat signature differs from the table's, with their signature now (``then`` and ``now``:
+        the parts' digests in the report and now); None when the files are not the table's, or more than ``upto`` differ."""
+        if len(signatures) != self._count or len(then) != len(now) or len(now) != len(self._raw):
+            return None
+        out: dict[str, tuple[int, ...]] = {}
+        for at in (at for at, (was, is_now) in enumerate(zip(then, now)) if was != is_now):
+            names, kept, _ = self.part(at)
+            mine = signatures[at * PART_FILES:(at + 1) * PART_FILES]
+            if len(mine) != len(names):
+                return None
+            for (name, signature), known, was in zip(mine, names, kept):
+                if name != known:
+                    return None  # another file in its place: files came or went
+                if signature != was:
+                    out[name] = signature
+            if len(out) > upto:
+                return None
+        return out
+
+    def entries(self) -> dict[str, Entry]:
+        """Every file's signature and fingerprint by path, in the table's order."""
+        out: dict[str, Entry] = {}
+        for at in range(len(self._raw)):
+            names, signatures, prints = self.part(at)
+            out.update(zip(names, zip(signatures, prints)))
+        return out
 
     def fingerprints(self) -> dict[str, bytes]:
         """Every file's summary fingerprint, by path."""
-        return dict(zip(self.names, self.prints))
-
-    def changed(self, signatures: Sequence[tuple[str, tuple[int, ...]]], upto: int) -> dict[str, tuple[int, ...]] | None:
-        """The files whose stat signature differs from the table's, with their signature now; None when
-        the files are not the table's, or more than ``upto`` differ."""
-        if len(signatures) != len(self.names):
-            return None
-        kept = list(zip(self.names, self.signatures))
-        differing = [at for at, (was, now) in enumerate(zip(kept, signatures)) if was != now]
-        if any(self.names[at] != signatures[at][0] for at in differing):  # the same files in another order, or others
-            index = self._index()
-            if not all(name in index for name, _ in signatures):
-                return None
-            differing = [at for at, (name, now) in enumerate(signatures) if self.signatures[index[name]] != now]
-        if len(differing) > upto:
-            return None
-        return dict(signatures[at] for at in differing)
+        return {name: entry[1] for name, entry in self._everything().items()}
 
 
 def run_files(root: str | os.PathLike[str], record: dict[str, Any]) -> RunFiles | None:
-    """The files table of a report (``run_record``) with the entries changed since laid on it; None when it is not that report's."""
+    """The files table of a report (``run_record``), with the entries changed since laid on it; None when it is not that report's."""
     document, checksum = read_checked(_table_path(root, record["context"]))
     if not checksum or checksum != record.get("table") or not isinstance(document, dict):
         return None
-    names, signatures, prints = document.get("names"), document.get("signatures"), document.get("prints")
-    if not isinstance(names, str) or not isinstance(signatures, list) or not isinstance(prints, list):
+    parts, count = document.get("parts"), document.get("count")
+    if not isinstance(parts, list) or not isinstance(count, int) or not all(isinstance(part, bytes) for part in parts):
         return None
-    table = RunFiles(names.split("\0") if names else [], signatures, prints)
-    if not len(table.names) == len(signatures) == len(prints):
-        return None
-    table.update(record["since"])
-    return table
+    return RunFiles(parts, count, record["since"])
 
 
 def statuses_of(record: dict[str, Any], given: Sequence[str]) -> dict[str, str]:
@@ -487,25 +510,25 @@ def decoded(rows: Any) -> list[Problem] | None:
 
 def run_store(root: str | os.PathLike[str], key: str, problems: Sequence[Problem], broken: Collection[str],
               statuses: dict[str, str], *, context: str, given: Sequence[str], files: Mapping[str, Entry],
-              found: Any = None, pending: dict[str, Any] | None = None) -> None:
+              digests: Sequence[bytes], found: Any = None, pending: dict[str, Any] | None = None) -> None:
     """Remember this run's report, and the table of its ``files``, for the next run of its context; errors are ignored.
 
     ``context`` is the run's key without the files' signatures; ``given`` the files asked about;
-    ``files`` (path -> stat signature, summary fingerprint of every bank file) and ``found`` (the
-    bank-wide problems before suppressions, encoded) let a later run with a few changed files patch the report.
+    ``files`` (path -> stat signature, summary fingerprint of every bank file, in the bank's order),
+    their ``signature_digests`` and ``found`` (the bank-wide problems before suppressions, encoded)
+    let a later run with a few changed files patch the report.
     ``pending`` holds the summaries (path -> [fingerprint, summary or None]) of the files the kept
     bank indexes were not rewritten for. Only the reports of the last ``RUNS_KEPT`` contexts stay.
     """
     path = run_path(root, context)
-    if isinstance(files, RunFiles):
-        names, signatures, prints = files.names, files.signatures, files.prints
-    else:
-        names, entries = list(files), list(files.values())
-        signatures, prints = [entry[0] or () for entry in entries], [entry[1] for entry in entries]
-    table = write_checked(_table_path(root, context), {"format": FORMAT, "context": context, "names": "\0".join(names),
-                                                        "signatures": signatures, "prints": prints})
+    names, entries = list(files), list(files.values())
+    parts = [marshal.dumps((names[at:at + PART_FILES], [entry[0] or () for entry in entries[at:at + PART_FILES]],
+                            [entry[1] for entry in entries[at:at + PART_FILES]]))
+             for at in range(0, len(names), PART_FILES)]
+    table = write_checked(_table_path(root, context), {"format": FORMAT, "context": context, "count": len(names),
+                                                        "parts": parts})
     _write_report(path, key, problems, broken, statuses, context=context, given=given, found=found, pending=pending,
-                  table=table, since={})
+                  table=table, digests=digests, since={})
     try:
         path.with_suffix(".delta").unlink(missing_ok=True)  # what an earlier version kept beside a report
         others = sorted((p for p in path.parent.glob("run-*.bin") if p != path), key=lambda p: p.stat().st_mtime_ns)
@@ -519,25 +542,27 @@ def run_store(root: str | os.PathLike[str], key: str, problems: Sequence[Problem
 
 def run_store_patch(root: str | os.PathLike[str], record: dict[str, Any], table: RunFiles, key: str,
                     problems: Sequence[Problem], broken: Collection[str], statuses: dict[str, str], *,
-                    given: Sequence[str], changed: dict[str, Entry], found: Any, pending: dict[str, Any]) -> None:
+                    given: Sequence[str], digests: Sequence[bytes], changed: dict[str, Entry], found: Any,
+                    pending: dict[str, Any]) -> None:
     """``run_store`` for a patched run of ``record``'s context (``table``: its files table): only the report is
     written, with the ``changed`` files' entries (path -> signature, fingerprint), until the files changed since the table are many."""
-    since = {**record["since"], **changed}
+    since = {**record["since"], **{name: (signature or (), fingerprint) for name, (signature, fingerprint) in changed.items()}}
     if not record.get("table") or len(since) * DELTA_SHARE_OF_RUN > len(table):
-        table.update(changed)
-        run_store(root, key, problems, broken, statuses, context=record["context"], given=given, files=table,
-                  found=found, pending=pending)
+        files = table.entries()
+        files.update(since)
+        run_store(root, key, problems, broken, statuses, context=record["context"], given=given, files=files,
+                  digests=digests, found=found, pending=pending)
         return
     _write_report(run_path(root, record["context"]), key, problems, broken, statuses, context=record["context"],
-                  given=given, found=found, pending=pending, table=record["table"], since=since)
+                  given=given, found=found, pending=pending, table=record["table"], digests=digests, since=since)
 
 
 def _write_report(path: Path, key: str, problems: Sequence[Problem], broken: Collection[str], statuses: dict[str, str], *,
                   context: str, given: Sequence[str], found: Any, pending: dict[str, Any] | None, table: bytes,
-                  since: dict[str, Entry]) -> None:
+                  digests: Sequence[bytes], since: dict[str, Entry]) -> None:
     write_checked(path, {"format": FORMAT, "context": context, "key": key, "problems": encoded(problems),
                          "broken": sorted(broken), "statuses": [statuses.get(name) for name in given], "found": found or [],
-                         "pending": pending or {}, "table": table, "since": since})
+                         "pending": pending or {}, "table": table, "digests": list(digests), "since": since})
 
 
 def encoded(problems: Iterable[Problem]) -> list[tuple[Any, ...]]:

@@ -34,6 +34,7 @@ from qtool.cache import (
     run_record,
     run_store,
     run_store_patch,
+    signature_digests,
     statuses_of,
 )
 from qtool.config import Config
@@ -97,6 +98,7 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
     active = {name: s for name, s in settings.items() if name not in idle}
     store = None
     signatures: list[tuple[str, tuple[int, ...]]] = []
+    digests: list[bytes] = []
     first_key = None
     if cache:
         described = sorted((name, s.severity.value, sorted(s.options.items())) for name, s in settings.items())
@@ -106,7 +108,8 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
         signatures = [(name, stat_signature(name)) for name in universe]
         context = run_context(whole, files)
         if run_cached(config.root, context):
-            first_key = run_key(context, files, signatures)
+            digests = signature_digests(signatures)
+            first_key = run_key(context, digests)
             record = run_record(config.root, context)
             if record is not None and record.get("key") == first_key:
                 problems = decoded(record.get("problems"))
@@ -114,7 +117,7 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
                     return Checked(list(files), problems, set(record["broken"]), statuses=statuses_of(record, files))
             if record is not None:
                 patched = _patched(record, context, files, signatures, analyser, active, strict, config,
-                                   (whole, first_key), (key, bank_wide, prepared))
+                                   (whole, first_key, digests), (key, bank_wide, prepared))
                 if patched is not None:
                     return patched
         store = CheckCache(config.root, key, _encode_suppressions, _decode_suppressions)
@@ -129,10 +132,11 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
     checked.problems = _finish(given, found, active, strict)
     if store is not None:
         store.save(keep=universe)
-        unchanged = first_key is not None and all(r.signature == seen for r, (_, seen) in zip(results, signatures))
-        last_run = first_key if first_key is not None and unchanged else run_key(context, files, [(r.path, r.signature) for r in results])
-        run_store(config.root, last_run, checked.problems, checked.broken, checked.statuses, context=context,
-                  given=files, files={r.path: (r.signature, r.fingerprint) for r in results},
+        if first_key is None or not all(r.signature == seen for r, (_, seen) in zip(results, signatures)):
+            digests = signature_digests([(r.path, r.signature) for r in results])
+            first_key = run_key(context, digests)
+        run_store(config.root, first_key, checked.problems, checked.broken, checked.statuses, context=context,
+                  given=files, files={r.path: (r.signature, r.fingerprint) for r in results}, digests=digests,
                   found=encoded(p for problems in found.values() for p in problems))
     return checked
 
@@ -142,8 +146,8 @@ PATCH_UPTO = 64
 
 
 def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatures: list[tuple[str, tuple[int, ...]]],
-             analyser: Analyser, active: dict[str, RuleSetting], strict: bool, config: Config, keys: tuple[str, str],
-             bank: tuple[str, list[RuleSetting], dict[str, dict[str, Any]]]) -> Checked | None:
+             analyser: Analyser, active: dict[str, RuleSetting], strict: bool, config: Config,
+             keys: tuple[str, str, list[bytes]], bank: tuple[str, list[RuleSetting], dict[str, dict[str, Any]]]) -> Checked | None:
     """The last report with a few changed files checked again; None when the whole pipeline must decide.
 
     Bank-wide rules see only summaries: with every summary as before, what they found is as
@@ -151,11 +155,14 @@ def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatu
     summaries changed, the rules' kept indexes are brought up to date with those files alone
     (``_rejudged``), and the few other files whose bank-wide problems changed are redone too.
     The per-file cache is not opened, which is what makes this quick on a large bank. ``keys`` are the
-    run's key without and with the signatures taken at its start.
+    run's whole context, and its key and signature digests taken at its start.
     """
-    whole, first_key = keys
+    whole, first_key, digests = keys
     known = run_files(config.root, record) if record.get("context") == context else None
-    changed = known.changed(signatures, PATCH_UPTO) if known is not None else None
+    try:
+        changed = known.changed(signatures, record["digests"], digests, PATCH_UPTO) if known is not None else None
+    except ValueError:  # a part of the table that does not decode
+        return None
     if known is None or not changed:
         return None
     previous = decoded(record.get("problems"))
@@ -201,9 +208,10 @@ def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatu
     # Every file as at the start of the run (none changed while it was read): the key taken then is this state's.
     if not all(r.path in known and r.signature == changed.get(r.path, known[r.path][0]) for r in fresh):
         now = {**known, **entries}
-        first_key = run_key(context, files, [(name, now[name][0]) for name, _ in signatures])
+        digests = signature_digests([(name, now[name][0]) for name, _ in signatures])
+        first_key = run_key(context, digests)
     run_store_patch(config.root, record, known, first_key, checked.problems, checked.broken, checked.statuses,
-                    given=files, changed=entries, found=stored_found, pending=pending)
+                    given=files, digests=digests, changed=entries, found=stored_found, pending=pending)
     return checked
 
 
