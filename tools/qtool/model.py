@@ -159,13 +159,14 @@ class Question:
 
     def summary(self) -> Question:
         """A small Question with only what bank-wide rules and exports' filters read, positions included."""
-        data = {key: self.data[key] for key in SUMMARY_KEYS if key in self.data}
-        paths = [""] + list(data)
+        full, all_values, all_keys = self.data, self.values, self.keys
+        data = {key: full[key] for key in SUMMARY_KEYS if key in full}
+        paths = ["", *data]
         related = data.get("related")
         if isinstance(related, list):
             paths += [f"related[{index}]" for index in range(len(related))]
-        values = {path: self.values[path] for path in paths if path in self.values}
-        keys = {path: self.keys[path] for path in paths if path in self.keys}
+        values = {path: all_values[path] for path in paths if path in all_values}
+        keys = {path: all_keys[path] for path in paths if path in all_keys}
         return Question(self.path, data, values, keys, "")
 
     def fingerprint(self) -> bytes:
