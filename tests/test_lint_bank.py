@@ -154,6 +154,16 @@ def _questions(texts: list[str]) -> list[Question]:
     return [Question(f"q{i}.yaml", {"id": f"calibration/q{i}", "question": text}) for i, text in enumerate(texts)]
 
 
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_words_of_ascii_text_are_what_the_regex_finds(text: str) -> None:
+    """The ASCII fast path splits where the regex does: letters and digits make words, anything else separates."""
+    import re
+
+    from qtool.lint.rules._bank import words
+
+    assert words.__wrapped__(text) == tuple(re.findall(r"[^\W_]+", text.casefold()))
+
+
 def test_real_bank_and_shared_frames_are_not_near_duplicates() -> None:
     distinct, reworded = _calibration()
     real = [load_file(p) for p in sorted(BANK.rglob("*.yaml"))]

@@ -227,9 +227,32 @@ def test_word_count_of_ascii_text_is_what_split_counts(text: str) -> None:
     assert word_count(text) == len(text.split())
 
 
+#: Texts each kind of placeholder matches, its words at the very start and end of the text too.
+PLACEHOLDER_SAMPLES = {
+    "skeleton": ["TODO(qtool): write it", "text: TODO(qtool):"],
+    "marker": ["TODO", "TBD", "FIXME", "XXX", "a TODO.", "D TBD D", "XXXX TODO", "DTODO TODO", "x: FIXME"],
+    "lorem": ["Lorem ipsum", "lorem\n ipsum dolor", "text: Lorem  ipsum."],
+    "angle": ["<company name>", "at <X>"],
+    "bracket": ["[insert name]", "[Your company]", "[xx]"],
+    "number": ["X%", "by XX%.", "cut XXXX% of it"],
+    "ellipsis": ["text: ...", "  - ...", "a:\t\u2026 \nb", "  ...\t"],
+}
+
+
+@pytest.mark.parametrize(("kind", "text"), [(kind, text) for kind, texts in PLACEHOLDER_SAMPLES.items() for text in texts])
+def test_the_placeholder_hints_pass_every_kind_of_placeholder(kind: str, text: str) -> None:
+    """Each kind's sample is a match of that kind, and the quick substring tests let it through to the regex."""
+    from qtool.lint.rules.placeholder import KINDS, PATTERN, _has_hint
+
+    assert set(PLACEHOLDER_SAMPLES) == set(KINDS)
+    assert any(match.lastgroup == kind for match in PATTERN.finditer(text))
+    assert _has_hint(text)
+
+
 @settings(max_examples=300)
-@given(st.lists(st.sampled_from(["TODO", "TBD", "FIXME", "XXX", "X%", "D", "X", "Lorem", "ipsum", "lorem", " ", "\n", "  ",
-                                 ":", "- ", ".", "...", "\u2026", "<", ">", "[", "]", "insert", "name", "a", "\t"]),
+@given(st.lists(st.sampled_from(["TODO", "TBD", "FIXME", "XXX", "X%", "D", "X", "TO", "O", "T", "B", "%", "FIX", "ME",
+                                 "Lorem", "ipsum", "lorem", " ", "\n", "  ", ":", "- ", ".", "...", "\u2026", "<", ">",
+                                 "[", "]", "insert", "name", "a", "\t"]),
                 max_size=12).map("".join))
 @example("text: Lorem ipsum dolor")
 @example("text: I fixed it. TBD")

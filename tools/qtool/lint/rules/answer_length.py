@@ -32,15 +32,17 @@ class AnswerLength(Rule):
         return None
 
     def check(self, q: Question, options: Mapping[str, Any]) -> Iterator[Problem]:
+        bounds = {part: (options[f"{prefix}min-words"], options[f"{prefix}max-words"])
+                  for part, prefix in (("answer", ""), ("critique", "critique-"))}
         for tier in TIERS:
             answer = q.answer(tier)
             if answer is None:
                 continue
-            for part, text, prefix in (("answer", answer.text, ""), ("critique", answer.critique, "critique-")):
-                if not text or not text.strip() or SKELETON_MARKER in text:
+            for part, text in (("answer", answer.text), ("critique", answer.critique)):
+                if not text or text.isspace() or SKELETON_MARKER in text:
                     continue  # placeholder texts are the placeholder rule's
                 count = word_count(text)
-                low, high = options[f"{prefix}min-words"], options[f"{prefix}max-words"]
+                low, high = bounds[part]
                 if low <= count <= high:
                     continue
                 where = f"answers.{tier}.{'text' if part == 'answer' else 'critique'}"

@@ -50,17 +50,18 @@ class RequiredSections(Rule):
                 continue
             seen: dict[str, int] = {}
             for index, item in enumerate(value):
+                if isinstance(item, str) and item and not item.isspace() and (norm := normalise(item)) not in seen:
+                    seen[norm] = index
+                    continue
                 where = f"{key}[{index}]"
                 if not isinstance(item, str):
                     yield self.at(q, q.pos(where), f"{where} must be text: write {item_name} as a sentence")
                 elif not item.strip():
                     yield self.at(q, q.pos(where), f"{where} is blank: write {item_name} or delete the item")
-                elif (norm := normalise(item)) in seen:
-                    first = seen[norm]
+                else:
+                    first = seen[normalise(item)]
                     line = q.pos(f"{key}[{first}]")[0]
                     yield self.at(q, q.pos(where), f"{where} {quote(item)} repeats {key}[{first}] (line {line}): delete one of them")
-                else:
-                    seen[norm] = index
 
 
 RULE = RequiredSections()

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from qtool.lint.rule import Rule, word_count
-from qtool.model import Problem, Question, Severity
+from qtool.model import TIERS, Problem, Question, Severity
 from qtool.skeleton import SKELETON_MARKER
 
 
@@ -18,9 +18,10 @@ class TiersRise(Rule):
     default_severity = Severity.WARNING
 
     def check(self, q: Question, options: Mapping[str, Any]) -> Iterator[Problem]:
+        answers = {tier: q.answer(tier) for tier in TIERS}
         for lower, upper, adds in (("sample", "solid", "specific actions and their impact"),
                                    ("solid", "exceptional", "leadership, root cause, prevention and measured results")):
-            low, high = q.answer(lower), q.answer(upper)
+            low, high = answers[lower], answers[upper]
             if not low or not high or not low.text or not high.text or SKELETON_MARKER in low.text or SKELETON_MARKER in high.text:
                 continue  # placeholder texts are the placeholder rule's
             n_low, n_high = word_count(low.text), word_count(high.text)
