@@ -366,6 +366,20 @@ def test_a_patched_run_rewrites_its_report_and_leaves_the_files_table(bank: Path
     assert _problems(bank, cache=True) == _problems(bank) and "check.bin" in opened
 
 
+def test_storing_a_report_removes_what_no_report_uses(bank: Path) -> None:
+    """The table of a report no longer kept, and what an earlier version kept beside a report, do not pile up."""
+    assert _bank_with_cache(bank) == []
+    folder = bank / CACHE_DIR
+    (report,) = folder.glob("run-*.bin")
+    orphan, stale = folder / "run-0123456789abcdef01234567.files", folder / "run-0123456789abcdef01234567.delta"
+    orphan.write_bytes(b"a table whose report is gone")
+    stale.write_bytes(b"an earlier version's delta")
+    report.unlink()
+    assert _problems(bank, cache=True) == []
+    assert not orphan.exists() and not stale.exists()
+    assert sorted(p.suffix for p in folder.glob("run-*")) == [".bin", ".files"]
+
+
 def test_a_changed_summary_redoes_the_unchanged_files_whose_bank_problems_change(bank: Path,
                                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """A question copied from another file, and an id that another file lists: the other file's bank-wide problems

@@ -530,12 +530,14 @@ def run_store(root: str | os.PathLike[str], key: str, problems: Sequence[Problem
     _write_report(path, key, problems, broken, statuses, context=context, given=given, found=found, pending=pending,
                   table=table, digests=digests, since={})
     try:
-        path.with_suffix(".delta").unlink(missing_ok=True)  # what an earlier version kept beside a report
+        for stale in path.parent.glob("run-*.delta"):  # what an earlier version kept beside a report
+            stale.unlink()
         others = sorted((p for p in path.parent.glob("run-*.bin") if p != path), key=lambda p: p.stat().st_mtime_ns)
         for old in others[: max(0, len(others) - (RUNS_KEPT - 1))]:
             old.unlink()
-            old.with_suffix(".files").unlink(missing_ok=True)
-            old.with_suffix(".delta").unlink(missing_ok=True)
+        for orphan in path.parent.glob("run-*.files"):
+            if not orphan.with_suffix(".bin").exists():
+                orphan.unlink()  # the table of a report no longer kept
     except OSError:
         pass
 
