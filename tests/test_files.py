@@ -101,3 +101,26 @@ def test_an_unreadable_folder_is_reported(tmp_path_factory) -> None:
     assert [Path(name).name for name in found] == ["locked"]
     assert isinstance(read, LoadError) and read.message == (
         "permission denied: cannot read this folder, so its question files are not checked")
+
+
+def test_the_walk_finds_question_files_and_only_those(tmp_path: Path) -> None:
+    """Files ending in .yaml or .yml, in any folder below questions/, sorted; not hidden files or folders, not a
+    folder named like a question file, and not what a link to a folder points at (it could leave the bank)."""
+    import os
+
+    from qtool.files import question_files
+
+    questions = tmp_path / "questions"
+    for name in ("b/two.yaml", "a/one.yaml", "a/deep/three.yml", "a/notes.txt", ".hidden/four.yaml",
+                 "a/.five.yaml", "a/folder.yaml/six.yaml"):
+        (questions / name).parent.mkdir(parents=True, exist_ok=True)
+        (questions / name).write_text("id: x\n")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "seven.yaml").write_text("id: x\n")
+    (questions / "linked").symlink_to(outside, target_is_directory=True)
+    (questions / "b" / "link.yaml").symlink_to(questions / "b" / "two.yaml")
+    found = question_files([], tmp_path)
+    relative = [os.path.relpath(name, tmp_path) for name in found]
+    assert relative == ["questions/a/deep/three.yml", "questions/a/folder.yaml/six.yaml", "questions/a/one.yaml",
+                        "questions/b/link.yaml", "questions/b/two.yaml"]

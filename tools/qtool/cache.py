@@ -562,6 +562,7 @@ def run_store_patch(root: str | os.PathLike[str], record: dict[str, Any], table:
 def _write_report(path: Path, key: str, problems: Sequence[Problem], broken: Collection[str], statuses: dict[str, str], *,
                   context: str, given: Sequence[str], found: Any, pending: dict[str, Any] | None, table: bytes,
                   digests: Sequence[bytes], since: dict[str, Entry]) -> None:
+    """Write a report: what ``run_record`` reads, with the statuses as a column beside the files asked about."""
     write_checked(path, {"format": FORMAT, "context": context, "key": key, "problems": encoded(problems),
                          "broken": sorted(broken), "statuses": [statuses.get(name) for name in given], "found": found or [],
                          "pending": pending or {}, "table": table, "digests": list(digests), "since": since})
