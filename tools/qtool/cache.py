@@ -262,11 +262,18 @@ class KeptIndexes:
         """Every rule's kept index that can be read, by rule name."""
         return {rule: memo for rule in self.checksums if (memo := self.memo(rule)) is not None}
 
-    def save(self, prints: dict[str, bytes], memos: dict[str, dict[str, Any]]) -> None:
-        """Keep the ``memos`` given (the other rules' files stay as they are) with the fingerprints they are now made from."""
+    def write(self, rule: str, memo: dict[str, Any]) -> bytes:
+        """Write ``rule``'s index to its file (``save`` names it in ``bank.bin``); its checksum, b"" when it could not be written."""
+        return write_checked(self.folder / f"bank-{rule}.bin", {"memo": memo})
+
+    def save(self, prints: dict[str, bytes], memos: Mapping[str, dict[str, Any] | bytes]) -> None:
+        """Keep the ``memos`` given (the other rules' files stay as they are) with the fingerprints they are now made from.
+
+        A memo given as bytes is the checksum ``write`` returned for it: its file is written already.
+        """
         self.prints = prints
         for rule, memo in memos.items():
-            self.checksums[rule] = write_checked(self.folder / f"bank-{rule}.bin", {"memo": memo})
+            self.checksums[rule] = memo if isinstance(memo, bytes) else self.write(rule, memo)
         write_checked(self.folder / "bank.bin", {"format": FORMAT, "key": self.key, "prints": prints,
                                                  "rules": {rule: value for rule, value in self.checksums.items() if value}})
 

@@ -462,9 +462,12 @@ def _bank_stage(results: Sequence[FileResult], given: Sequence[FileResult], bank
             for name, begun in started.items():
                 memos.setdefault(name, {})[STARTED] = begun
             changed = changed_since(kept.prints, prints) if kept is not None else None
-            problems = bank_problems(bank_wide, summaries, prepared, set(report_on), memos, changed)
-            if changed is None or changed:
-                (kept or KeptIndexes.fresh(root, store.key)).save(prints, memos)
+            keeper = kept or KeptIndexes.fresh(root, store.key)
+            moving = changed is None or bool(changed)
+            problems = bank_problems(bank_wide, summaries, prepared, set(report_on), memos, changed,
+                                     keeper.write if moving else None)
+            if moving:
+                keeper.save(prints, memos)
             store.bank_store(key, problems)
     for problem in problems:
         found.setdefault(problem.path, []).append(problem)

@@ -6,7 +6,7 @@ per run; both are plain functions of their arguments.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from qtool.lint.config import RuleSetting
@@ -41,28 +41,34 @@ def analyse(settings: dict[str, RuleSetting], prepared: dict[str, dict[str, Any]
 
 
 def bank_problems(bank_wide: list[RuleSetting], summaries: list[Question], prepared: dict[str, dict[str, Any]],
-                  targets: set[str], memos: dict[str, dict[str, Any]] | None = None,
-                  changed: Collection[str] | None = None) -> list[Problem]:
+                  targets: set[str], memos: dict[str, Any] | None = None,
+                  changed: Collection[str] | None = None, keep: Callable[[str, dict[str, Any]], bytes] | None = None,
+                  ) -> list[Problem]:
     """Every bank-wide rule's problems on the target files; for a big bank, the slowest rule runs on a core of its own.
 
     ``memos`` holds, by rule name, the index each rule that keeps one left in an earlier run
     (filled in place); ``changed`` names the files that may differ since (None: start afresh).
+    ``keep``, when given, is called with each rule's name and new index in the process that made
+    it (a forked child need not send a big index back), and what it returns takes the index's
+    place in ``memos``.
     """
     order = list(range(len(bank_wide)))
     workers = min(worker_count(), len(order))
-    with sharing((bank_wide, summaries, prepared, targets, memos, changed)):
+    with sharing((bank_wide, summaries, prepared, targets, memos, changed, keep)):
         # A forked child copies every memory page it touches, and the rules touch every summary:
         # past PARALLEL_BANK_UPTO questions the copies cost more memory than the seconds they save.
         # An index kept from the last run makes the rules quick: forking would cost more than it saves.
         if workers < 2 or not PARALLEL_FROM <= len(summaries) <= PARALLEL_BANK_UPTO or not can_fork() \
                 or changed is not None:
-            return [p for index in order for p in _bank_rule(index)[0]]
-        # The slowest rule (near-duplicate) runs in a forked child while this process runs the others beside it.
-        slowest = next((index for index in order if bank_wide[index].rule.name == "near-duplicate"), order[0])
-        with worker_pool(1) as pool:
-            pending = pool.apply_async(_bank_rule, (slowest,))
-            found = {index: _bank_rule(index) for index in order if index != slowest}
-            found[slowest] = pending.get()
+            found = {index: _bank_rule(index) for index in order}
+        else:
+            # The slowest rule (near-duplicate) runs in a forked child while this process runs the others beside it.
+            slowest = next((index for index in order if bank_wide[index].rule.name == "near-duplicate"), order[0])
+            with worker_pool(1) as pool:
+                pending = pool.apply_async(_bank_rule_rows, (slowest,))
+                found = {index: _bank_rule(index) for index in order if index != slowest}
+                rows, memo = pending.get()
+                found[slowest] = [Problem(*row) for row in rows], memo
     for index, (_, memo) in found.items():
         if memos is not None and memo is not None:
             memos[bank_wide[index].rule.name] = memo
@@ -96,17 +102,22 @@ def bank_problems_after(bank_wide: list[RuleSetting], summaries: list[Question],
     return out
 
 
-def _bank_rule(index: int) -> tuple[list[Problem], dict[str, Any] | None]:
-    """One bank-wide rule's problems on the targets, and the index it keeps (filled in place)."""
-    bank_wide, summaries, prepared, targets, memos, changed = shared()
+def _bank_rule(index: int) -> tuple[list[Problem], dict[str, Any] | bytes | None]:
+    """One bank-wide rule's problems on the targets, and the index it keeps (or what ``keep`` made of it)."""
+    bank_wide, summaries, prepared, targets, memos, changed, keep = shared()
     rule = bank_wide[index].rule
-    memo = None
-    if rule.keeps_memo and memos is not None:
-        memo = memos.setdefault(rule.name, {})
-        found = rule.check_bank_with_memo(summaries, prepared[rule.name], targets, memo, changed)
-    else:
-        found = rule.check_bank(summaries, prepared[rule.name], targets)
-    return [p for p in found if p.path in targets], memo
+    if not rule.keeps_memo or memos is None:
+        return [p for p in rule.check_bank(summaries, prepared[rule.name], targets) if p.path in targets], None
+    memo = memos.setdefault(rule.name, {})
+    found = [p for p in rule.check_bank_with_memo(summaries, prepared[rule.name], targets, memo, changed)
+             if p.path in targets]
+    return found, (memo if keep is None else keep(rule.name, memo))
+
+
+def _bank_rule_rows(index: int) -> tuple[list[tuple[Any, ...]], dict[str, Any] | bytes | None]:
+    """``_bank_rule`` with its problems as tuples of their fields, which a forked child sends back several times quicker."""
+    problems, memo = _bank_rule(index)
+    return [(p.path, p.line, p.column, p.severity, p.message, p.code) for p in problems], memo
 
 
 def _explained_schema_problems(q: Question, lint: list[Problem], settings: dict[str, RuleSetting]) -> set[Problem]:
