@@ -456,6 +456,48 @@ def test_one_file_edited_again_and_again_is_judged_where_it_touches(bank: Path, 
     assert seen[0] >= {"id-unique", "id-path"} and "related-ids" in seen[1] and seen[2] == set()
 
 
+def test_a_report_naming_the_kept_indexes_is_rejudged_without_every_fingerprint(bank: Path,
+                                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report names the kept indexes it agrees with: a question reworded run after run (the indexes left behind for
+    it) is judged without reading every file's fingerprint. Once a run of other files has rewritten the indexes, the
+    fingerprints are compared again. Each report is a cold run's."""
+    import qtool.cache
+    import qtool.pipeline
+
+    questions = bank / "questions"
+    target = questions / "data-analyst" / "top-products-per-region.yaml"
+    other = questions / "marketing-specialist" / "campaign-roi.yaml"
+    original = target.read_text()
+
+    def question_of(text: str) -> str:
+        return next(line for line in text.splitlines() if line.startswith("question: "))
+
+    asked = question_of(original)
+    assert _bank_with_cache(bank) == []
+    opened: list[str] = []
+    monkeypatch.setattr(qtool.pipeline.CheckCache, "_load", lambda self: opened.append("check.bin"))
+    read: list[str] = []
+    prints, fingerprints = qtool.cache.KeptIndexes.prints, qtool.cache.RunFiles.fingerprints
+    monkeypatch.setattr(qtool.cache.KeptIndexes, "prints", lambda self: read.append("prints") or prints(self))
+    monkeypatch.setattr(qtool.cache.RunFiles, "fingerprints", lambda self: read.append("table") or fingerprints(self))
+    for step, question in enumerate([asked + " Honestly?", question_of(other.read_text()), asked + " Why?"]):
+        target.write_text(original.replace(asked, question, 1))
+        read.clear()
+        found = _problems(bank, cache=True)
+        assert opened == [] and read == [], step
+        assert found == _problems(bank), step
+    assert "duplicate-question" in {code for *_, code, _ in _problems(bank)} or step == 2
+    config = load_config(bank)
+    target.write_text(original.replace(asked, asked + " Now?", 1))
+    check_files([str(target.relative_to(bank))], config, cache=True)  # another context, the same kept indexes
+    target.write_text(original.replace(asked, asked + " Really?", 1))
+    read.clear()
+    opened.clear()
+    found = _problems(bank, cache=True)
+    assert opened == [] and read == ["prints", "table"]
+    assert found == _problems(bank)
+
+
 @pytest.mark.parametrize("damage", [b"", b"garbage", b"\x00" * 64])
 def test_a_damaged_cache_is_ignored(bank: Path, damage: bytes) -> None:
     clean = _bank_with_cache(bank)

@@ -31,7 +31,7 @@ from qtool.files import CACHE_DIR, digest, stat_signature
 from qtool.loader import LoadError, read_file
 from qtool.model import FileResult, Problem, Question, Severity
 
-FORMAT = "qtool-check-cache/6"
+FORMAT = "qtool-check-cache/7"
 #: Changed entries go to check.delta until they are more than DELTA_MIN and one in DELTA_SHARE of all.
 DELTA_MIN = 64
 DELTA_SHARE = 16
@@ -231,22 +231,38 @@ class CheckCache:
 
 
 class KeptIndexes:
-    """The bank-wide rules' kept indexes: the fingerprints they were made from, and each rule's index, read when asked for."""
+    """The bank-wide rules' kept indexes: the fingerprints they were made from, and each rule's index, read when asked for.
 
-    def __init__(self, root: str | os.PathLike[str], key: str, prints: dict[str, bytes], checksums: dict[str, bytes]) -> None:
+    ``bank.bin`` is small (each index's checksum, and the checksum of ``bank-prints.bin``, which
+    holds the fingerprints): its own ``checksum`` names this whole state, so that a run report
+    can say which indexes it agrees with, and a later run can trust them without reading the
+    fingerprints of every file.
+    """
+
+    def __init__(self, root: str | os.PathLike[str], key: str, checksums: dict[str, bytes], *,
+                 prints: dict[str, bytes] | None = None, prints_checksum: bytes = b"", checksum: bytes = b"") -> None:
         self.folder = Path(root) / CACHE_DIR
-        self.key, self.prints, self.checksums = key, prints, checksums
+        self.key, self.checksums, self.checksum = key, checksums, checksum
+        self._prints, self._prints_checksum = prints, prints_checksum
 
     @classmethod
     def load(cls, root: str | os.PathLike[str], key: str) -> KeptIndexes | None:
         """The indexes kept for ``key``; None when none are."""
-        document, _ = read_checked(Path(root) / CACHE_DIR / "bank.bin")
+        document, checksum = read_checked(Path(root) / CACHE_DIR / "bank.bin")
         if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("key") != key:
             return None
         prints, checksums = document.get("prints"), document.get("rules")
-        if not isinstance(prints, dict) or not isinstance(checksums, dict):
+        if not isinstance(prints, bytes) or not isinstance(checksums, dict):
             return None
-        return cls(root, key, prints, checksums)
+        return cls(root, key, checksums, prints_checksum=prints, checksum=checksum)
+
+    def prints(self) -> dict[str, bytes] | None:
+        """The summary fingerprints the indexes were made from, by path (read once); None when they cannot be read."""
+        if self._prints is None:
+            document, checksum = read_checked(self.folder / "bank-prints.bin")
+            if checksum == self._prints_checksum and isinstance(document, dict):
+                self._prints = document
+        return self._prints
 
     def memo(self, rule: str) -> dict[str, Any] | None:
         """The index ``rule`` kept, read from its file; None when there is none, or not the one ``bank.bin`` names."""
@@ -271,11 +287,13 @@ class KeptIndexes:
 
         A memo given as bytes is the checksum ``write`` returned for it: its file is written already.
         """
-        self.prints = prints
+        self._prints = prints
         for rule, memo in memos.items():
             self.checksums[rule] = memo if isinstance(memo, bytes) else self.write(rule, memo)
-        write_checked(self.folder / "bank.bin", {"format": FORMAT, "key": self.key, "prints": prints,
-                                                 "rules": {rule: value for rule, value in self.checksums.items() if value}})
+        self._prints_checksum = write_checked(self.folder / "bank-prints.bin", prints)
+        self.checksum = write_checked(self.folder / "bank.bin", {
+            "format": FORMAT, "key": self.key, "prints": self._prints_checksum,
+            "rules": {rule: value for rule, value in self.checksums.items() if value}}) if self._prints_checksum else b""
 
     @staticmethod
     def kept(root: str | os.PathLike[str]) -> bool:
@@ -285,7 +303,7 @@ class KeptIndexes:
     @classmethod
     def fresh(cls, root: str | os.PathLike[str], key: str) -> KeptIndexes:
         """No index kept yet (``save`` keeps the first ones)."""
-        return cls(root, key, {}, {})
+        return cls(root, key, {}, prints={})
 
 
 def changed_since(prints: dict[str, bytes], now: dict[str, bytes]) -> set[str]:
@@ -517,15 +535,18 @@ def decoded(rows: Any) -> list[Problem] | None:
 
 def run_store(root: str | os.PathLike[str], key: str, problems: Sequence[Problem], broken: Collection[str],
               statuses: dict[str, str], *, context: str, given: Sequence[str], files: Mapping[str, Entry],
-              digests: Sequence[bytes], found: Any = None, pending: dict[str, Any] | None = None) -> None:
+              digests: Sequence[bytes], found: Any = None, pending: dict[str, Any] | None = None,
+              indexes: bytes = b"") -> None:
     """Remember this run's report, and the table of its ``files``, for the next run of its context; errors are ignored.
 
     ``context`` is the run's key without the files' signatures; ``given`` the files asked about;
     ``files`` (path -> stat signature, summary fingerprint of every bank file, in the bank's order),
     their ``signature_digests`` and ``found`` (the bank-wide problems before suppressions, encoded)
     let a later run with a few changed files patch the report.
-    ``pending`` holds the summaries (path -> [fingerprint, summary or None]) of the files the kept
-    bank indexes were not rewritten for. Only the reports of the last ``RUNS_KEPT`` contexts stay.
+    ``indexes`` is the checksum of the kept bank indexes (``KeptIndexes``) that agree with this
+    table, but for the files in ``pending``, which holds (path -> [fingerprint, summary or None,
+    fingerprint in the indexes]) the files the indexes were not rewritten for; b"": none is known
+    to. Only the reports of the last ``RUNS_KEPT`` contexts stay.
     """
     path = run_path(root, context)
     names, entries = list(files), list(files.values())
@@ -535,7 +556,7 @@ def run_store(root: str | os.PathLike[str], key: str, problems: Sequence[Problem
     table = write_checked(_table_path(root, context), {"format": FORMAT, "context": context, "count": len(names),
                                                         "parts": parts})
     _write_report(path, key, problems, broken, statuses, context=context, given=given, found=found, pending=pending,
-                  table=table, digests=digests, since={})
+                  indexes=indexes, table=table, digests=digests, since={})
     try:
         for stale in path.parent.glob("run-*.delta"):  # what an earlier version kept beside a report
             stale.unlink()
@@ -552,7 +573,7 @@ def run_store(root: str | os.PathLike[str], key: str, problems: Sequence[Problem
 def run_store_patch(root: str | os.PathLike[str], record: dict[str, Any], table: RunFiles, key: str,
                     problems: Sequence[Problem], broken: Collection[str], statuses: dict[str, str], *,
                     given: Sequence[str], digests: Sequence[bytes], changed: dict[str, Entry], found: Any,
-                    pending: dict[str, Any]) -> None:
+                    pending: dict[str, Any], indexes: bytes) -> None:
     """``run_store`` for a patched run of ``record``'s context (``table``: its files table): only the report is
     written, with the ``changed`` files' entries (path -> signature, fingerprint), until the files changed since the table are many."""
     since = {**record["since"], **{name: (signature or (), fingerprint) for name, (signature, fingerprint) in changed.items()}}
@@ -560,19 +581,20 @@ def run_store_patch(root: str | os.PathLike[str], record: dict[str, Any], table:
         files = table.entries()
         files.update(since)
         run_store(root, key, problems, broken, statuses, context=record["context"], given=given, files=files,
-                  digests=digests, found=found, pending=pending)
+                  digests=digests, found=found, pending=pending, indexes=indexes)
         return
     _write_report(run_path(root, record["context"]), key, problems, broken, statuses, context=record["context"],
-                  given=given, found=found, pending=pending, table=record["table"], digests=digests, since=since)
+                  given=given, found=found, pending=pending, indexes=indexes, table=record["table"], digests=digests,
+                  since=since)
 
 
 def _write_report(path: Path, key: str, problems: Sequence[Problem], broken: Collection[str], statuses: dict[str, str], *,
-                  context: str, given: Sequence[str], found: Any, pending: dict[str, Any] | None, table: bytes,
-                  digests: Sequence[bytes], since: dict[str, Entry]) -> None:
+                  context: str, given: Sequence[str], found: Any, pending: dict[str, Any] | None, indexes: bytes,
+                  table: bytes, digests: Sequence[bytes], since: dict[str, Entry]) -> None:
     """Write a report: what ``run_record`` reads, with the statuses as a column beside the files asked about."""
     write_checked(path, {"format": FORMAT, "context": context, "key": key, "problems": encoded(problems),
                          "broken": sorted(broken), "statuses": [statuses.get(name) for name in given], "found": found or [],
-                         "pending": pending or {}, "table": table, "digests": list(digests), "since": since})
+                         "pending": pending or {}, "indexes": indexes, "table": table, "digests": list(digests), "since": since})
 
 
 def encoded(problems: Iterable[Problem]) -> list[tuple[Any, ...]]:

@@ -127,7 +127,7 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
                    progress=progress, signatures=[signature for _, signature in signatures],
                    each=_taking(started) if started else None)
     given = results[: len(files)]
-    found = _bank_stage(results, given, bank_wide, prepared, store, config.root, started)
+    found, indexes = _bank_stage(results, given, bank_wide, prepared, store, config.root, started)
     checked = collect(given, files)
     checked.problems = _finish(given, found, active, strict)
     if store is not None:
@@ -137,7 +137,7 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
             first_key = run_key(context, digests)
         run_store(config.root, first_key, checked.problems, checked.broken, checked.statuses, context=context,
                   given=files, files={r.path: (r.signature, r.fingerprint) for r in results}, digests=digests,
-                  found=encoded(p for problems in found.values() for p in problems))
+                  found=encoded(p for problems in found.values() for p in problems), indexes=indexes)
     return checked
 
 
@@ -175,15 +175,17 @@ def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatu
     fresh = rescan(changed)
     stored_found: Any = record.get("found")
     found_rows: list[Problem] | None = None
-    pending: dict[str, Any] = {}
+    # Every summary as before: the kept indexes agree with this run's files as they did with the record's.
+    pending: dict[str, Any] = record.get("pending") or {}
+    indexes: bytes = record.get("indexes") or b""
     if any(r.fingerprint != known[r.path][1] for r in fresh):
         found_rows = decoded(stored_found)
         if whole != bank[0] or len(files) != len(signatures) or found_rows is None:  # a git base, or bank files not asked about
             return None
-        rejudged = _rejudged(config.root, bank, record, known, fresh, found_rows, rescan)
+        rejudged = _rejudged(config.root, bank, record, known, fresh, found_rows, (files, rescan))
         if rejudged is None:
             return None
-        found_rows, pending = rejudged
+        found_rows, pending, indexes = rejudged
         stored_found = encoded(found_rows)
     given = set(files)
     mine = [r for r in fresh if r.path in given]
@@ -211,7 +213,7 @@ def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatu
         digests = signature_digests([(name, now[name][0]) for name, _ in signatures])
         first_key = run_key(context, digests)
     run_store_patch(config.root, record, known, first_key, checked.problems, checked.broken, checked.statuses,
-                    given=files, digests=digests, changed=entries, found=stored_found, pending=pending)
+                    given=files, digests=digests, changed=entries, found=stored_found, pending=pending, indexes=indexes)
     return checked
 
 
@@ -222,15 +224,16 @@ def _summary_entry(result: FileResult | None) -> tuple[bytes, Any]:
     return result.fingerprint, encoded_summary(result.summary)
 
 
-def _pending(record: dict[str, Any]) -> dict[str, tuple[bytes, Question | None]]:
-    """The summaries a record keeps of the files its kept bank indexes were left behind for, by path."""
+def _pending(record: dict[str, Any]) -> dict[str, tuple[bytes, Question | None, bytes]] | None:
+    """The files a record's kept bank indexes were left behind for, by path: the fingerprint and summary
+    each had on record, and the fingerprint it has in the indexes (b"": none); None when they do not decode."""
     pending = record.get("pending")
-    out: dict[str, tuple[bytes, Question | None]] = {}
+    out: dict[str, tuple[bytes, Question | None, bytes]] = {}
     try:
-        for path, (fingerprint, summary) in (pending.items() if isinstance(pending, dict) else ()):
-            out[path] = (fingerprint, decoded_summary(path, summary))
+        for path, (fingerprint, summary, indexed) in (pending.items() if isinstance(pending, dict) else ()):
+            out[path] = (fingerprint, decoded_summary(path, summary), indexed)
     except (TypeError, ValueError):
-        return {}
+        return None
     return out
 
 
@@ -241,38 +244,59 @@ REWRITE_FROM = 16
 
 def _rejudged(root: Path, bank: tuple[str, list[RuleSetting], dict[str, dict[str, Any]]], record: dict[str, Any],
               known: RunFiles, fresh: list[FileResult], found: list[Problem],
-              rescan: Callable[[Iterable[str]], list[FileResult]]) -> tuple[list[Problem], dict[str, Any]] | None:
+              bank_files: tuple[Sequence[str], Callable[[Iterable[str]], list[FileResult]]],
+              ) -> tuple[list[Problem], dict[str, Any], bytes] | None:
     """Every bank-wide problem after some summaries changed (``fresh`` holds the changed files, ``found``
-    what the ``record`` found), and the summaries to keep as pending; None when the whole pipeline must decide.
+    what the ``record`` found), the summaries to keep as pending, and the checksum of the kept
+    indexes that agree with the files but for those; None when the whole pipeline must decide.
 
     The rules' kept indexes (``bank.bin``) are brought up to date with the files changed since
     they were made: first as those were on record (patched runs leave the indexes behind for a
-    few files, and keep their summaries as pending), then as they are now. A rule that reads
-    nothing those files changed keeps its problems and its index, unread. The other files whose
-    bank-wide problems changed (the file a reworded question now repeats) are analysed again and
-    added to ``fresh``, so that their own suppressions decide.
+    few files, and keep their summaries as pending), then as they are now. When the record names
+    these very indexes, the files they are behind for are its pending ones; otherwise every
+    file's fingerprint is compared. A rule that reads nothing those files changed keeps its
+    problems and its index, unread. The other files whose bank-wide problems changed (the file a
+    reworded question now repeats) are analysed again and added to ``fresh``, so that their own
+    suppressions decide. ``bank_files`` are every file of the bank and how to analyse some again.
     """
     key, bank_wide, prepared = bank
+    files, rescan = bank_files
     kept = KeptIndexes.load(root, key)
     if kept is None or not all(s.rule.keeps_memo for s in bank_wide):
         return None
-    prints = kept.prints
-    recorded = known.fingerprints()
-    moved = {r.path for r in fresh if r.fingerprint != recorded[r.path]}
-    now = {name: fingerprint for name, fingerprint in recorded.items() if fingerprint}
-    now.update((r.path, r.fingerprint) for r in fresh if r.fingerprint)
-    for r in fresh:
-        if not r.fingerprint:
-            now.pop(r.path, None)
-    since = changed_since(prints, now)
+    pending = _pending(record)
+    if pending is None:
+        return None
+    mine = {r.path: r for r in fresh}
+
+    def recorded(path: str) -> bytes:
+        return known[path][1] if path in known else b""
+
+    if kept.checksum and record.get("indexes") == kept.checksum:
+        behind = {path: entry[2] for path, entry in pending.items()}  # path -> its fingerprint in the indexes
+    else:
+        prints = kept.prints()
+        if prints is None:
+            return None
+        table = {path: fingerprint for path, fingerprint in known.fingerprints().items() if fingerprint}
+        behind = {path: prints.get(path, b"") for path in changed_since(prints, table)}
+
+    def then(path: str) -> bytes:
+        return behind[path] if path in behind else recorded(path)
+
+    def now(path: str) -> bytes:
+        return mine[path].fingerprint if path in mine else recorded(path)
+
+    moved = {r.path for r in fresh if r.fingerprint != recorded(r.path)}
+    since = {path for path in moved.union(behind) if then(path) != now(path)}
     if len(since) > PATCH_UPTO:
         return None
 
     def stirred(setting: RuleSetting) -> bool:
         """Whether what the rule reads of a file differs between its index and now, or between the record and now."""
         keys = setting.rule.reads(prepared[setting.rule.name])
-        return any(not same_parts(prints.get(path), now.get(path), keys) for path in since) or \
-            any(not same_parts(recorded[path], now.get(path), keys) for path in moved)
+        return any(not same_parts(then(path), now(path), keys) for path in since) or \
+            any(not same_parts(recorded(path), now(path), keys) for path in moved)
 
     active = [s for s in bank_wide if stirred(s)]
     memos: dict[str, dict[str, Any]] = {}
@@ -281,33 +305,38 @@ def _rejudged(root: Path, bank: tuple[str, list[RuleSetting], dict[str, dict[str
         if memo is None:
             return None
         memos[setting.rule.name] = memo
-    fresh += rescan(since.difference(r.path for r in fresh).intersection(recorded))
+    fresh += rescan(path for path in since.difference(mine) if path in known)
     results = {r.path: r for r in fresh if r.path in since or r.path in moved}
     # A moved file the indexes were left behind for: its summary on record was kept as pending; without
     # it, which files its edit touched is unknown, and every file is judged again.
-    pending = _pending(record)
-    again = {path for path in moved if prints.get(path) != (recorded[path] or None)}
+    again = {path for path in moved if then(path) != recorded(path)}
     earlier = [r.summary for path, r in results.items() if path not in moved and r.summary is not None]
-    earlier += [summary for path in again if (summary := pending.get(path, (None, None))[1]) is not None]
-    unknown = any(pending.get(path, (None, None))[0] != recorded[path] for path in again)
+    earlier += [entry[1] for path in again if (entry := pending.get(path)) is not None and entry[1] is not None]
+    unknown = any(path not in pending or pending[path][0] != recorded(path) for path in again)
     summaries = [r.summary for r in results.values() if r.summary is not None]
-    for path in since:
-        if path in now:
-            prints[path] = now[path]
-        else:
-            prints.pop(path, None)
+    unread = {path for path in record["broken"] if path not in mine and not recorded(path)}
+    unread.update(r.path for r in fresh if r.summary is None)
     quiet = {s.rule.name for s in bank_wide}.difference(memos)
     problems = [p for p in found if p.code in quiet]
-    problems += bank_problems_after(active, summaries, prepared, set(prints), memos, earlier,
+    problems += bank_problems_after(active, summaries, prepared, set(files).difference(unread), memos, earlier,
                                     since.difference(moved) | again, moved, None if unknown else found)
+    left_behind = {path: (*_summary_entry(results.get(path)), then(path)) for path in since}
     if len(since) >= REWRITE_FROM:
+        prints = kept.prints()
+        if prints is None:
+            return None
+        for path in since:
+            if now(path):
+                prints[path] = now(path)
+            else:
+                prints.pop(path, None)
         kept.save(prints, memos)
+        left_behind = {}
     affected = _differing(found, problems).difference(r.path for r in fresh)
     if len(affected) > PATCH_UPTO:
         return None
     fresh += rescan(affected)
-    left_behind = {path: _summary_entry(results.get(path)) for path in since} if len(since) < REWRITE_FROM else {}
-    return problems, left_behind
+    return problems, left_behind, kept.checksum
 
 
 def _differing(before: Iterable[Problem], after: Iterable[Problem]) -> set[str]:
@@ -435,8 +464,9 @@ def _taking(started: dict[str, Started]) -> Callable[[FileResult], None]:
 
 def _bank_stage(results: Sequence[FileResult], given: Sequence[FileResult], bank_wide: list[RuleSetting],
                 prepared: dict[str, dict[str, Any]], store: CheckCache | None, root: Path,
-                started: Mapping[str, Started]) -> dict[str, list[Problem]]:
-    """Bank-wide problems by path: every file's summary is read, the given valid files are reported on.
+                started: Mapping[str, Started]) -> tuple[dict[str, list[Problem]], bytes]:
+    """Bank-wide problems by path (every file's summary is read, the given valid files are reported on), and
+    the checksum of the kept indexes that now agree with every file's summary (b"": none is known to).
 
     With a cache, the rules' indexes kept from the last run are brought up to date with the files
     whose summary differs from those they were made from, and kept again. ``started`` holds what
@@ -446,8 +476,9 @@ def _bank_stage(results: Sequence[FileResult], given: Sequence[FileResult], bank
     report_on = [r.path for r in given if r.summary is not None]
     report_on += [path for s in bank_wide for path in s.rule.outside_paths(prepared[s.rule.name])]  # files deleted since the git base
     found: dict[str, list[Problem]] = {}
+    indexes = b""
     if not bank_wide or not report_on:
-        return found
+        return found, indexes
     key = store.bank_key(results, report_on) + _base_tag(prepared) if store is not None else ""
     problems = store.bank_lookup(key) if store is not None else None
     if problems is None:
@@ -458,20 +489,22 @@ def _bank_stage(results: Sequence[FileResult], given: Sequence[FileResult], bank
         else:
             prints = {r.path: r.fingerprint for r in results if r.summary is not None}
             kept = KeptIndexes.load(root, store.key)
-            memos = kept.memos() if kept is not None else {}
+            before = kept.prints() if kept is not None else None
+            memos = kept.memos() if kept is not None and before is not None else {}
             for name, begun in started.items():
                 memos.setdefault(name, {})[STARTED] = begun
-            changed = changed_since(kept.prints, prints) if kept is not None else None
-            keeper = kept or KeptIndexes.fresh(root, store.key)
+            changed = changed_since(before, prints) if before is not None else None
+            keeper = kept if kept is not None and before is not None else KeptIndexes.fresh(root, store.key)
             moving = changed is None or bool(changed)
             problems = bank_problems(bank_wide, summaries, prepared, set(report_on), memos, changed,
                                      keeper.write if moving else None)
             if moving:
                 keeper.save(prints, memos)
+            indexes = keeper.checksum
             store.bank_store(key, problems)
     for problem in problems:
         found.setdefault(problem.path, []).append(problem)
-    return found
+    return found, indexes
 
 
 def _finish(given: Sequence[FileResult], found: dict[str, list[Problem]], settings: dict[str, RuleSetting],
