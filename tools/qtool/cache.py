@@ -18,6 +18,7 @@ one with ``--against``, say), and ``run-*.files`` the table of file signatures a
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import marshal
@@ -319,9 +320,21 @@ def read_checked(path: Path, *, compressed: bool = False) -> tuple[Any, bytes]:
         head, body = raw[:32], raw[32:]
         if head != hashlib.sha256(body).digest():
             return None, b""
-        return marshal.loads(zlib.decompress(body) if compressed else body), head
+        return _unmarshal(zlib.decompress(body) if compressed else body), head
     except (OSError, ValueError, EOFError, TypeError, zlib.error):
         return None, b""
+
+
+def _unmarshal(body: bytes) -> Any:
+    """``marshal.loads`` with the cyclic garbage collector paused: a big index is hundreds of thousands of
+    new tuples, each of which would count towards a collection that can find nothing to free in them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return marshal.loads(body)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def write_checked(path: Path, document: Any, *, compressed: bool = False) -> bytes:
