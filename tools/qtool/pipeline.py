@@ -203,8 +203,11 @@ def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatu
     checked.problems = [p for p in previous if p.path not in redone]
     checked.problems += _finish(mine, found, active, strict)
     checked.broken |= {path for path in record["broken"] if path not in redone}
-    checked.statuses = {**{path: status for path, status in statuses_of(record, files).items() if path not in redone},
-                        **checked.statuses}
+    statuses = statuses_of(record, files)
+    for path in redone:
+        statuses.pop(path, None)
+    statuses.update(checked.statuses)
+    checked.statuses = statuses
     checked.summaries = {}
     entries = {r.path: (r.signature, r.fingerprint) for r in fresh}
     # Every file as at the start of the run (none changed while it was read): the key taken then is this state's.
