@@ -477,3 +477,30 @@ def test_an_index_begun_during_the_scan_finishes_as_one_made_at_once() -> None:
         short.add(q)
     assert nd.near_duplicates(qs, 75, False, everything, {STARTED: short}, None) == expected
     assert not short.count
+
+
+def test_near_duplicates_judge_distinctive_words_pair_by_pair() -> None:
+    """Of pairs whose wording is close: neither side with distinctive words, the wording decides; one side
+    only, no match; the same words, no match (duplicate-question's case). Each is scored as a pair first."""
+    import rapidfuzz.fuzz
+
+    import qtool.lint.rules.near_duplicate as nd
+
+    plain = "How do you plan a project budget with the team?"
+    qs = _questions([plain, "How would you plan a project budget with the team?",  # "plan project budget team": common
+                     "How do you plan a project budget with the team zebra?",  # "zebra": distinctive
+                     "how do you plan a project budget, with the team"])  # the same words as the first
+    index = nd._Index(75, False)
+    everything = {q.path for q in qs}
+    index.update({q.path: q for q in qs}, None, keep_all=True, report_on=everything)
+    scored = {frozenset((a, b)) for pairs in index.pairs.values() for a, b, _ in pairs}
+    assert scored == {frozenset(pair) for pair in ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3))}
+
+    wording = rapidfuzz.fuzz.ratio(*(" ".join(sorted(index.tokens[slot].split())) for slot in (0, 1)))
+    assert 75 <= wording < 100
+    expected = [nd.Match("q0.yaml", (1, 1), "q1.yaml", index.shown[1], wording),
+                nd.Match("q1.yaml", (1, 1), "q0.yaml", index.shown[0], wording),
+                nd.Match("q1.yaml", (1, 1), "q3.yaml", index.shown[3], wording),
+                nd.Match("q3.yaml", (1, 1), "q1.yaml", index.shown[1], wording)]
+    assert index.matches(everything) == expected
+    assert index.matches({"q1.yaml"}) == [m for m in expected if m.path == "q1.yaml"]

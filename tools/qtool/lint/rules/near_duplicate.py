@@ -443,37 +443,45 @@ class _Index:
 
     def matches(self, report_on: set[str]) -> list[Match]:
         """A Match for each pair whose distinctive words are similar too, once per side in ``report_on``."""
-        from rapidfuzz import fuzz
+        from rapidfuzz import fuzz, process
 
-        count, tokens, paths, threshold, ratio = self.count, self.tokens, self.paths, self.threshold, fuzz.ratio
+        count, tokens, paths, threshold = self.count, self.tokens, self.paths, self.threshold
         lists: Iterable[list[tuple[int, int, float]]] = self.pairs.values()
         if len(report_on) * 8 < len(self.slot):  # a few files: only their own blocks' pairs
             lists = [self.pairs[block] for path in report_on if (slot := self.slot.get(path)) is not None
                      for block in self.chosen[slot] if block in self.pairs]
-        candidates: dict[tuple[int, int], float] = {}
+        every = self.slot.keys() <= report_on  # then no pair needs its paths looked up
+        # Each pair once, under its lower slot: {a: {b: wording}}, so each a's distinctive words are scored in one call.
+        candidates: defaultdict[int, dict[int, float]] = defaultdict(dict)
         for pairs in lists:
             for a, b, wording in pairs:
-                if paths[a] in report_on or paths[b] in report_on:
-                    candidates[(a, b) if a < b else (b, a)] = wording
+                if every or paths[a] in report_on or paths[b] in report_on:
+                    if a < b:
+                        candidates[a][b] = wording
+                    else:
+                        candidates[b][a] = wording
         common = self._common()
-        where, shown = self.where, self.shown
         # Each candidate's distinctive words: those that few questions of the bank use.
-        distinct = {slot: " ".join(t for t in tokens[slot].split() if t not in FUNCTION_WORDS and count[t] <= common)
-                    for slot in {slot for pair in candidates for slot in pair}}
+        distinct = {slot: " ".join([t for t in tokens[slot].split() if t not in FUNCTION_WORDS and count[t] <= common])
+                    for slot in set(candidates).union(*candidates.values())}
+        where, shown = self.where, self.shown
         out = []
-        for (a, b), wording in candidates.items():
-            path_a, path_b = paths[a], paths[b]
-            if tokens[a] == tokens[b]:
-                continue
-            rare_a, rare_b = distinct[a], distinct[b]
-            # Below the threshold, rapidfuzz answers 0 without finishing: the pair is dropped either way.
-            score = min(wording, ratio(rare_a, rare_b, score_cutoff=threshold)) if rare_a or rare_b else wording
-            if score < threshold:
-                continue
-            if path_a in report_on:
-                out.append(Match(path_a, where[a], path_b, shown[b], score))
-            if path_b in report_on:
-                out.append(Match(path_b, where[b], path_a, shown[a], score))
+        for a, others in candidates.items():
+            rare_a = distinct[a]
+            if rare_a:  # a partner without distinctive words scores 0, below the threshold
+                seconds = list(others)
+                found = process.extract(rare_a, [distinct[b] for b in seconds], scorer=fuzz.ratio,
+                                        score_cutoff=threshold, limit=None)
+                hits = [(seconds[i], min(others[seconds[i]], ratio)) for _, ratio, i in found]
+            else:  # only partners without distinctive words either match, on their wording alone
+                hits = [(b, wording) for b, wording in others.items() if not distinct[b]]
+            for b, score in hits:
+                if tokens[a] == tokens[b]:
+                    continue
+                if every or paths[a] in report_on:
+                    out.append(Match(paths[a], where[a], paths[b], shown[b], score))
+                if every or paths[b] in report_on:
+                    out.append(Match(paths[b], where[b], paths[a], shown[a], score))
         out.sort()
         return out
 
