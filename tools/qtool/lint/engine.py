@@ -62,13 +62,15 @@ def bank_problems(bank_wide: list[RuleSetting], summaries: list[Question], prepa
                 or changed is not None:
             found = {index: _bank_rule(index) for index in order}
         else:
-            # The slowest rule (near-duplicate) runs in a forked child while this process runs the others beside it.
+            # The slowest rule (near-duplicate) runs here, beside a forked child that runs the others: its index,
+            # begun during the scan, and its many problems stay in this process; the others' few cross back.
             slowest = next((index for index in order if bank_wide[index].rule.name == "near-duplicate"), order[0])
+            others = [index for index in order if index != slowest]
             with worker_pool(1) as pool:
-                pending = pool.apply_async(_bank_rule_rows, (slowest,))
-                found = {index: _bank_rule(index) for index in order if index != slowest}
-                rows, memo = pending.get()
-                found[slowest] = [Problem(*row) for row in rows], memo
+                pending = pool.apply_async(_bank_rules_rows, (others,))
+                found = {slowest: _bank_rule(slowest)}
+                for index, (rows, memo) in zip(others, pending.get()):
+                    found[index] = [Problem(*row) for row in rows], memo
     for index, (_, memo) in found.items():
         if memos is not None and memo is not None:
             memos[bank_wide[index].rule.name] = memo
@@ -114,10 +116,13 @@ def _bank_rule(index: int) -> tuple[list[Problem], dict[str, Any] | bytes | None
     return found, (memo if keep is None else keep(rule.name, memo))
 
 
-def _bank_rule_rows(index: int) -> tuple[list[tuple[Any, ...]], dict[str, Any] | bytes | None]:
-    """``_bank_rule`` with its problems as tuples of their fields, which a forked child sends back several times quicker."""
-    problems, memo = _bank_rule(index)
-    return [(p.path, p.line, p.column, p.severity, p.message, p.code) for p in problems], memo
+def _bank_rules_rows(indexes: list[int]) -> list[tuple[list[tuple[Any, ...]], dict[str, Any] | bytes | None]]:
+    """``_bank_rule`` of each rule, with its problems as tuples of their fields (quicker to send back from a forked child)."""
+    out = []
+    for index in indexes:
+        problems, memo = _bank_rule(index)
+        out.append(([(p.path, p.line, p.column, p.severity, p.message, p.code) for p in problems], memo))
+    return out
 
 
 def _explained_schema_problems(q: Question, lint: list[Problem], settings: dict[str, RuleSetting]) -> set[Problem]:
