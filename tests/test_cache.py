@@ -498,6 +498,22 @@ def test_a_report_naming_the_kept_indexes_is_rejudged_without_every_fingerprint(
     assert found == _problems(bank)
 
 
+def test_a_bank_with_a_misnamed_file_is_answered_warm(bank: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A question file named .yml is reported, and the next run with nothing changed is answered from the last report."""
+    import qtool.pipeline
+
+    source = bank / "questions" / "data-analyst" / "top-products-per-region.yaml"
+    source.rename(source.with_suffix(".yml"))
+    first = _problems(bank, cache=True)
+    assert "parse" in {code for *_, code, _ in first}
+    scanned: list[int] = []
+    scan = qtool.pipeline.scan
+    monkeypatch.setattr(qtool.pipeline, "scan", lambda files, *args, **kwargs: scanned.append(len(files))
+                        or scan(files, *args, **kwargs))
+    assert _problems(bank, cache=True) == first
+    assert scanned == []  # not even the misnamed file is read again
+
+
 @pytest.mark.parametrize("damage", [b"", b"garbage", b"\x00" * 64])
 def test_a_damaged_cache_is_ignored(bank: Path, damage: bytes) -> None:
     clean = _bank_with_cache(bank)

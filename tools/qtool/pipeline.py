@@ -418,11 +418,12 @@ class _InOrder:
 
 def _work(path: str) -> FileResult:
     analyser, max_bytes, hashing, contents = shared()
-    if path.endswith(MISNAMED_SUFFIX):
-        stem = os.path.basename(path)[: -len(MISNAMED_SUFFIX)]
-        return FileResult(path, [Problem(path, 1, 1, Severity.ERROR, f"question files end in {SUFFIX}: rename it to {stem}{SUFFIX}", "parse")], True, None)
     # The signature is taken before reading: a file changed meanwhile then looks changed next time.
     signature = stat_signature(path) if hashing else None
+    if path.endswith(MISNAMED_SUFFIX):
+        stem = os.path.basename(path)[: -len(MISNAMED_SUFFIX)]
+        return FileResult(path, [Problem(path, 1, 1, Severity.ERROR, f"question files end in {SUFFIX}: rename it to {stem}{SUFFIX}", "parse")],
+                          True, None, signature=signature)
     data = contents[path] if path in contents else read_file(path, max_bytes)
     if isinstance(data, LoadError):
         return FileResult(path, [data.problem()], True, None, signature=signature)
