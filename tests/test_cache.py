@@ -514,6 +514,16 @@ def test_a_bank_with_a_misnamed_file_is_answered_warm(bank: Path, monkeypatch: p
     assert scanned == []  # not even the misnamed file is read again
 
 
+def test_the_index_of_a_rule_no_longer_run_is_removed(bank: Path) -> None:
+    """Kept bank indexes that bank.bin no longer names (a rule since ignored) do not stay on disk."""
+    _problems(bank, cache=True)
+    folder = bank / CACHE_DIR
+    assert (folder / "bank-near-duplicate.bin").is_file() and (folder / "bank-duplicate-question.bin").is_file()
+    assert _problems(bank, cache=True, ignore=("near-duplicate",)) == _problems(bank, ignore=("near-duplicate",))
+    assert not (folder / "bank-near-duplicate.bin").exists()
+    assert (folder / "bank-duplicate-question.bin").is_file() and (folder / "bank-prints.bin").is_file()
+
+
 @pytest.mark.parametrize("damage", [b"", b"garbage", b"\x00" * 64])
 def test_a_damaged_cache_is_ignored(bank: Path, damage: bytes) -> None:
     clean = _bank_with_cache(bank)

@@ -295,6 +295,18 @@ class KeptIndexes:
         self.checksum = write_checked(self.folder / "bank.bin", {
             "format": FORMAT, "key": self.key, "prints": self._prints_checksum,
             "rules": {rule: value for rule, value in self.checksums.items() if value}}) if self._prints_checksum else b""
+        if self.checksum:
+            self._forget_others()
+
+    def _forget_others(self) -> None:
+        """Remove the index files ``bank.bin`` no longer names (rules since disabled, or run with other settings)."""
+        named = {f"bank-{rule}.bin" for rule, value in self.checksums.items() if value} | {"bank-prints.bin"}
+        try:
+            for path in self.folder.glob("bank-*.bin"):
+                if path.name not in named:
+                    path.unlink()
+        except OSError:
+            pass
 
     @staticmethod
     def kept(root: str | os.PathLike[str]) -> bool:
