@@ -17,7 +17,7 @@ from qtool.schema import error_problems, validate_question, validator
 from qtool.workers import PARALLEL_FROM, can_fork, shared, sharing, worker_count, worker_pool
 
 UNUSED = "unused-suppression"
-#: Largest bank whose slowest bank-wide rule runs in a forked child beside the others (see bank_problems).
+#: Largest bank whose other bank-wide rules run in a forked child beside the slowest (see bank_problems).
 PARALLEL_BANK_UPTO = 50_000
 
 
@@ -44,7 +44,7 @@ def bank_problems(bank_wide: list[RuleSetting], summaries: list[Question], prepa
                   targets: set[str], memos: dict[str, Any] | None = None,
                   changed: Collection[str] | None = None, keep: Callable[[str, dict[str, Any]], bytes] | None = None,
                   ) -> list[Problem]:
-    """Every bank-wide rule's problems on the target files; for a big bank, the slowest rule runs on a core of its own.
+    """Every bank-wide rule's problems on the target files; for a big bank, the slowest rule has a core of its own.
 
     ``memos`` holds, by rule name, the index each rule that keeps one left in an earlier run
     (filled in place); ``changed`` names the files that may differ since (None: start afresh).
