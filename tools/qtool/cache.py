@@ -9,9 +9,9 @@ hashed and, if its bytes are the same, the entry still counts. Every cache file 
 of its own body: a corrupted or hand-edited cache is ignored, never trusted.
 
 Beside it: ``check.delta`` holds the entries changed since check.bin was written (a commit
-changes a few files; rewriting every entry for them would cost more than the check), ``bank.bin``
-the summary fingerprints the indexes bank-wide rules keep between runs were made from (each rule's
-index is in ``bank-<rule>.bin``),
+changes a few files; rewriting every entry for them would cost more than the check), the indexes
+bank-wide rules keep between runs (``bank-<rule>.bin`` each, ``bank-prints.bin`` the summary
+fingerprints they were made from, and ``bank.bin`` the checksums of all those: see ``KeptIndexes``),
 ``run-*.bin`` the last run's report (one for each of the last two contexts: a plain check and
 one with ``--against``, say), and ``run-*.files`` the table of file signatures a report is patched from.
 """

@@ -92,9 +92,10 @@ def _walk(folder: str) -> list[str]:
                     name = entry.name
                     if name.startswith("."):
                         continue
-                    if name.endswith(_SUFFIXES) and not _is_dir(entry):
+                    folder_here = _is_dir(entry)
+                    if name.endswith(_SUFFIXES) and not folder_here:
                         found.append(prefix + name)
-                    elif _is_dir(entry) and not entry.is_symlink():
+                    elif folder_here and not entry.is_symlink():
                         folders.append(os.path.join(current, name))
         except OSError:
             # A folder that cannot be listed is named like a file: reading it reports why, never a silent skip.
