@@ -424,7 +424,7 @@ def test_one_file_edited_again_and_again_is_judged_where_it_touches(bank: Path, 
     pending): each report is a cold run's, and the id and related-list rules judge only the files it touches; the
     rules that read no id keep their problems."""
     import qtool.pipeline
-    from qtool.lint.rules._bank import FactRule
+    from qtool.lint.rules._bank import ClashRule, FactRule
 
     questions = bank / "questions"
     products = questions / "data-analyst" / "top-products-per-region.yaml"
@@ -434,14 +434,16 @@ def test_one_file_edited_again_and_again_is_judged_where_it_touches(bank: Path, 
     opened: list[str] = []
     monkeypatch.setattr(qtool.pipeline.CheckCache, "_load", lambda self: opened.append("check.bin"))
     judged: list[int] = []
-    rejudge = FactRule.rejudge
 
-    def spy(self, *args):  # type: ignore[no-untyped-def]
-        redone = rejudge(self, *args)
-        judged.append(len(redone[0]) if redone is not None else 17)
-        return redone
+    def spying(rejudge):  # type: ignore[no-untyped-def]
+        def spy(self, *args):  # type: ignore[no-untyped-def]
+            redone = rejudge(self, *args)
+            judged.append(len(redone[0]) if redone is not None else 17)
+            return redone
+        return spy
 
-    monkeypatch.setattr(FactRule, "rejudge", spy)
+    for kind in (FactRule, ClashRule):  # related-ids; id-unique
+        monkeypatch.setattr(kind, "rejudge", spying(kind.rejudge))
     seen = []
     for step, id_line in enumerate(["id: data-analyst/monthly-retention-cohorts", "id: data-analyst/elsewhere", own,
                                     "id: data-analyst/elsewhere"]):

@@ -10,13 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import BANK, FIXTURES
 from qtool.config import Config
-from qtool.pipeline import check_files
+from qtool.lint.rule import dumped
 from qtool.lint.rules.near_duplicate import near_duplicates
 from qtool.loader import load_file
 from qtool.model import Question
-
-from conftest import BANK, FIXTURES
+from qtool.pipeline import check_files
 
 LINT = FIXTURES / "lint"
 BANK_RULES = ["related-ids", "duplicate-question", "near-duplicate", "guid-unique", "id-unique"]
@@ -277,6 +277,86 @@ def test_the_kept_index_answers_as_a_cold_run(start: list[str | None], edits: li
             assert _state(kept) == _state(cold)
 
 
+@settings(max_examples=300, deadline=None)
+@given(start=st.lists(st.sampled_from(["", "q1.yaml", "q1", "a", "é", "q10.yaml"]), max_size=8),
+       steps=st.lists(st.tuples(st.integers(0, 9), st.sampled_from(["", "q1.yaml", "x", "é€", "q1"]), st.booleans()),
+                      max_size=8))
+def test_a_packed_column_reads_changes_and_packs_as_a_list(start: list[str], steps: list[tuple[int, str, bool]]) -> None:
+    """A ``Texts`` column loaded from the cache, changed, appended to and packed again reads as the list it stands for."""
+    from qtool.lint.rules._columns import Texts, packed
+
+    rows = list(start)
+    column = Texts.unpacked(packed(rows))
+    for at, value, again in steps:
+        if at < len(rows):
+            column[at] = rows[at] = value
+        else:
+            column.append(value)
+            rows.append(value)
+        if again:
+            column = Texts.unpacked(packed(column))
+        assert [column[row] for row in range(len(column))] == rows
+        for probe in ("q1.yaml", "q1", "é€", "zz"):
+            found = column.find(probe)
+            assert (found >= 0) == (probe in rows) and (found < 0 or rows[found] == probe)
+    assert Texts.unpacked(packed(column)).pack() == packed(rows)
+
+
+@settings(max_examples=150, deadline=None)
+@given(steps=st.lists(st.tuples(st.integers(0, 6), st.one_of(st.none(), st.sampled_from(["a", "b", "c"])),
+                                st.booleans()), max_size=12))
+def test_a_clash_table_answers_as_a_dict(steps: list[tuple[int, str | None, bool]]) -> None:
+    """The table a clash rule keeps (loaded, edited, deleted from, kept again) holds what a dict of the same facts does."""
+    import marshal
+
+    from qtool.lint.rules._bank import Values
+
+    facts: dict[str, tuple[str, int, int]] = {}
+    table = Values()
+    for number, value, again in steps:
+        path = f"q{number}.yaml"
+        fact = None if value is None else (value, number + 1, 3)
+        assert table.put(path, fact) == facts.get(path)
+        if fact is None:
+            facts.pop(path, None)
+        else:
+            facts[path] = fact
+        if again:
+            loaded = Values.unpacked(marshal.loads(marshal.dumps(table.packed())))
+            assert loaded is not None
+            table = loaded
+        assert len(table) == len(facts) and all(table.get(path) == fact for path, fact in facts.items())
+        assert sorted(table.holding({"a", "b"})) == sorted(p for p, f in facts.items() if f[0] in ("a", "b"))
+        groups = {v: sorted(g) for v, g in table.groups(None).items()}
+        assert groups == {v: sorted((p, f[1], f[2]) for p, f in facts.items() if f[0] == v) for v in {f[0] for f in facts.values()}}
+
+
+def test_a_role_with_a_line_break_blocks_apart_from_its_look_alike() -> None:
+    """With scope "role", block names hold the role: one with a line break (or a backslash) cannot pass for another role."""
+    import marshal
+
+    import qtool.lint.rules.near_duplicate as nd
+
+    texts = ["How do you plan a zebra budget with finance?", "How would you plan a zebra budget with finance?"]
+    roles = ["a\nb", "a\\nb", "a\\\\nb"]  # a line break; a backslash and n; two backslashes and n
+    qs = [Question(f"q{2 * r + t}.yaml", {"role": role, "question": text})
+          for r, role in enumerate(roles) for t, text in enumerate(texts)]
+    everything = {q.path for q in qs}
+    cold = nd._Index(75, True)
+    cold.update({q.path: q for q in qs}, None, keep_all=True, report_on=everything)
+    found = cold.matches(everything)
+    assert {(m.path, m.other) for m in found} == {(f"q{a}.yaml", f"q{a ^ 1}.yaml") for a in range(6)}
+    kept = nd._Index.resume(marshal.loads(marshal.dumps(cold.dump())), 75, True)
+    assert kept is not None
+    qs[0] = Question("q0.yaml", {"role": roles[0], "question": "Who signs off the zebra budget?"})  # its blocks are left
+    kept.update({q.path: q for q in qs}, {"q0.yaml"}, keep_all=True, report_on=everything)
+    again = nd._Index(75, True)
+    again.update({q.path: q for q in qs}, None, keep_all=True, report_on=everything)
+    assert kept.matches(everything) == again.matches(everything) and len(again.matches(everything)) == 4
+    assert {block: sorted(kept.paths[m] for m in nd._ints(kept.blocks, block)) for block in kept.blocks} == \
+        {block: sorted(again.paths[m] for m in nd._ints(again.blocks, block)) for block in again.blocks}
+
+
 def test_a_big_bank_found_beside_a_child_is_found_as_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """From PARALLEL_FROM questions, near-duplicate runs in a forked child beside the other rules: same problems, same indexes."""
     import subprocess
@@ -438,7 +518,7 @@ def test_an_edit_elsewhere_rejudges_the_pairs_whose_rare_words_it_changes() -> N
     for texts in steps[1:]:
         questions = bank(texts)
         changed = {path for path in questions.keys() | previous.keys() if previous.get(path) != questions.get(path)}
-        memo = marshal.loads(marshal.dumps(memo))
+        memo = marshal.loads(marshal.dumps(dumped(memo)))
         judged = nd.RULE.rejudge([], [questions[path] for path in changed if path in questions], options,
                                  set(questions), memo, set(), changed)
         assert judged is not None

@@ -198,6 +198,15 @@ def test_text_lines_escape_control_characters() -> None:
     assert line == "a\\nb.yaml:1:1: error: fake [x]\\x1b[31m.yaml:1:2: error: bad \\u2028 here\\x07 [parse]"
 
 
+def test_every_character_the_escapes_cover_is_escaped_alone_in_a_line() -> None:
+    """``visible`` skips its search for printable text: every character it escapes must then be unprintable."""
+    from qtool.report import _UNPRINTABLE, visible
+
+    for code in range(0x110000):
+        char = chr(code)
+        assert (visible(f"a{char}b") != f"a{char}b") == bool(_UNPRINTABLE.match(char)), hex(code)
+
+
 def test_a_file_name_with_a_newline_is_one_problem_line(empty_bank, run) -> None:
     folder = empty_bank / "questions" / "role"
     folder.mkdir()

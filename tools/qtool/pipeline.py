@@ -41,7 +41,7 @@ from qtool.config import Config
 from qtool.files import MISNAMED_SUFFIX, SUFFIX, digest, question_files, stat_signature
 from qtool.lint.config import RuleSetting, active_rules
 from qtool.lint.engine import UNUSED, analyse, bank_problems, bank_problems_after
-from qtool.lint.rule import STARTED, Started
+from qtool.lint.rule import STARTED, Started, dumped
 from qtool.lint.rules import RULES
 from qtool.lint.suppress import Suppression, apply, unused
 from qtool.loader import DEFAULT_MAX_BYTES, LoadError, load_bytes, read_file
@@ -333,7 +333,7 @@ def _rejudged(root: Path, bank: tuple[str, list[RuleSetting], dict[str, dict[str
                 prints[path] = now(path)
             else:
                 prints.pop(path, None)
-        kept.save(prints, memos)
+        kept.save(prints, {name: dumped(memo) for name, memo in memos.items()})
         left_behind = {}
     affected = _differing(found, problems).difference(r.path for r in fresh)
     if len(affected) > PATCH_UPTO:

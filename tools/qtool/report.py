@@ -278,6 +278,8 @@ _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u2
 
 def visible(text: str) -> str:
     """``text`` with control characters shown as escapes (``\\n``, ``\\x1b``, ``\\u2028``): one safe line."""
+    if text.isprintable():  # every character the pattern escapes is unprintable: most texts need no search
+        return text
     return _UNPRINTABLE.sub(_escape_char, text)
 
 

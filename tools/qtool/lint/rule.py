@@ -12,6 +12,17 @@ from qtool.model import SUMMARY_KEYS, Position, Problem, Question, Severity
 
 #: The memo key under which a bank-wide rule finds what its ``begin`` took during the scan.
 STARTED = "started"
+#: The memo key under which ``rejudge`` may leave what makes its index as plain values, instead of the values:
+#: a patched run keeps its indexes only now and then, and writing out a big bank's index takes time.
+DUMP = "dump"
+
+
+def dumped(memo: dict[str, Any]) -> dict[str, Any]:
+    """``memo`` as plain values, ready to be kept (what its rule left under ``DUMP`` is made now)."""
+    make = memo.pop(DUMP, None)
+    if make is not None:
+        memo.update(make())
+    return memo
 
 
 class Started(Protocol):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import sys
+from array import array
 from collections import defaultdict
-from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from qtool.lint.rule import Rule
+from qtool.lint.rule import DUMP, Rule
+from qtool.lint.rules._columns import Column, Texts, packed
 from qtool.model import Problem, Question
 
 _WORD = re.compile(r"[^\W_]+")
@@ -101,7 +103,8 @@ class FactRule(Rule):
 class ClashRule(FactRule):
     """A text value that no two files may share (an id, a guid): each file sharing it is reported where the value is.
 
-    Its fact is ``(value, line, column)``.
+    Its fact is ``(value, line, column)``, kept in a ``Values`` table rather than a dict: a big
+    bank's loads from the cache as a few objects, and an edit looks up only the values it touches.
     """
 
     #: The top-level key of the value.
@@ -118,34 +121,139 @@ class ClashRule(FactRule):
         """What to say to a file whose ``value`` the files ``others`` share."""
         raise NotImplementedError
 
-    def judge(self, facts: dict[str, Any], options: Mapping[str, Any], report_on: set[str]) -> Iterator[Problem]:
-        for path, group in clashes(facts, report_on):
-            value, line, column = facts[path]
-            yield self.at(path, (line, column), self.message(value, others(path, group)))
+    def check_bank_with_memo(self, questions: Sequence[Question], options: Mapping[str, Any], report_on: set[str],
+                             memo: dict[str, Any], changed: Collection[str] | None) -> Iterator[Problem]:
+        table = Values.unpacked(memo) if changed is not None else None
+        if table is not None:
+            self._put(table, questions, options, changed or ())
+        else:
+            table = Values([(q.path, fact) for q in questions if (fact := self.fact(q, options)) is not None])
+        memo.clear()
+        memo.update(table.packed())
+        return self._judge(table, report_on)
 
-    def touched(self, facts: dict[str, Any], before: dict[str, Any], changed: Collection[str]) -> set[str]:
-        """The changed files, and every file holding one of their values, before or now."""
-        values = {fact[0] for fact in before.values() if fact is not None}
-        values.update(facts[path][0] for path in changed if path in facts)
-        return set(changed).union(path for path, fact in facts.items() if fact[0] in values)
+    def rejudge(self, earlier: Sequence[Question], questions: Sequence[Question], options: Mapping[str, Any],
+                report_on: set[str], memo: dict[str, Any], behind: Collection[str],
+                changed: Collection[str]) -> tuple[set[str], Iterator[Problem]] | None:
+        """The changed files, and every file holding one of their values before or now, judged again."""
+        table = Values.unpacked(memo)
+        if table is None:
+            return None
+        self._put(table, earlier, options, behind)
+        values = {fact[0] for fact in self._put(table, questions, options, changed) if fact is not None}
+        values.update(fact[0] for path in changed if (fact := table.get(path)) is not None)
+        touched = set(changed).union(table.holding(values))
+        memo.clear()
+        memo[DUMP] = table.packed
+        return touched, self._judge(table, report_on & touched)
+
+    def _put(self, table: Values, questions: Sequence[Question], options: Mapping[str, Any],
+             changed: Collection[str]) -> list[tuple[Any, int, int] | None]:
+        """Bring the table up to date with the changed files (one not in ``questions`` is deleted); their facts before."""
+        by_path = {q.path: q for q in questions}
+        return [table.put(path, self.fact(q, options) if (q := by_path.get(path)) is not None else None)
+                for path in changed]
+
+    def _judge(self, table: Values, report_on: set[str]) -> Iterator[Problem]:
+        few = len(report_on) * 4 < len(table)  # a few files: only the values they hold are grouped
+        wanted = {fact[0] for path in report_on if (fact := table.get(path)) is not None} if few else None
+        for value, group in table.groups(wanted).items():
+            if len(group) > 1:
+                for path, line, column in group:
+                    if path in report_on:
+                        yield self.at(path, (line, column), self.message(value, others(path, [p for p, _, _ in group])))
 
 
-def clashes(facts: Mapping[str, tuple[Hashable, int, int]], report_on: set[str]) -> Iterator[tuple[str, list[str]]]:
-    """Each path to report on whose fact's value another path shares, with the paths sharing it."""
-    by_value: dict[Hashable, list[str]] = defaultdict(list)
-    if len(report_on) * 4 < len(facts):  # a few files: only the values they hold are grouped
-        wanted = {facts[path][0] for path in report_on if path in facts}
-        for path, (value, _, _) in facts.items():
-            if value in wanted:
-                by_value[value].append(path)
-    else:
-        for path, (value, _, _) in facts.items():
-            by_value[value].append(path)
-    for group in by_value.values():
-        if len(group) > 1:
-            for path in group:
-                if path in report_on:
-                    yield path, group
+class Values:
+    """A ClashRule's facts: each file's value and where it is, by row, as columns.
+
+    Paths are a ``Texts`` column once loaded (a row is found by searching its text), values a
+    list, positions machine ints; a deleted file's row is free for the next new one.
+    """
+
+    VERSION = 1
+
+    def __init__(self, facts: Sequence[tuple[str, tuple[Any, int, int]]] = ()) -> None:
+        self.paths: Column = [path for path, _ in facts]
+        self.values: list[Any] = [fact[0] for _, fact in facts]
+        self.where = array("i", [n for _, fact in facts for n in fact[1:]])
+        self.free: list[int] = []
+        self._row: dict[str, int] = {path: row for row, path in enumerate(self.paths)}
+
+    @classmethod
+    def unpacked(cls, memo: Mapping[str, Any]) -> Values | None:
+        """The table ``packed`` left in ``memo``; None when it holds none (an earlier version's, or another shape)."""
+        if memo.get("version") != cls.VERSION:
+            return None
+        table = cls()
+        try:
+            table.paths = Texts.unpacked(memo["paths"])
+            table.where.frombytes(memo["where"])
+            table.values, table.free = memo["values"], memo["free"]
+        except (KeyError, TypeError, ValueError):
+            return None
+        if not isinstance(table.values, list) or not isinstance(table.free, list) \
+                or not len(table.paths) == len(table.values) == len(table.where) // 2:
+            return None
+        return table
+
+    def packed(self) -> dict[str, Any]:
+        """The table as plain values (for the check cache)."""
+        return {"version": self.VERSION, "paths": packed(self.paths), "values": self.values,
+                "where": self.where.tobytes(), "free": self.free}
+
+    def __len__(self) -> int:
+        return len(self.values) - len(self.free)
+
+    def _find(self, path: str) -> int | None:
+        row = self._row.get(path)
+        if row is None and isinstance(self.paths, Texts):
+            found = self.paths.find(path)
+            if found >= 0:
+                self._row[path] = row = found
+        return row
+
+    def get(self, path: str) -> tuple[Any, int, int] | None:
+        """The fact of ``path``; None when it has none."""
+        row = self._find(path)
+        return None if row is None else (self.values[row], self.where[2 * row], self.where[2 * row + 1])
+
+    def put(self, path: str, fact: tuple[Any, int, int] | None) -> tuple[Any, int, int] | None:
+        """Make ``fact`` the fact of ``path`` (None: it has none); its fact before."""
+        before = self.get(path)
+        row = self._find(path)
+        if fact is None:
+            if row is not None:
+                self.paths[row], self.values[row] = "", None
+                del self._row[path]
+                self.free.append(row)
+            return before
+        if row is None:
+            if self.free:
+                row = self.free.pop()
+            else:
+                row = len(self.values)
+                self.paths.append("")
+                self.values.append(None)
+                self.where.extend((0, 0))
+            self.paths[row] = path
+            self._row[path] = row
+        self.values[row] = fact[0]
+        self.where[2 * row:2 * row + 2] = array("i", fact[1:])
+        return before
+
+    def holding(self, values: Collection[Any]) -> list[str]:
+        """The paths whose value is one of ``values``."""
+        return [self.paths[row] for row, value in enumerate(self.values) if value is not None and value in values]
+
+    def groups(self, wanted: Collection[Any] | None) -> dict[Any, list[tuple[str, int, int]]]:
+        """Each value (of ``wanted`` only, when given) with the paths holding it and where."""
+        out: defaultdict[Any, list[tuple[str, int, int]]] = defaultdict(list)
+        where = self.where
+        for row, value in enumerate(self.values):
+            if value is not None and (wanted is None or value in wanted):
+                out[value].append((self.paths[row], where[2 * row], where[2 * row + 1]))
+        return out
 
 
 def others(path: str, group: Sequence[str], limit: int = 3) -> str:

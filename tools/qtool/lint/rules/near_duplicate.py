@@ -20,8 +20,9 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, Union
 
-from qtool.lint.rule import STARTED, Rule, quote
+from qtool.lint.rule import DUMP, STARTED, Rule, quote
 from qtool.lint.rules._bank import role_of, words
+from qtool.lint.rules._columns import Column, Texts, packed
 from qtool.lint.rules.duplicate_question import question_keys, scope_option
 from qtool.model import Position, Problem, Question, Severity
 
@@ -89,7 +90,7 @@ class NearDuplicate(Rule):
         except (KeyError, TypeError, ValueError, AttributeError, IndexError):  # a memo of the wrong shape
             return None
         memo.clear()
-        memo.update(index.dump())
+        memo[DUMP] = index.dump
         return touched, self._problems(index.matches(report_on & touched))
 
     def _problems(self, matches: list[Match]) -> Iterator[Problem]:
@@ -145,24 +146,27 @@ Slots = Union["array[int]", bytes, list[int]]
 class _Index:
     """A bank's near-duplicate index: feature counts, each question's blocks, and the pairs each block scored.
 
-    Questions are numbered (slots) and lists of slots kept as machine ints, so the index of a
-    big bank loads from the cache in milliseconds.
+    Questions are numbered (slots), lists of slots kept as machine ints, and what is kept per slot
+    as columns (``Texts``) whose rows become strings only when read: the index of a big bank loads
+    from the cache in milliseconds, and an edit reads only the slots it touches.
     """
 
-    VERSION = 3
+    VERSION = 4
 
     def __init__(self, threshold: float, by_role: bool) -> None:
         self.threshold, self.by_role = threshold, by_role
-        self.paths: list[str] = []  # slot -> path ("" for a free slot)
-        self.tokens: list[str] = []  # slot -> its words, space-separated
-        self.roles: list[str] = []  # slot -> its role (blocks are per role with scope "role")
-        self.chosen: list[tuple[str, ...]] = []  # slot -> the blocks it is in
-        self.where: list[Position] = []  # slot -> where its question is in its file
-        self.shown: list[str] = []  # slot -> its question as a message quotes it
+        self.paths: Column = []  # slot -> path ("" for a free slot)
+        self.tokens: Column = []  # slot -> its words, space-separated
+        self.roles: Column = []  # slot -> its role (blocks are per role with scope "role")
+        self.chosen: Column = []  # slot -> the blocks it is in, one per line (see ``_blocks_of``)
+        self.where = array("i")  # slot -> where its question is in its file, as line and column
+        self.shown: Column = []  # slot -> its question as a message quotes it
+        self.free: list[int] = []  # the free slots, in order
         self.count: dict[str, int] = {}  # feature -> how many questions have it
         self.having: dict[str, Slots] = {}  # feature -> the questions that have it
         self.blocks: dict[str, Slots] = {}  # block -> its questions
         self.pairs: dict[str, list[tuple[int, int, float]]] = {}  # block -> its pairs whose wording reaches the threshold
+        #: path -> slot: every path's in a fresh index; in a resumed one, those looked up so far (``_slot_of``).
         self.slot: dict[str, int] = {}
         self._sorted: dict[int, str] = {}
         #: The lists of slots this run may have changed, as (attribute, key); None: any of them (a fresh index).
@@ -181,15 +185,21 @@ class _Index:
         if memo.get("version") != cls.VERSION or memo.get("threshold") != threshold or memo.get("by_role") != by_role:
             return None
         index = cls(threshold, by_role)
-        for name in ("paths", "tokens", "roles", "chosen", "where", "shown"):
-            if not isinstance(memo.get(name), list) or len(memo[name]) != len(memo["paths"]):
-                return None
-            setattr(index, name, memo[name])
+        try:
+            for name in ("paths", "tokens", "roles", "chosen", "shown"):
+                setattr(index, name, Texts.unpacked(memo.get(name)))
+            index.where.frombytes(memo["where"])
+        except (TypeError, ValueError, KeyError):
+            return None
+        slots = len(index.paths)
+        if any(len(column) != slots for column in (index.tokens, index.roles, index.chosen, index.shown)) \
+                or len(index.where) != 2 * slots or not isinstance(memo.get("free"), list):
+            return None
+        index.free = memo["free"]
         for name in ("count", "having", "blocks", "pairs"):
             if not isinstance(memo.get(name), dict):
                 return None
             setattr(index, name, memo[name])
-        index.slot = {path: slot for slot, path in enumerate(index.paths) if path}
         index._loose = set()
         return index
 
@@ -210,9 +220,24 @@ class _Index:
                 if isinstance(value, array):
                     lists[key] = value.tobytes()
             self._loose.clear()
-        return {"version": self.VERSION, "threshold": self.threshold, "by_role": self.by_role, "paths": self.paths,
-                "tokens": self.tokens, "roles": self.roles, "chosen": self.chosen, "where": self.where,
-                "shown": self.shown, "count": self.count, "having": self.having, "blocks": self.blocks, "pairs": self.pairs}
+        return {"version": self.VERSION, "threshold": self.threshold, "by_role": self.by_role,
+                "paths": packed(self.paths), "tokens": packed(self.tokens), "roles": packed(self.roles),
+                "chosen": packed(self.chosen), "where": self.where.tobytes(), "shown": packed(self.shown),
+                "free": self.free, "count": self.count, "having": self.having, "blocks": self.blocks, "pairs": self.pairs}
+
+    def _slot_of(self, path: str) -> int | None:
+        """The slot of ``path``; None when it has none. A resumed index finds it in its paths column."""
+        slot = self.slot.get(path)
+        if slot is None and isinstance(self.paths, Texts):
+            found = self.paths.find(path)
+            if found >= 0:
+                self.slot[path] = slot = found
+        return slot
+
+    def _blocks_of(self, slot: int) -> tuple[str, ...]:
+        """The blocks ``slot`` is in (no block name holds a line break: see ``_prefix``)."""
+        blocks = self.chosen[slot]
+        return tuple(blocks.split("\n")) if blocks else ()
 
     def edit(self, by_path: Mapping[str, Question], changed: Collection[str]) -> set[str]:
         """``update`` for an edit of ``changed``, and the paths whose matches it may change.
@@ -232,20 +257,27 @@ class _Index:
         flipped = {f for f, n in before.items() if (n <= common) != (self.count.get(f, 0) <= now)}
         if low != high:
             flipped.update(f for f, n in self.count.items() if low < n <= high)
-        slots = {self.slot[path] for path in changed if path in self.slot}
+        slots = {slot for path in changed if (slot := self._slot_of(path)) is not None}
         slots.update(s for f in flipped if " " not in f and f not in FUNCTION_WORDS and f in self.having
                      for s in _ints(self.having, f))  # read only: not marked for repacking
         for slot in slots:
-            for block in self.chosen[slot]:
+            for block in self._blocks_of(slot):
                 for a, b, _ in self.pairs.get(block, ()):
                     if a == slot or b == slot:
-                        paired.update((self.paths[a], self.paths[b]))
+                        paired.update((self._path(a), self._path(b)))
         paired.discard("")
         return paired
 
+    def _path(self, slot: int) -> str:
+        """The path in ``slot``, remembered as that slot's for ``_slot_of`` (a resumed index is later asked about the paths it names)."""
+        path = self.paths[slot]
+        if path:
+            self.slot[path] = slot
+        return path
+
     def _common(self) -> float:
         """The number of questions above which a word is common (not distinctive) in this bank."""
-        return max(COMMON_MIN, COMMON_SHARE * len(self.slot))
+        return max(COMMON_MIN, COMMON_SHARE * (len(self.paths) - len(self.free)))
 
     def add(self, q: Question) -> None:
         """Take one more question into a fresh index; ``finish`` then picks the blocks and scores them."""
@@ -259,8 +291,8 @@ class _Index:
         self.paths.append(q.path)
         self.tokens.append(text)
         self.roles.append(role_of(q) if self.by_role else "")
-        self.chosen.append(())
-        self.where.append(q.pos("question"))
+        self.chosen.append("")
+        self.where.extend(q.pos("question"))
         self.shown.append(quote(q.question or "", 70))
         # Each question's features are kept for _rechoose as tuples of one shared string per feature:
         # a 100,000-question bank's then cost about 30 MB (sets of their own strings cost ten times that).
@@ -302,14 +334,14 @@ class _Index:
                 self.add(question)
             self.finish(keep_all=keep_all, report_on=report_on)
             return {}
-        free = [slot for slot, path in enumerate(self.paths) if not path]
+        free = self.free
         edited: list[int] = []
         before: dict[str, int] = {}  # features whose count changed -> their count before
         for path in set(changed):
             q = by_path.get(path)
             text = " ".join(words(q.question)) if q is not None and q.question else ""
             role = role_of(q) if q is not None and self.by_role else ""
-            slot = self.slot.get(path)
+            slot = self._slot_of(path)
             if slot is None:
                 if not text:
                     continue
@@ -320,13 +352,14 @@ class _Index:
                     self.paths.append("")
                     self.tokens.append("")
                     self.roles.append("")
-                    self.chosen.append(())
-                    self.where.append((1, 1))
+                    self.chosen.append("")
+                    self.where.extend((1, 1))
                     self.shown.append("")
                 self.paths[slot] = path
                 self.slot[path] = slot
             if q is not None and text:
-                self.where[slot], self.shown[slot] = q.pos("question"), quote(q.question or "", 70)
+                self.where[2 * slot:2 * slot + 2] = array("i", q.pos("question"))
+                self.shown[slot] = quote(q.question or "", 70)
             if (self.tokens[slot], self.roles[slot]) == (text, role):
                 continue
             edited.append(slot)
@@ -351,6 +384,8 @@ class _Index:
             if not self.tokens[slot]:
                 del self.slot[self.paths[slot]]
                 self.paths[slot] = self.roles[slot] = self.shown[slot] = ""
+                free.append(slot)
+        free.sort()
         return before
 
     def _rechoose(self, affected: Iterable[int], edited: set[int], keep_all: bool, report_on: set[str],
@@ -369,11 +404,11 @@ class _Index:
                 own = features[slot] if features is not None else _features(text.split())
                 rare = sorted([(n, f) for f in own if 2 <= (n := count[f]) <= most])
                 if self.by_role:
-                    role = self.roles[slot] + "\x1f"
+                    role = _prefix(self.roles[slot])
                     new = tuple(role + f for _, f in rare[:BLOCK_KEYS])
                 else:
                     new = tuple(f for _, f in rare[:BLOCK_KEYS])
-            old = self.chosen[slot]
+            old = self._blocks_of(slot)
             stays: Collection[str] = ()
             if old:
                 stays = set() if slot in edited else set(old) & set(new)
@@ -388,19 +423,19 @@ class _Index:
                     else:
                         blocks[block] = array("i", (slot,))
                     added[block].append(slot)
-            self.chosen[slot] = new
+            self.chosen[slot] = "\n".join(new)
         for block in (left.keys() | added.keys()) if left else added:
             members = list(self._slots("blocks", block)) if block in blocks else []
             pairs = self.pairs.pop(block, [])
             if gone := left.get(block):
                 if self._paired is not None:
-                    self._paired.update(self.paths[m] for a, b, _ in pairs if a in gone or b in gone for m in (a, b))
+                    self._paired.update(self._path(m) for a, b, _ in pairs if a in gone or b in gone for m in (a, b))
                 pairs = [p for p in pairs if p[0] not in gone and p[1] not in gone]
             newcomers = added.get(block, [])
             if newcomers and len(members) > 1 and (keep_all or any(self.paths[m] in report_on for m in members)):
                 scored = self._score(members, newcomers)
                 if self._paired is not None:
-                    self._paired.update(self.paths[m] for a, b, _ in scored for m in (a, b))
+                    self._paired.update(self._path(m) for a, b, _ in scored for m in (a, b))
                 pairs += scored
             if pairs:
                 self.pairs[block] = pairs
@@ -447,10 +482,11 @@ class _Index:
 
         count, tokens, paths, threshold = self.count, self.tokens, self.paths, self.threshold
         lists: Iterable[list[tuple[int, int, float]]] = self.pairs.values()
-        if len(report_on) * 8 < len(self.slot):  # a few files: only their own blocks' pairs
-            lists = [self.pairs[block] for path in report_on if (slot := self.slot.get(path)) is not None
-                     for block in self.chosen[slot] if block in self.pairs]
-        every = self.slot.keys() <= report_on  # then no pair needs its paths looked up
+        if len(report_on) * 8 < len(self.paths) - len(self.free):  # a few files: only their own blocks' pairs
+            lists = [self.pairs[block] for path in report_on if (slot := self._slot_of(path)) is not None
+                     for block in self._blocks_of(slot) if block in self.pairs]
+        # Every path asked about (a fresh index knows them all): then no pair needs its paths looked up.
+        every = isinstance(self.paths, list) and self.slot.keys() <= report_on
         # Each pair once, under its lower slot: {a: {b: wording}}, so each a's distinctive words are scored in one call.
         candidates: defaultdict[int, dict[int, float]] = defaultdict(dict)
         for pairs in lists:
@@ -479,9 +515,9 @@ class _Index:
                 if tokens[a] == tokens[b]:
                     continue
                 if every or paths[a] in report_on:
-                    out.append(Match(paths[a], where[a], paths[b], shown[b], score))
+                    out.append(Match(paths[a], (where[2 * a], where[2 * a + 1]), paths[b], shown[b], score))
                 if every or paths[b] in report_on:
-                    out.append(Match(paths[b], where[b], paths[a], shown[a], score))
+                    out.append(Match(paths[b], (where[2 * b], where[2 * b + 1]), paths[a], shown[a], score))
         out.sort()
         return out
 
@@ -492,6 +528,11 @@ def _ints(lists: dict[str, Slots], key: str) -> array[int]:
     if not isinstance(value, array):
         value = lists[key] = array("i", value)
     return value
+
+
+def _prefix(role: str) -> str:
+    """What a role's block names begin with: the role, escaped so that no block name holds a line break."""
+    return role.replace("\\", "\\\\").replace("\n", "\\n") + "\x1f"
 
 
 def _blocks(count: int) -> bool:
