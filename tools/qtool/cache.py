@@ -32,7 +32,7 @@ from typing import Any
 
 from qtool.files import CACHE_DIR, digest, stat_signature
 from qtool.loader import LoadError, read_file
-from qtool.model import FileResult, Problem, Question, Severity
+from qtool.model import FileResult, Problem, Question, Severity, Statuses, column_of
 
 FORMAT = "qtool-check-cache/7"
 #: Changed entries go to check.delta until they are more than DELTA_MIN and one in DELTA_SHARE of all.
@@ -562,9 +562,10 @@ def run_files(root: str | os.PathLike[str], record: dict[str, Any]) -> RunFiles 
     return RunFiles(parts, count, record["since"])
 
 
-def statuses_of(record: dict[str, Any], given: Sequence[str]) -> dict[str, str]:
-    """The statuses a report keeps of the files asked about (``given``, as when it was stored), by path."""
-    return {name: status for name, status in zip(given, record["statuses"]) if status is not None}
+def statuses_of(record: dict[str, Any], given: Sequence[str], changed: Mapping[str, str | None] = {}) -> Statuses:
+    """The statuses a report keeps of the files asked about (``given``, as when it was stored), by path,
+    with those of the files checked again since (``changed``) laid over them."""
+    return Statuses(given, record["statuses"], changed)
 
 
 def decoded(rows: Any) -> list[Problem] | None:
@@ -576,7 +577,7 @@ def decoded(rows: Any) -> list[Problem] | None:
 
 
 def run_store(root: str | os.PathLike[str], key: str, problems: Sequence[Problem], broken: Collection[str],
-              statuses: dict[str, str], *, context: str, given: Sequence[str], files: Mapping[str, Entry],
+              statuses: Mapping[str, str], *, context: str, given: Sequence[str], files: Mapping[str, Entry],
               digests: Sequence[bytes], found: Any = None, pending: dict[str, Any] | None = None,
               indexes: bytes = b"") -> None:
     """Remember this run's report, and the table of its ``files``, for the next run of its context; errors are ignored.
@@ -613,7 +614,7 @@ def run_store(root: str | os.PathLike[str], key: str, problems: Sequence[Problem
 
 
 def run_store_patch(root: str | os.PathLike[str], record: dict[str, Any], table: RunFiles, key: str,
-                    problems: Sequence[Problem], broken: Collection[str], statuses: dict[str, str], *,
+                    problems: Sequence[Problem], broken: Collection[str], statuses: Mapping[str, str], *,
                     given: Sequence[str], digests: Sequence[bytes], changed: dict[str, Entry], found: Any,
                     pending: dict[str, Any], indexes: bytes) -> None:
     """``run_store`` for a patched run of ``record``'s context (``table``: its files table): only the report is
@@ -630,12 +631,12 @@ def run_store_patch(root: str | os.PathLike[str], record: dict[str, Any], table:
                   since=since)
 
 
-def _write_report(path: Path, key: str, problems: Sequence[Problem], broken: Collection[str], statuses: dict[str, str], *,
+def _write_report(path: Path, key: str, problems: Sequence[Problem], broken: Collection[str], statuses: Mapping[str, str], *,
                   context: str, given: Sequence[str], found: Any, pending: dict[str, Any] | None, indexes: bytes,
                   table: bytes, digests: Sequence[bytes], since: dict[str, Entry]) -> None:
     """Write a report: what ``run_record`` reads, with the statuses as a column beside the files asked about."""
     write_checked(path, {"format": FORMAT, "context": context, "key": key, "problems": encoded(problems),
-                         "broken": sorted(broken), "statuses": [statuses.get(name) for name in given], "found": found or [],
+                         "broken": sorted(broken), "statuses": column_of(statuses, given), "found": found or [],
                          "pending": pending or {}, "indexes": indexes, "table": table, "digests": list(digests), "since": since})
 
 

@@ -8,7 +8,7 @@ import secrets
 import string
 import struct
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -289,7 +289,69 @@ class Checked:
     #: Path -> summary (id, guid, role, question, status, related, with positions) of each loaded file.
     summaries: dict[str, Question] = field(default_factory=dict)
     #: Path -> status (draft, reviewed) of each loaded file that has one.
-    statuses: dict[str, str] = field(default_factory=dict)
+    statuses: Mapping[str, str] = field(default_factory=dict)
+
+
+class Statuses(Mapping[str, str]):
+    """Each file's status by path, kept as a run report keeps them: a column beside the files asked about.
+
+    A warm run of a big bank answers from the column without making a dict of 100,000 paths
+    (``count``, ``column``); a dict is made only when a status is looked up by path.
+    ``changed`` holds the files checked again since the column was stored (None: no status now).
+    """
+
+    #: More changed files than this are laid on the column through the dict (finding each one's row costs a search).
+    FIND_UPTO = 64
+
+    def __init__(self, files: Sequence[str], column: Sequence[str | None], changed: Mapping[str, str | None] = {}) -> None:
+        self.files, self._column, self._changed = files, column, dict(changed)
+        self._by_path: dict[str, str] | None = None
+
+    def _mapping(self) -> dict[str, str]:
+        if self._by_path is None:
+            out = {name: status for name, status in zip(self.files, self._column) if status is not None}
+            for path, status in self._changed.items():
+                if status is None:
+                    out.pop(path, None)
+                else:
+                    out[path] = status
+            self._by_path = out
+        return self._by_path
+
+    def __getitem__(self, path: str) -> str:
+        return self._mapping()[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._mapping())
+
+    def __len__(self) -> int:
+        return len(self._mapping())
+
+    def column(self, given: Sequence[str]) -> list[str | None]:
+        """The status of each file of ``given``, in its order (None: none)."""
+        if len(self._changed) > self.FIND_UPTO or len(given) != len(self.files) or given != self.files:
+            return [self.get(name) for name in given]
+        out = list(self._column)
+        for path, status in self._changed.items():
+            try:
+                out[self.files.index(path)] = status
+            except ValueError:  # a file checked again but not asked about
+                pass
+        return out
+
+    def count(self, status: str) -> int:
+        """How many files have ``status``."""
+        return (self.column(self.files) if self._changed else list(self._column)).count(status)
+
+
+def column_of(statuses: Mapping[str, str], given: Sequence[str]) -> list[str | None]:
+    """The status of each file of ``given``, in its order, as a run report keeps them."""
+    return statuses.column(given) if isinstance(statuses, Statuses) else [statuses.get(name) for name in given]
+
+
+def count_of(statuses: Mapping[str, str], status: str) -> int:
+    """How many files have ``status`` (a ``Statuses`` column counts without making a dict)."""
+    return statuses.count(status) if isinstance(statuses, Statuses) else sum(s == status for s in statuses.values())
 
 
 def ordered_keys(data: Mapping[str, Any], path: str = "") -> list[str]:

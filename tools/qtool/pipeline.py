@@ -203,11 +203,7 @@ def _patched(record: dict[str, Any], context: str, files: Sequence[str], signatu
     checked.problems = [p for p in previous if p.path not in redone]
     checked.problems += _finish(mine, found, active, strict)
     checked.broken |= {path for path in record["broken"] if path not in redone}
-    statuses = statuses_of(record, files)
-    for path in redone:
-        statuses.pop(path, None)
-    statuses.update(checked.statuses)
-    checked.statuses = statuses
+    checked.statuses = statuses_of(record, files, {path: checked.statuses.get(path) for path in redone})
     checked.summaries = {}
     entries = {r.path: (r.signature, r.fingerprint) for r in fresh}
     # Every file as at the start of the run (none changed while it was read): the key taken then is this state's.
@@ -438,6 +434,7 @@ def _work(path: str) -> FileResult:
 def collect(results: Sequence[FileResult], files: Sequence[str]) -> Checked:
     """A Checked from the given files' results."""
     checked = Checked(list(files))
+    statuses: dict[str, str] = {}
     for result in results:
         checked.problems.extend(result.problems)
         if result.broken:
@@ -445,7 +442,8 @@ def collect(results: Sequence[FileResult], files: Sequence[str]) -> Checked:
         if result.summary is not None:
             checked.summaries[result.path] = result.summary
             if isinstance(result.summary.status, str):
-                checked.statuses[result.path] = result.summary.status
+                statuses[result.path] = result.summary.status
+    checked.statuses = statuses
     return checked
 
 

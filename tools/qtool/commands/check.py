@@ -69,6 +69,7 @@ def run_check(paths: Sequence[str], fmt: str | None = None, strict: bool = False
 def _report(checked: Checked, config: Config, fmt: str | None, strict: bool, lint_only: bool) -> int:
     """Print what the check found; the exit status."""
     from qtool.lint.catalog import report_context
+    from qtool.model import count_of
     from qtool.pipeline import lint_view
     from qtool.report import default_format, exit_code, note, report, write_step_summary
 
@@ -79,7 +80,7 @@ def _report(checked: Checked, config: Config, fmt: str | None, strict: bool, lin
     report(problems, files_seen, fmt, context=context)
     if fmt == "github":
         write_step_summary(problems, files_seen)
-    drafts = sum(status == "draft" for status in checked.statuses.values())
+    drafts = count_of(checked.statuses, "draft")
     if drafts:
         note(f"{drafts} question{'s' if drafts != 1 else ''} at status: draft, waiting for a person to review")
     return exit_code(problems, strict)
