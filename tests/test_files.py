@@ -124,3 +124,19 @@ def test_the_walk_finds_question_files_and_only_those(tmp_path: Path) -> None:
     relative = [os.path.relpath(name, tmp_path) for name in found]
     assert relative == ["questions/a/deep/three.yml", "questions/a/folder.yaml/six.yaml", "questions/a/one.yaml",
                         "questions/b/link.yaml", "questions/b/two.yaml"]
+
+
+def test_the_walk_lists_files_in_the_order_of_their_paths(tmp_path: Path) -> None:
+    """Each folder is sorted by itself, a folder's name taken with the separator after it: the order is still the
+    order of the whole paths ("a-b/" before "a.yaml" before "a/", as "-" < "." < "/")."""
+    import os
+
+    from qtool.files import question_files
+
+    questions = tmp_path / "questions"
+    names = ["a/x.yaml", "a-b/y.yaml", "a.yaml", "a0.yaml", "a/b/z.yaml", "a/b.yaml", "a/b-c.yml", "A/q.yaml"]
+    for name in names:
+        (questions / name).parent.mkdir(parents=True, exist_ok=True)
+        (questions / name).write_text("id: x\n")
+    found = [os.path.relpath(name, tmp_path) for name in question_files([], tmp_path)]
+    assert found == sorted(f"questions/{name}" for name in names)

@@ -7,7 +7,7 @@ import hashlib
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 QUESTIONS_DIR = "questions"
@@ -55,7 +55,7 @@ def question_files(paths: Sequence[str], root: str | os.PathLike[str] = ".", exc
     seen: set[str] = set()
     for given in paths:
         if os.path.isdir(given):
-            found = sorted(_walk(given))  # already normal paths
+            found = _walk(given)  # already normal paths, sorted
             if patterns:
                 found = [f for f in found if not _excluded(f, patterns)]
             if len(paths) == 1:
@@ -74,33 +74,56 @@ def question_files(paths: Sequence[str], root: str | os.PathLike[str] = ".", exc
 
 
 def _walk(folder: str) -> list[str]:
-    """Every question file below ``folder`` outside hidden folders (symbolic links to folders are not followed).
+    """Every question file below ``folder`` outside hidden folders (symbolic links to folders are not followed), sorted.
 
-    One ``scandir`` per folder, as ``os.walk`` does, without its per-entry bookkeeping: a
-    100,000-file bank is listed in a fraction of the time.
+    One ``scandir`` per folder, as ``os.walk`` does, without its per-entry bookkeeping. Each
+    folder's entries are sorted by themselves, a folder's name followed by the separator as in
+    the paths below it: the files then come out in the order of their paths, without a sort of
+    every long path at once (a 100,000-file bank is listed in a fraction of the time).
     """
     found: list[str] = []
     unreadable: list[str] = []
-    folders = [folder]
-    while folders:
-        current = folders.pop()
-        base = os.path.normpath(current)  # no "./" when the walk starts at "."
-        prefix = "" if base == os.curdir else base + os.sep
-        try:
-            with os.scandir(current) as entries:
-                for entry in entries:
-                    name = entry.name
-                    if name.startswith("."):
-                        continue
-                    folder_here = _is_dir(entry)
-                    if name.endswith(_SUFFIXES) and not folder_here:
-                        found.append(prefix + name)
-                    elif folder_here and not entry.is_symlink():
-                        folders.append(os.path.join(current, name))
-        except OSError:
-            # A folder that cannot be listed is named like a file: reading it reports why, never a silent skip.
-            unreadable.append(current)
-    return found + unreadable
+    pending = [_listed(folder, unreadable)]
+    while pending:
+        current, prefix, keys, folders = pending[-1]
+        if not folders:  # files alone: all at once
+            found += map(prefix.__add__, keys)
+            pending.pop()
+            continue
+        for key in keys:
+            if key[-1] == os.sep:
+                pending.append(_listed(os.path.join(current, key[:-1]), unreadable))
+                break
+            found.append(prefix + key)
+        else:
+            pending.pop()
+    # A folder that cannot be listed is named like a file: reading it reports why, never a silent skip.
+    return sorted(found + unreadable) if unreadable else found
+
+
+def _listed(current: str, unreadable: list[str]) -> tuple[str, str, Iterator[str], bool]:
+    """A folder, the prefix of its files' paths, its question files' and folders' names in the order of the paths
+    below them (a folder's name with the separator after it, which no file name ends with), and whether it has folders."""
+    base = os.path.normpath(current)  # no "./" when the walk starts at "."
+    prefix = "" if base == os.curdir else base + os.sep
+    keys: list[str] = []
+    folders = False
+    try:
+        with os.scandir(current) as entries:
+            for entry in entries:
+                name = entry.name
+                if name.startswith("."):
+                    continue
+                folder_here = _is_dir(entry)
+                if name.endswith(_SUFFIXES) and not folder_here:
+                    keys.append(name)
+                elif folder_here and not entry.is_symlink():
+                    keys.append(name + os.sep)
+                    folders = True
+    except OSError:
+        unreadable.append(current)
+    keys.sort()
+    return current, prefix, iter(keys), folders
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
