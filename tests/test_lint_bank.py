@@ -327,6 +327,10 @@ def test_a_clash_table_answers_as_a_dict(steps: list[tuple[int, str | None, bool
             table = loaded
         assert len(table) == len(facts) and all(table.get(path) == fact for path, fact in facts.items())
         assert sorted(table.holding({"a", "b"})) == sorted(p for p, f in facts.items() if f[0] in ("a", "b"))
+        many = {"a", *(f"x{n}" for n in range(20))}  # past the few values searched for one by one
+        assert sorted(table.holding(many)) == sorted(p for p, f in facts.items() if f[0] == "a")
+        assert {v: sorted(g) for v, g in table.groups({"b"}).items()} == \
+            ({"b": sorted((p, f[1], f[2]) for p, f in facts.items() if f[0] == "b")} if "b" in [f[0] for f in facts.values()] else {})
         groups = {v: sorted(g) for v, g in table.groups(None).items()}
         assert groups == {v: sorted((p, f[1], f[2]) for p, f in facts.items() if f[0] == v) for v in {f[0] for f in facts.values()}}
 

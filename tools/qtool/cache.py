@@ -398,9 +398,13 @@ def _encode_problem(p: Problem) -> tuple[Any, ...]:
     return (p.line, p.column, p.severity.value, p.message, p.code)
 
 
+#: Severity by value: a dict lookup, where calling the enum costs several times as much for each of thousands of problems.
+_SEVERITIES = {severity.value: severity for severity in Severity}
+
+
 def _decode_problem(path: str, row: Sequence[Any]) -> Problem:
     line, column, severity, message, code = row
-    return Problem(path, int(line), int(column), Severity(severity), str(message), str(code))
+    return Problem(path, int(line), int(column), _SEVERITIES[severity], str(message), str(code))
 
 
 # -- whole runs ---------------------------------------------------------------
