@@ -140,3 +140,36 @@ def test_the_walk_lists_files_in_the_order_of_their_paths(tmp_path: Path) -> Non
         (questions / name).write_text("id: x\n")
     found = [os.path.relpath(name, tmp_path) for name in question_files([], tmp_path)]
     assert found == sorted(f"questions/{name}" for name in names)
+
+
+def test_a_big_bank_is_stated_on_two_cores_as_on_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From STAT_SPLIT_FROM files a forked child stats half of them: the signatures are the same, in the same order,
+    gone files included; and when no child can be forked, this process stats them all."""
+    import os
+
+    from qtool import files
+
+    names = []
+    for number in range(40):
+        path = tmp_path / f"q{number}.yaml"
+        path.write_text("x" * number)
+        names.append(str(path))
+    names.insert(7, str(tmp_path / "gone.yaml"))
+    serial = [files.stat_signature(name) for name in names]
+    monkeypatch.setattr(files, "STAT_SPLIT_FROM", 10)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    forks: list[int] = []
+    fork = os.fork
+
+    def counted() -> int:
+        forks.append(1)
+        return fork()
+
+    monkeypatch.setattr(os, "fork", counted)
+    assert files.stat_signatures(names) == serial and forks == [1]
+
+    def refused() -> int:
+        raise OSError("no more processes")
+
+    monkeypatch.setattr(os, "fork", refused)
+    assert files.stat_signatures(names) == serial

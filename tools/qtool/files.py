@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import marshal
 import os
 import re
 import unicodedata
@@ -37,6 +38,44 @@ def stat_signature(name: str) -> tuple[int, ...]:
     except OSError:
         return (-1,)
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+#: From this many files, a forked child takes the stat calls of half of them: they cost the kernel more than
+#: Python, and two cores share them (a 100,000-file bank's in three quarters of the time).
+STAT_SPLIT_FROM = 20_000
+
+
+def stat_signatures(names: Sequence[str]) -> list[tuple[int, ...]]:
+    """The ``stat_signature`` of each file, in order; a big bank's on two cores."""
+    if len(names) < STAT_SPLIT_FROM or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+        return [stat_signature(name) for name in names]
+    half = len(names) // 2
+    try:
+        reading, writing = os.pipe()
+        child = os.fork()
+    except OSError:
+        return [stat_signature(name) for name in names]
+    if child == 0:  # never returns: the child sends its half down the pipe, marshalled, and leaves at once
+        status = 1
+        try:
+            os.close(reading)
+            with os.fdopen(writing, "wb") as pipe:
+                pipe.write(marshal.dumps([stat_signature(name) for name in names[half:]]))
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(writing)
+    mine = [stat_signature(name) for name in names[:half]]
+    with os.fdopen(reading, "rb") as pipe:
+        sent = pipe.read()
+    _, status = os.waitpid(child, 0)
+    try:
+        theirs = marshal.loads(sent) if status == 0 else None
+    except (ValueError, EOFError, TypeError):
+        theirs = None
+    if not isinstance(theirs, list) or len(theirs) != len(names) - half:
+        theirs = [stat_signature(name) for name in names[half:]]  # the child failed: this process does its half too
+    return mine + theirs
 
 
 def question_files(paths: Sequence[str], root: str | os.PathLike[str] = ".", exclude: Iterable[str] = (),

@@ -38,7 +38,7 @@ from qtool.cache import (
     statuses_of,
 )
 from qtool.config import Config
-from qtool.files import MISNAMED_SUFFIX, SUFFIX, digest, question_files, stat_signature
+from qtool.files import MISNAMED_SUFFIX, SUFFIX, digest, question_files, stat_signature, stat_signatures
 from qtool.lint.config import RuleSetting, active_rules
 from qtool.lint.engine import UNUSED, analyse, bank_problems, bank_problems_after
 from qtool.lint.rule import STARTED, Started, dumped
@@ -105,7 +105,7 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
         key = context_key(described, _without_base(prepared), config.max_file_size, strict)
         whole = key + _base_tag(prepared)  # per-file results do not depend on the git base; whole runs do
         # Each file is looked at once, before it is read: a file changed since then looks changed next time.
-        signatures = [(name, stat_signature(name)) for name in universe]
+        signatures = list(zip(universe, stat_signatures(universe)))
         context = run_context(whole, files)
         if run_cached(config.root, context):
             digests = signature_digests(signatures)
