@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from qtool.lint.rule import DUMP, Rule
-from qtool.lint.rules._columns import Column, Texts, packed
+from qtool.lint.rules._columns import Column, Texts, packed, row_of
 from qtool.model import Problem, Question
 
 _WORD = re.compile(r"[^\W_]+")
@@ -206,12 +206,7 @@ class Values:
         return len(self.values) - len(self.free)
 
     def _find(self, path: str) -> int | None:
-        row = self._row.get(path)
-        if row is None and isinstance(self.paths, Texts):
-            found = self.paths.find(path)
-            if found >= 0:
-                self._row[path] = row = found
-        return row
+        return row_of(self.paths, self._row, path)
 
     def get(self, path: str) -> tuple[Any, int, int] | None:
         """The fact of ``path``; None when it has none."""

@@ -97,6 +97,17 @@ class Texts:
         return "".join(pieces), out.tobytes()
 
 
+def row_of(column: Column, rows: dict[str, int], value: str) -> int | None:
+    """The row holding ``value`` (None: none): from ``rows``, what is known so far, else found in a loaded column's
+    text and remembered in ``rows`` (an index made afresh keeps every row there)."""
+    row = rows.get(value)
+    if row is None and isinstance(column, Texts):
+        found = column.find(value)
+        if found >= 0:
+            rows[value] = row = found
+    return row
+
+
 def packed(column: Column) -> tuple[str, bytes]:
     """A column as the cache keeps it: its text, and where each row begins as machine ints."""
     if isinstance(column, list):

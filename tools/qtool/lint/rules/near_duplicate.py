@@ -22,7 +22,7 @@ from typing import Any, NamedTuple, Union
 
 from qtool.lint.rule import DUMP, STARTED, Rule, quote
 from qtool.lint.rules._bank import role_of, words
-from qtool.lint.rules._columns import Column, Texts, packed
+from qtool.lint.rules._columns import Column, Texts, packed, row_of
 from qtool.lint.rules.duplicate_question import question_keys, scope_option
 from qtool.model import Position, Problem, Question, Severity
 
@@ -227,12 +227,7 @@ class _Index:
 
     def _slot_of(self, path: str) -> int | None:
         """The slot of ``path``; None when it has none. A resumed index finds it in its paths column."""
-        slot = self.slot.get(path)
-        if slot is None and isinstance(self.paths, Texts):
-            found = self.paths.find(path)
-            if found >= 0:
-                self.slot[path] = slot = found
-        return slot
+        return row_of(self.paths, self.slot, path)
 
     def _blocks_of(self, slot: int) -> tuple[str, ...]:
         """The blocks ``slot`` is in (no block name holds a line break: see ``_prefix``)."""
