@@ -210,13 +210,15 @@ class Values:
 
     def get(self, path: str) -> tuple[Any, int, int] | None:
         """The fact of ``path``; None when it has none."""
-        row = self._find(path)
+        return self._fact(self._find(path))
+
+    def _fact(self, row: int | None) -> tuple[Any, int, int] | None:
         return None if row is None else (self.values[row], self.where[2 * row], self.where[2 * row + 1])
 
     def put(self, path: str, fact: tuple[Any, int, int] | None) -> tuple[Any, int, int] | None:
         """Make ``fact`` the fact of ``path`` (None: it has none); its fact before."""
-        before = self.get(path)
         row = self._find(path)
+        before = self._fact(row)
         if fact is None:
             if row is not None:
                 self.paths[row], self.values[row] = "", None
