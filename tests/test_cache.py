@@ -526,12 +526,38 @@ def test_the_index_of_a_rule_no_longer_run_is_removed(bank: Path) -> None:
     assert (folder / "bank-duplicate-question.bin").is_file() and (folder / "bank-prints.bin").is_file()
 
 
+def test_files_added_and_removed_since_the_last_walk_are_found(bank: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The walk remembers each folder's names (walk.bin): a folder changed since is listed again, so a file added
+    or removed in it is seen as a run without a cache sees it; unchanged folders are not listed again."""
+    import qtool.files
+
+    monkeypatch.setattr(qtool.files, "SETTLED_NS", 0)  # the folders were copied a moment ago: remember them all the same
+    assert _bank_with_cache(bank) == []
+    assert (bank / CACHE_DIR / "walk.bin").is_file()
+    folder = bank / "questions" / "software-engineer"
+    source = folder / "production-incident.yaml"
+    (folder / "copy.yaml").write_text(source.read_text())
+    moment = 1_700_000_000_000_000_000
+    os.utime(folder, ns=(moment, moment))  # as a change in a later tick of the clock leaves it
+    listed: list[str] = []
+    scandir = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path=".": listed.append(os.path.relpath(path, bank / "questions"))
+                        or scandir(path))
+    found = _problems(bank, cache=True)
+    assert [name for name in listed if not name.startswith("..")] == ["software-engineer"]  # not the other folders
+    assert {"id-path", "duplicate-question"} <= {code for *_, code, _ in found}
+    assert found == _problems(bank)
+    (folder / "copy.yaml").unlink()
+    os.utime(folder, ns=(moment + 10**9, moment + 10**9))
+    assert _problems(bank, cache=True) == []
+
+
 @pytest.mark.parametrize("damage", [b"", b"garbage", b"\x00" * 64])
 def test_a_damaged_cache_is_ignored(bank: Path, damage: bytes) -> None:
     clean = _bank_with_cache(bank)
     target = bank / "questions" / "software-engineer" / "production-incident.yaml"
     target.write_text(target.read_text().replace("category: behavioral", "category: wrong"))
-    for name in ("check.bin", "check.delta", "bank.bin", *_reports(bank)):
+    for name in ("check.bin", "check.delta", "bank.bin", "walk.bin", *_reports(bank)):
         (bank / CACHE_DIR / name).write_bytes(damage)
     assert [code for *_, code, _ in _problems(bank, cache=True)] == ["schema"]
     assert clean == []

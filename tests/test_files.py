@@ -173,3 +173,69 @@ def test_a_big_bank_is_stated_on_two_cores_as_on_one(tmp_path: Path, monkeypatch
 
     monkeypatch.setattr(os, "fork", refused)
     assert files.stat_signatures(names) == serial
+
+
+def _moved_on(folder: Path, seconds: int) -> None:
+    """Set a folder's modification time to a moment of its own, as an edit in a later tick of the clock would."""
+    import os
+
+    moment = 1_700_000_000_000_000_000 + seconds * 1_000_000_000
+    os.utime(folder, ns=(moment, moment))
+
+
+def test_a_folder_as_it_was_at_the_last_walk_is_not_listed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only folders whose stat signature moved are listed; the walk is the same as a fresh one, a new file included."""
+    import os
+
+    from qtool import files
+
+    questions = tmp_path / "questions"
+    for name in ("a/one.yaml", "a/deep/two.yaml", "b/three.yaml", "four.yaml"):
+        (questions / name).parent.mkdir(parents=True, exist_ok=True)
+        (questions / name).write_text("id: x\n")
+    monkeypatch.setattr(files, "SETTLED_NS", 0)  # the folders were made a moment ago: remember them all the same
+    first = files.Listings({})
+    assert files.question_files([], tmp_path, listings=first) == files.question_files([], tmp_path)
+    assert first.changed and len(first.now) == 4
+    listed: list[str] = []
+    scandir = os.scandir
+
+    def counted(path):  # type: ignore[no-untyped-def]
+        listed.append(os.path.relpath(path, tmp_path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", counted)
+    again = files.Listings(first.now)
+    before = files.question_files([], tmp_path, listings=again)
+    assert listed == [] and not again.changed and again.now == first.now
+    (questions / "a" / "new.yaml").write_text("id: y\n")
+    _moved_on(questions / "a", 1)
+    after = files.Listings(again.now)
+    found = files.question_files([], tmp_path, listings=after)
+    assert listed == ["questions/a"] and after.changed
+    assert found == sorted([*before, os.path.join(os.path.relpath(questions), "a", "new.yaml")])
+    listed.clear()
+    (questions / "b" / "three.yaml").rename(questions / "b" / "gone.txt")
+    _moved_on(questions / "b", 2)
+    assert files.question_files([], tmp_path, listings=files.Listings(after.now)) == \
+        [name for name in found if not name.endswith("three.yaml")]
+    assert listed == ["questions/b"]
+
+
+def test_a_folder_changed_a_moment_ago_is_listed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder whose last change is younger than SETTLED_NS is not remembered: a change in the same tick of the
+    clock would not move its times."""
+    import os
+
+    from qtool import files
+
+    (tmp_path / "questions" / "a").mkdir(parents=True)
+    (tmp_path / "questions" / "a" / "one.yaml").write_text("id: x\n")
+    listings = files.Listings({})
+    files.question_files([], tmp_path, listings=listings)
+    assert listings.now == {} and listings.changed
+    listed: list[str] = []
+    scandir = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path: listed.append(path) or scandir(path))
+    files.question_files([], tmp_path, listings=files.Listings(listings.now))
+    assert len(listed) == 2

@@ -30,7 +30,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from pathlib import Path
 from typing import Any
 
-from qtool.files import CACHE_DIR, digest, stat_signature
+from qtool.files import CACHE_DIR, Listings, digest, stat_signature
 from qtool.loader import LoadError, read_file
 from qtool.model import FileResult, Problem, Question, Severity, Statuses, column_of
 
@@ -325,6 +325,31 @@ def changed_since(prints: dict[str, bytes], now: dict[str, bytes]) -> set[str]:
     """The paths whose summary fingerprint differs between two maps of them, added and deleted ones too."""
     changed = {path for path, fingerprint in now.items() if prints.get(path) != fingerprint}
     return changed.union(prints.keys() - now.keys())
+
+
+# -- the last walk of the bank -----------------------------------------------------
+
+
+def _walk_path(root: str | os.PathLike[str]) -> Path:
+    return Path(root) / CACHE_DIR / "walk.bin"
+
+
+def last_walk(root: str | os.PathLike[str]) -> Listings:
+    """What the bank's folders held at the last walk from this working directory (their paths are relative to it)."""
+    document, _ = read_checked(_walk_path(root))
+    folders = document.get("folders") if isinstance(document, dict) and document.get("format") == FORMAT \
+        and document.get("cwd") == os.getcwd() else None
+    if not isinstance(folders, dict) or not all(
+            isinstance(listing, tuple) and len(listing) == 3 and isinstance(listing[0], tuple)
+            and isinstance(listing[1], list) and isinstance(listing[2], bool) for listing in folders.values()):
+        folders = {}
+    return Listings(folders)
+
+
+def keep_walk(root: str | os.PathLike[str], listings: Listings) -> None:
+    """Remember what this walk saw, when it differs from the last."""
+    if listings.changed:
+        write_checked(_walk_path(root), {"format": FORMAT, "cwd": os.getcwd(), "folders": listings.now})
 
 
 def read_checked(path: Path, *, compressed: bool = False) -> tuple[Any, bytes]:

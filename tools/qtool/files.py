@@ -7,8 +7,9 @@ import hashlib
 import marshal
 import os
 import re
+import time
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 QUESTIONS_DIR = "questions"
@@ -79,12 +80,13 @@ def stat_signatures(names: Sequence[str]) -> list[tuple[int, ...]]:
 
 
 def question_files(paths: Sequence[str], root: str | os.PathLike[str] = ".", exclude: Iterable[str] = (),
-                   force_exclude: bool = False) -> list[str]:
+                   force_exclude: bool = False, listings: Listings | None = None) -> list[str]:
     """No paths: every *.yaml under root/questions. A folder: every *.yaml below it. A file: itself.
 
     Paths are returned as given (or relative to the working directory when found by a walk),
     sorted within each folder, without duplicates; files matching an exclude glob are dropped
     unless named explicitly (and then too with ``force_exclude``, as pre-commit names every file).
+    ``listings`` holds what the folders held at the last walk: unchanged folders are not listed again.
     """
     patterns = list(exclude)
     if not paths:
@@ -94,7 +96,7 @@ def question_files(paths: Sequence[str], root: str | os.PathLike[str] = ".", exc
     seen: set[str] = set()
     for given in paths:
         if os.path.isdir(given):
-            found = _walk(given)  # already normal paths, sorted
+            found = _walk(given, listings)  # already normal paths, sorted
             if patterns:
                 found = [f for f in found if not _excluded(f, patterns)]
             if len(paths) == 1:
@@ -112,7 +114,7 @@ def question_files(paths: Sequence[str], root: str | os.PathLike[str] = ".", exc
     return out
 
 
-def _walk(folder: str) -> list[str]:
+def _walk(folder: str, listings: Listings | None = None) -> list[str]:
     """Every question file below ``folder`` outside hidden folders (symbolic links to folders are not followed), sorted.
 
     One ``scandir`` per folder, as ``os.walk`` does, without its per-entry bookkeeping. Each
@@ -122,7 +124,7 @@ def _walk(folder: str) -> list[str]:
     """
     found: list[str] = []
     unreadable: list[str] = []
-    pending = [_listed(folder, unreadable)]
+    pending = [_listed(folder, unreadable, listings)]
     while pending:
         current, prefix, keys, folders = pending[-1]
         if not folders:  # files alone: all at once
@@ -131,7 +133,7 @@ def _walk(folder: str) -> list[str]:
             continue
         for key in keys:
             if key[-1] == os.sep:
-                pending.append(_listed(os.path.join(current, key[:-1]), unreadable))
+                pending.append(_listed(os.path.join(current, key[:-1]), unreadable, listings))
                 break
             found.append(prefix + key)
         else:
@@ -140,11 +142,21 @@ def _walk(folder: str) -> list[str]:
     return sorted(found + unreadable) if unreadable else found
 
 
-def _listed(current: str, unreadable: list[str]) -> tuple[str, str, Iterator[str], bool]:
+def _listed(current: str, unreadable: list[str], listings: Listings | None) -> tuple[str, str, Iterator[str], bool]:
     """A folder, the prefix of its files' paths, its question files' and folders' names in the order of the paths
     below them (a folder's name with the separator after it, which no file name ends with), and whether it has folders."""
     base = os.path.normpath(current)  # no "./" when the walk starts at "."
     prefix = "" if base == os.curdir else base + os.sep
+    listing = listings.of(current) if listings is not None else _scanned(current)
+    if listing is None:
+        unreadable.append(current)
+        return current, prefix, iter(()), False
+    keys, folders = listing
+    return current, prefix, iter(keys), folders
+
+
+def _scanned(current: str) -> tuple[list[str], bool] | None:
+    """A folder's question files' and folders' names, sorted (see ``_listed``), and whether it has folders; None: unreadable."""
     keys: list[str] = []
     folders = False
     try:
@@ -160,9 +172,53 @@ def _listed(current: str, unreadable: list[str]) -> tuple[str, str, Iterator[str
                     keys.append(name + os.sep)
                     folders = True
     except OSError:
-        unreadable.append(current)
+        return None
     keys.sort()
-    return current, prefix, iter(keys), folders
+    return keys, folders
+
+
+#: A folder's listing is remembered only once its last change is this old: a change within the same tick of the
+#: file system's clock would leave its times as they were (git's "racy" entries; FAT counts in 2-second steps).
+SETTLED_NS = 3_000_000_000
+
+#: A remembered listing: the folder's stat signature, then its names and whether it has folders (see ``_scanned``).
+Listing = tuple[tuple[int, ...], list[str], bool]
+
+
+class Listings:
+    """What each folder held at the last walk: a folder whose signature is as then is not listed again.
+
+    Adding, removing or renaming an entry changes its folder's modification time, and anything
+    done to the folder itself (its times set back, its mode) its change time, which no tool can
+    set: with both in the signature, a folder that looks the same holds the same names. ``now``
+    is what this walk saw, to remember for the next; ``changed`` says whether it differs.
+    """
+
+    def __init__(self, before: Mapping[str, Listing]) -> None:
+        self.before = before
+        self.now: dict[str, Listing] = {}
+        self._listed_again = False
+
+    @property
+    def changed(self) -> bool:
+        return self._listed_again or self.now.keys() != self.before.keys()
+
+    def of(self, folder: str) -> tuple[list[str], bool] | None:
+        """The names in ``folder`` (see ``_scanned``), remembered or listed now; None when it cannot be listed."""
+        try:
+            st = os.stat(folder)
+        except OSError:
+            st = None
+        signature = (st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev) if st is not None else ()
+        kept = self.before.get(folder)
+        if kept is not None and signature and kept[0] == signature:
+            self.now[folder] = kept
+            return kept[1], kept[2]
+        self._listed_again = True
+        listing = _scanned(folder)
+        if listing is not None and st is not None and time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) >= SETTLED_NS:
+            self.now[folder] = (signature, *listing)
+        return listing
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:

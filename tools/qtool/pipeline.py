@@ -27,6 +27,8 @@ from qtool.cache import (
     decoded_summary,
     encoded,
     encoded_summary,
+    keep_walk,
+    last_walk,
     run_cached,
     run_context,
     run_files,
@@ -90,10 +92,10 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
     bank_wide = [s for s in settings.values() if s.rule.bank_wide and s.rule.name not in idle]
     everything = files is None
     if files is None:
-        files = _bank(config)
+        files = _bank(config, cache)
         universe = list(files)
     else:
-        universe = list(files) + (_rest_of_bank(files, config) if bank_wide else [])
+        universe = list(files) + (_rest_of_bank(files, config, cache) if bank_wide else [])
     analyser = functools.partial(analyse, settings, prepared)
     active = {name: s for name, s in settings.items() if name not in idle}
     store = None
@@ -567,13 +569,19 @@ def _severity(setting: RuleSetting, strict: bool) -> Severity:
     return setting.severity
 
 
-def _bank(config: Config) -> list[str]:
-    return question_files((), config.root, config.exclude)
+def _bank(config: Config, cache: bool) -> list[str]:
+    """Every file of the bank; with ``cache``, folders unchanged since the last walk are not listed again."""
+    if not cache:
+        return question_files((), config.root, config.exclude)
+    listings = last_walk(config.root)
+    files = question_files((), config.root, config.exclude, listings=listings)
+    keep_walk(config.root, listings)
+    return files
 
 
-def _rest_of_bank(given: Sequence[str], config: Config) -> list[str]:
+def _rest_of_bank(given: Sequence[str], config: Config, cache: bool) -> list[str]:
     """The bank's other files: what bank-wide rules compare the given files with."""
-    bank = _bank(config)
+    bank = _bank(config, cache)
     if list(given) == bank:
         return []
     cwd = os.getcwd()
