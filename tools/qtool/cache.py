@@ -330,6 +330,10 @@ def changed_since(prints: dict[str, bytes], now: dict[str, bytes]) -> set[str]:
 # -- the last walk of the bank -----------------------------------------------------
 
 
+#: The format of ``walk.bin``: what each folder held, by path relative to the working directory it was walked from.
+WALK_FORMAT = "qtool-walk/1"
+
+
 def _walk_path(root: str | os.PathLike[str]) -> Path:
     return Path(root) / CACHE_DIR / "walk.bin"
 
@@ -337,7 +341,7 @@ def _walk_path(root: str | os.PathLike[str]) -> Path:
 def last_walk(root: str | os.PathLike[str]) -> Listings:
     """What the bank's folders held at the last walk from this working directory (their paths are relative to it)."""
     document, _ = read_checked(_walk_path(root))
-    folders = document.get("folders") if isinstance(document, dict) and document.get("format") == FORMAT \
+    folders = document.get("folders") if isinstance(document, dict) and document.get("format") == WALK_FORMAT \
         and document.get("cwd") == os.getcwd() else None
     if not isinstance(folders, dict) or not all(
             isinstance(listing, tuple) and len(listing) == 3 and isinstance(listing[0], tuple)
@@ -349,7 +353,7 @@ def last_walk(root: str | os.PathLike[str]) -> Listings:
 def keep_walk(root: str | os.PathLike[str], listings: Listings) -> None:
     """Remember what this walk saw, when it differs from the last."""
     if listings.changed:
-        write_checked(_walk_path(root), {"format": FORMAT, "cwd": os.getcwd(), "folders": listings.now})
+        write_checked(_walk_path(root), {"format": WALK_FORMAT, "cwd": os.getcwd(), "folders": listings.now})
 
 
 def read_checked(path: Path, *, compressed: bool = False) -> tuple[Any, bytes]:

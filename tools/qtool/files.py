@@ -126,37 +126,38 @@ def _walk(folder: str, listings: Listings | None = None) -> list[str]:
     unreadable: list[str] = []
     pending = [_listed(folder, unreadable, listings)]
     while pending:
-        current, prefix, keys, folders = pending[-1]
+        keys, folders = pending[-1]
         if not folders:  # files alone: all at once
-            found += map(prefix.__add__, keys)
+            found += keys
             pending.pop()
             continue
         for key in keys:
             if key[-1] == os.sep:
-                pending.append(_listed(os.path.join(current, key[:-1]), unreadable, listings))
+                pending.append(_listed(key[:-1], unreadable, listings))
                 break
-            found.append(prefix + key)
+            found.append(key)
         else:
             pending.pop()
     # A folder that cannot be listed is named like a file: reading it reports why, never a silent skip.
     return sorted(found + unreadable) if unreadable else found
 
 
-def _listed(current: str, unreadable: list[str], listings: Listings | None) -> tuple[str, str, Iterator[str], bool]:
-    """A folder, the prefix of its files' paths, its question files' and folders' names in the order of the paths
-    below them (a folder's name with the separator after it, which no file name ends with), and whether it has folders."""
-    base = os.path.normpath(current)  # no "./" when the walk starts at "."
-    prefix = "" if base == os.curdir else base + os.sep
+def _listed(current: str, unreadable: list[str], listings: Listings | None) -> tuple[Iterator[str], bool]:
+    """The paths of a folder's question files and folders in the order of the paths below them (see ``_scanned``),
+    and whether it has folders; an unreadable folder is added to ``unreadable``, with nothing in it."""
     listing = listings.of(current) if listings is not None else _scanned(current)
     if listing is None:
         unreadable.append(current)
-        return current, prefix, iter(()), False
+        return iter(()), False
     keys, folders = listing
-    return current, prefix, iter(keys), folders
+    return iter(keys), folders
 
 
 def _scanned(current: str) -> tuple[list[str], bool] | None:
-    """A folder's question files' and folders' names, sorted (see ``_listed``), and whether it has folders; None: unreadable."""
+    """The paths of a folder's question files and folders, a folder's with the separator after it (which no file
+    name ends with), sorted: the order of the paths below them. Then whether it has folders; None: unreadable."""
+    base = os.path.normpath(current)  # no "./" when the walk starts at "."
+    prefix = "" if base == os.curdir else base + os.sep
     keys: list[str] = []
     folders = False
     try:
@@ -167,9 +168,9 @@ def _scanned(current: str) -> tuple[list[str], bool] | None:
                     continue
                 folder_here = _is_dir(entry)
                 if name.endswith(_SUFFIXES) and not folder_here:
-                    keys.append(name)
+                    keys.append(prefix + name)
                 elif folder_here and not entry.is_symlink():
-                    keys.append(name + os.sep)
+                    keys.append(prefix + name + os.sep)
                     folders = True
     except OSError:
         return None
@@ -181,7 +182,7 @@ def _scanned(current: str) -> tuple[list[str], bool] | None:
 #: file system's clock would leave its times as they were (git's "racy" entries; FAT counts in 2-second steps).
 SETTLED_NS = 3_000_000_000
 
-#: A remembered listing: the folder's stat signature, then its names and whether it has folders (see ``_scanned``).
+#: A remembered listing: the folder's stat signature, then its paths and whether it has folders (see ``_scanned``).
 Listing = tuple[tuple[int, ...], list[str], bool]
 
 
@@ -204,7 +205,7 @@ class Listings:
         return self._listed_again or self.now.keys() != self.before.keys()
 
     def of(self, folder: str) -> tuple[list[str], bool] | None:
-        """The names in ``folder`` (see ``_scanned``), remembered or listed now; None when it cannot be listed."""
+        """The paths in ``folder`` (see ``_scanned``), remembered or listed now; None when it cannot be listed."""
         try:
             st = os.stat(folder)
         except OSError:
