@@ -136,3 +136,27 @@ def test_a_full_standard_output_is_one_line_not_a_traceback(bank: Path) -> None:
                               stderr=subprocess.PIPE, text=True)
     assert done.returncode == 1
     assert done.stderr == "Error: cannot write to standard output: No space left on device\n", done.stderr
+
+
+@pytest.mark.parametrize(("code", "status", "err"), [("None", 0, ""), ("3", 3, ""), ("'no bank here'", 1, "no bank here\n")])
+def test_the_command_leaves_with_its_status_and_all_its_output(code: str, status: int, err: str) -> None:
+    """``leave`` ends the process without the interpreter's teardown: what was printed but not yet flushed still
+    arrives, and the status is the one a SystemExit with that code gives."""
+    import subprocess
+    import sys
+
+    script = f"import sys\nfrom qtool.errors import leave\nsys.stdout.write('unflushed')\nleave({code})\nprint('never')\n"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert (result.returncode, result.stdout, result.stderr) == (status, "unflushed", err)
+
+
+def test_the_qtool_command_leaves_with_the_check_status(bank: Path) -> None:
+    """The console script (``qtool.cli:run``) ends with check's status and its whole report."""
+    import subprocess
+    import sys
+
+    target = next((bank / "questions").rglob("*.yaml"))
+    target.write_text(target.read_text().replace("\nquestion:", "\nquestion: ", 1).replace("\ncategory: ", "\ncategory: wrong-", 1))
+    result = subprocess.run([sys.executable, "-m", "qtool", "check"], cwd=bank, capture_output=True, text=True)
+    assert result.returncode == 1 and "[schema]" in result.stdout and result.stdout.endswith("\n")
+    assert subprocess.run([sys.executable, "-m", "qtool", "--version"], capture_output=True, text=True).returncode == 0

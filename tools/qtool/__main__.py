@@ -1,6 +1,6 @@
 """Allow ``python -m qtool``."""
 
-from qtool.cli import main
+from qtool.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

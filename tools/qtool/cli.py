@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import importlib
 import importlib.util
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -123,8 +123,19 @@ def cli(root: str | None) -> None:
 
 
 def main(argv: Any = None) -> None:
-    """Console-script entry point."""
+    """Run qtool with ``argv`` (default: the command line); raises SystemExit with the status, as click does."""
     # The cyclic collector runs far less often (as mypy has it): a bank's results are hundreds of thousands of
     # small containers, freed by reference counting, and each collection would walk them all to find no cycle.
     gc.set_threshold(200_000, 30, 30)
     cli.main(args=argv, prog_name="qtool")
+
+
+def run() -> NoReturn:
+    """The ``qtool`` command: ``main``, then the process ends at once with its status (see ``errors.leave``)."""
+    from qtool.errors import leave
+
+    try:
+        main()
+    except SystemExit as leaving:
+        leave(leaving.code)
+    leave(0)
