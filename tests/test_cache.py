@@ -60,6 +60,35 @@ def test_parallel_serial_and_cached_runs_agree(in_big_bank: Path) -> None:
     assert cold == warm == serial
 
 
+def test_a_big_bank_s_entries_are_written_aside_and_its_bank_results_beside_them(big_bank: Path, tmp_path: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold run of a big bank writes check.bin in a forked child while the bank stage runs; the bank-wide results
+    follow in check.delta against it. A run with the report gone reads both and runs no bank-wide rule."""
+    import shutil
+
+    import qtool.pipeline
+    from qtool.cache import CheckCache, read_checked
+
+    root = tmp_path / "bank"
+    shutil.copytree(big_bank, root)
+    monkeypatch.chdir(root)
+    aside: list[int] = []
+    forked = qtool.pipeline.forked
+    monkeypatch.setattr(qtool.pipeline, "forked", lambda func: aside.append(os.getpid()) or forked(func))
+    cold = _problems(root, cache=True)
+    assert cold == _problems(root) and aside
+    entries, checksum = read_checked(root / CACHE_DIR / "check.bin")
+    delta, _ = read_checked(root / CACHE_DIR / "check.delta")
+    assert len(entries["files"]) == 600 and entries["bank"] == {}
+    assert delta["base"] == checksum and delta["files"] == {} and delta["bank"]["results"]
+    assert CheckCache(root, entries["key"]).bank == delta["bank"]
+    _forget_reports(root)
+    ran: list[int] = []
+    bank_problems = qtool.pipeline.bank_problems
+    monkeypatch.setattr(qtool.pipeline, "bank_problems", lambda *args, **kwargs: ran.append(1) or bank_problems(*args, **kwargs))
+    assert _problems(root, cache=True) == cold and ran == []
+
+
 @pytest.mark.parametrize(("seed", "rewrite_from", "delta_share", "part_files"), [(1, 16, 16, 512), (2, 1, 1, 7), (3, 3, 1, 64)])
 def test_after_random_edits_the_kept_bank_indexes_answer_as_a_cold_run(big_bank: Path, tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch, seed: int,

@@ -194,21 +194,17 @@ class CheckCache:
         self._bank_current = True
         self.dirty = True
 
-    def save(self, keep: Sequence[str] | None = None) -> None:
-        """Write what changed atomically; with ``keep``, forget files no longer in the bank. Errors are ignored.
+    def _since_entries(self) -> dict[str, dict[str, Any]]:
+        return {name: self.files[name] for name in self._since if name in self.files}
 
-        When few entries changed since check.bin was written, they go to a small check.delta
-        beside it instead of a new check.bin (files no longer in the bank are forgotten then).
-        """
-        if not self.dirty:
-            return
-        if self.summaries_changed and not self._bank_current:
-            self.bank = {}  # found from other summaries than these entries hold: never to be reused with them
-        since = {name: self.files[name] for name in self._since if name in self.files}
-        if self._base and len(since) <= max(DELTA_MIN, len(self.files) // DELTA_SHARE):
-            write_checked(self._delta_path, {"format": FORMAT, "key": self.key, "base": self._base, "files": since,
-                                              "bank": self.bank})
-            return
+    @property
+    def rewrites(self) -> bool:
+        """Whether ``save`` writes every entry to a new check.bin (not the few changed ones to check.delta)."""
+        return self.dirty and not (self._base and len(self._since_entries()) <= max(DELTA_MIN, len(self.files) // DELTA_SHARE))
+
+    def write_entries(self, keep: Sequence[str] | None = None, bank: dict[str, Any] | None = None) -> bytes:
+        """Write every entry (of the files in ``keep``) to a new check.bin, with ``bank`` (default: none, which ``save``
+        then adds in check.delta: another process can do this big write while the bank stage runs). Its checksum, b"" on errors."""
         from qtool.fsutil import atomic_write
 
         files = self.files if keep is None else {name: self.files[name] for name in keep if name in self.files}
@@ -218,7 +214,25 @@ class CheckCache:
                 atomic_write(gitignore, "*\n", durable=False)
         except (OSError, ValueError):
             pass
-        write_checked(self.path, {"format": FORMAT, "key": self.key, "files": files, "bank": self.bank})
+        return write_checked(self.path, {"format": FORMAT, "key": self.key, "files": files, "bank": bank or {}})
+
+    def save(self, keep: Sequence[str] | None = None, written: bytes = b"") -> None:
+        """Write what changed atomically; with ``keep``, forget files no longer in the bank. Errors are ignored.
+
+        When few entries changed since check.bin was written, they go to a small check.delta
+        beside it instead of a new check.bin (files no longer in the bank are forgotten then).
+        ``written`` is the checksum ``write_entries`` returned: only the bank-wide results are left, for check.delta.
+        """
+        if not self.dirty:
+            return
+        if self.summaries_changed and not self._bank_current:
+            self.bank = {}  # found from other summaries than these entries hold: never to be reused with them
+        since = {} if written else self._since_entries()
+        if written or (self._base and len(since) <= max(DELTA_MIN, len(self.files) // DELTA_SHARE)):
+            write_checked(self._delta_path, {"format": FORMAT, "key": self.key, "base": written or self._base,
+                                              "files": since, "bank": self.bank})
+            return
+        self.write_entries(keep, self.bank)
         try:
             self._delta_path.unlink()  # it was written against the check.bin replaced now: it would be ignored anyway
         except OSError:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
-import marshal
 import os
 import re
 import time
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+
+from qtool.workers import forked
 
 QUESTIONS_DIR = "questions"
 SUFFIX = ".yaml"
@@ -48,35 +50,19 @@ STAT_SPLIT_FROM = 20_000
 
 def stat_signatures(names: Sequence[str]) -> list[tuple[int, ...]]:
     """The ``stat_signature`` of each file, in order; a big bank's on two cores."""
-    if len(names) < STAT_SPLIT_FROM or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
-        return [stat_signature(name) for name in names]
+    if len(names) < STAT_SPLIT_FROM:
+        return _stat_signatures(names)
     half = len(names) // 2
-    try:
-        reading, writing = os.pipe()
-        child = os.fork()
-    except OSError:
-        return [stat_signature(name) for name in names]
-    if child == 0:  # never returns: the child sends its half down the pipe, marshalled, and leaves at once
-        status = 1
-        try:
-            os.close(reading)
-            with os.fdopen(writing, "wb") as pipe:
-                pipe.write(marshal.dumps([stat_signature(name) for name in names[half:]]))
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(writing)
-    mine = [stat_signature(name) for name in names[:half]]
-    with os.fdopen(reading, "rb") as pipe:
-        sent = pipe.read()
-    _, status = os.waitpid(child, 0)
-    try:
-        theirs = marshal.loads(sent) if status == 0 else None
-    except (ValueError, EOFError, TypeError):
-        theirs = None
-    if not isinstance(theirs, list) or len(theirs) != len(names) - half:
-        theirs = [stat_signature(name) for name in names[half:]]  # the child failed: this process does its half too
-    return mine + theirs
+    theirs = forked(functools.partial(_stat_signatures, names[half:]))
+    mine = _stat_signatures(names[:half])
+    rest = theirs()
+    if not isinstance(rest, list) or len(rest) != len(names) - half:
+        rest = _stat_signatures(names[half:])
+    return mine + rest
+
+
+def _stat_signatures(names: Sequence[str]) -> list[tuple[int, ...]]:
+    return [stat_signature(name) for name in names]
 
 
 def question_files(paths: Sequence[str], root: str | os.PathLike[str] = ".", exclude: Iterable[str] = (),

@@ -42,14 +42,14 @@ from qtool.cache import (
 from qtool.config import Config
 from qtool.files import MISNAMED_SUFFIX, SUFFIX, digest, question_files, stat_signature, stat_signatures
 from qtool.lint.config import RuleSetting, active_rules
-from qtool.lint.engine import UNUSED, analyse, bank_problems, bank_problems_after
+from qtool.lint.engine import PARALLEL_BANK_UPTO, UNUSED, analyse, bank_problems, bank_problems_after
 from qtool.lint.rule import STARTED, Started, dumped
 from qtool.lint.rules import RULES
 from qtool.lint.suppress import Suppression, apply, unused
 from qtool.loader import DEFAULT_MAX_BYTES, LoadError, load_bytes, read_file
 from qtool.model import Checked, FileResult, Problem, Question, Severity, same_parts
 from qtool.schema import validate_question
-from qtool.workers import parallel_map, shared, sharing
+from qtool.workers import PARALLEL_FROM, can_fork, forked, parallel_map, shared, sharing
 
 if TYPE_CHECKING:
     from qtool.gitbase import Base
@@ -129,11 +129,15 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
                    progress=progress, signatures=[signature for _, signature in signatures],
                    each=_taking(started) if started else None)
     given = results[: len(files)]
+    # A big bank's entries are written by a forked child while this process runs the bank stage (as bank_problems
+    # forks, only up to PARALLEL_BANK_UPTO files: past that, a child's copied pages would cost more than it saves).
+    entries = forked(functools.partial(store.write_entries, universe)) if store is not None and store.rewrites \
+        and PARALLEL_FROM <= len(universe) <= PARALLEL_BANK_UPTO and can_fork() else None
     found, indexes = _bank_stage(results, given, bank_wide, prepared, store, config.root, started)
     checked = collect(given, files)
     checked.problems = _finish(given, found, active, strict)
     if store is not None:
-        store.save(keep=universe)
+        store.save(keep=universe, written=entries() if entries is not None else b"")
         if first_key is None or not all(r.signature == seen for r, (_, seen) in zip(results, signatures)):
             digests = signature_digests([(r.path, r.signature) for r in results])
             first_key = run_key(context, digests)

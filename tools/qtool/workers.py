@@ -8,6 +8,7 @@ just before the pool starts and cleared when the call returns, so nothing outliv
 from __future__ import annotations
 
 import contextlib
+import marshal
 import os
 import signal
 import threading
@@ -73,6 +74,45 @@ def _taken(result: R, progress: Callable[[int], None] | None, each: Callable[[R]
         progress(1)
     if each is not None:
         each(result)
+    return result
+
+
+def forked(func: Callable[[], R]) -> Callable[[], R]:
+    """Start ``func()`` in a forked child, for a step this process need not wait for; what is returned waits for its result.
+
+    The child inherits everything; only its result (plain values) crosses back, marshalled. When
+    no child can be forked, or it fails, ``func`` runs here when the result is asked for.
+    """
+    if (os.cpu_count() or 1) < 2 or not can_fork():
+        return func
+    try:
+        reading, writing = os.pipe()
+        child = os.fork()
+    except OSError:
+        return func
+    if child == 0:  # never returns: the child sends its result down the pipe and leaves at once
+        status = 1
+        try:
+            os.close(reading)
+            value: Any = func()
+            with os.fdopen(writing, "wb") as pipe:
+                pipe.write(marshal.dumps(value))
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(writing)
+
+    def result() -> R:
+        with os.fdopen(reading, "rb") as pipe:
+            sent = pipe.read()
+        _, status = os.waitpid(child, 0)
+        if status == 0:
+            try:
+                return marshal.loads(sent)  # type: ignore[no-any-return]
+            except (ValueError, EOFError, TypeError):
+                pass
+        return func()  # the child failed: this process does it
+
     return result
 
 
