@@ -20,12 +20,12 @@ _SPECIAL_FLOATS = {".inf": float("inf"), ".Inf": float("inf"), ".INF": float("in
                    "-.inf": float("-inf"), "-.Inf": float("-inf"), "-.INF": float("-inf"),
                    ".nan": float("nan"), ".NaN": float("nan"), ".NAN": float("nan")}
 #: First characters a plain scalar needs to be anything but a string.
-_MAYBE_NOT_STR = frozenset("~nNtTfF0123456789+-.")
+MAYBE_NOT_STR = frozenset("~nNtTfF0123456789+-.")
 
 
 def plain_scalar(value: str) -> Any:
     """The value of a plain (unquoted, untagged) scalar's text."""
-    if value and value[0] not in _MAYBE_NOT_STR:
+    if value and value[0] not in MAYBE_NOT_STR:
         return value
     return resolve_plain(value)
 

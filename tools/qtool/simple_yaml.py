@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from qtool.model import Position
-from qtool.scalars import plain_scalar
+from qtool.scalars import MAYBE_NOT_STR, plain_scalar, resolve_plain
 
 #: The bytes that may stand alone: tab, line feed, printable ASCII, and every byte of a longer UTF-8 sequence.
 _PLAIN_BYTES = bytes([9, 10, *range(32, 127), *range(128, 256)])
@@ -29,6 +29,13 @@ _AFTER_KEY = ("", " ")
 #: First characters that make a plain scalar something else (an indicator) in block context.
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _MAX_DEPTH = 16
+#: Keys found to be plain words so far (a bank uses a few dozen): each is checked once, not on every line.
+_KEYS_SEEN: set[str] = set()
+_KEYS_KEPT = 4096
+#: A value that begins with one of these and ends with one of those, with no tab, " #" or ": " in it, is a
+#: plain scalar written whole, read here at once (``_one_line`` reads every other).
+_PLAIN_FIRST = frozenset(chr(code) for code in range(33, 127)) - frozenset("-?:,[]{}#&*!|>'\"%@`")
+_PLAIN_LAST = frozenset(chr(code) for code in range(33, 127)) - frozenset(":")
 
 
 class _Unsimple(Exception):
@@ -75,13 +82,17 @@ def _parse(lines: list[str]) -> tuple[dict[str, Any], dict[str, Position], dict[
         line = lines[i]
         if not line:
             continue
-        text = line.lstrip(" ")  # lines outside blocks are short: the copy costs less than a regex call
-        if not text:
-            raise _Unsimple  # spaces alone on a line
-        head = text[0]
+        head = line[0]
+        if head == " ":
+            text = line.lstrip(" ")  # lines outside blocks are short: the copy costs less than a regex call
+            if not text:
+                raise _Unsimple  # spaces alone on a line
+            head = text[0]
+            here = len(line) - len(text)
+        else:
+            text, here = line, 0
         if head == "#":
             continue
-        here = len(line) - len(text)
         item = head == "-" and text[1:2] == " "
         if waiting is not None:
             key, owner, child, above = waiting
@@ -113,12 +124,21 @@ def _parse(lines: list[str]) -> tuple[dict[str, Any], dict[str, Position], dict[
             if not value or value[0] == " ":
                 raise _Unsimple
             values[f"{path}[{len(into)}]"] = (i + 1, here + 3)
-            into.append(_one_line(value))
+            if value[0] in _PLAIN_FIRST and value[-1] in _PLAIN_LAST and "\t" not in value and " #" not in value \
+                    and ": " not in value:
+                into.append(value if value[0] not in MAYBE_NOT_STR else resolve_plain(value))
+            else:
+                into.append(_one_line(value))
             continue
         colon = text.find(":")
         key = text[:colon]
-        if colon < 1 or text[colon + 1:colon + 2] not in _AFTER_KEY or not _KEY_CHARS.issuperset(key) or head in _NOT_KEY_FIRST:
+        if colon < 1 or text[colon + 1:colon + 2] not in _AFTER_KEY:
             raise _Unsimple
+        if key not in _KEYS_SEEN:
+            if not _KEY_CHARS.issuperset(key) or head in _NOT_KEY_FIRST:
+                raise _Unsimple
+            if len(_KEYS_SEEN) < _KEYS_KEPT:
+                _KEYS_SEEN.add(key)
         if key in into:
             raise _Unsimple  # a duplicate key: libyaml's path says where the first one is
         if not path and not into:
@@ -130,7 +150,11 @@ def _parse(lines: list[str]) -> tuple[dict[str, Any], dict[str, Position], dict[
             waiting = (key, into, child, here)
             continue
         values[child] = (i + 1, len(line) - len(value) + 1)
-        if value[0] != "|":
+        head = value[0]
+        if head in _PLAIN_FIRST and value[-1] in _PLAIN_LAST and "\t" not in value and " #" not in value and ": " not in value:
+            into[key] = value if head not in MAYBE_NOT_STR else resolve_plain(value)
+            continue
+        if head != "|":
             into[key] = _one_line(value)
             continue
         into[key], i = _literal(lines, i, value, here)
@@ -169,8 +193,9 @@ def _literal(lines: list[str], at: int, header: str, above: int) -> tuple[str, i
         else:
             break
         i += 1
-    text = "\n".join(body)
-    return (text + "\n" if keep else text), i
+    if keep:
+        body.append("")  # the final line break, in the same join
+    return "\n".join(body), i
 
 
 def _one_line(text: str) -> Any:
