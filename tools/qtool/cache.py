@@ -197,10 +197,14 @@ class CheckCache:
     def _since_entries(self) -> dict[str, dict[str, Any]]:
         return {name: self.files[name] for name in self._since if name in self.files}
 
+    def _fits_delta(self, since: dict[str, dict[str, Any]]) -> bool:
+        """Whether the entries changed since check.bin was written are few enough for check.delta."""
+        return bool(self._base) and len(since) <= max(DELTA_MIN, len(self.files) // DELTA_SHARE)
+
     @property
     def rewrites(self) -> bool:
         """Whether ``save`` writes every entry to a new check.bin (not the few changed ones to check.delta)."""
-        return self.dirty and not (self._base and len(self._since_entries()) <= max(DELTA_MIN, len(self.files) // DELTA_SHARE))
+        return self.dirty and not self._fits_delta(self._since_entries())
 
     def write_entries(self, keep: Sequence[str] | None = None, bank: dict[str, Any] | None = None) -> bytes:
         """Write every entry (of the files in ``keep``) to a new check.bin, with ``bank`` (default: none, which ``save``
@@ -228,7 +232,7 @@ class CheckCache:
         if self.summaries_changed and not self._bank_current:
             self.bank = {}  # found from other summaries than these entries hold: never to be reused with them
         since = {} if written else self._since_entries()
-        if written or (self._base and len(since) <= max(DELTA_MIN, len(self.files) // DELTA_SHARE)):
+        if written or self._fits_delta(since):
             write_checked(self._delta_path, {"format": FORMAT, "key": self.key, "base": written or self._base,
                                               "files": since, "bank": self.bank})
             return
