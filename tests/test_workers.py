@@ -26,9 +26,13 @@ def test_a_forked_step_whose_child_fails_is_done_here() -> None:
     assert workers.forked(step)() == 7
 
 
-def test_a_step_is_done_here_when_no_child_can_be_forked(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_step_is_started_when_no_child_can_be_forked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """None, so that the caller does the step its own way (the stat split then stats every file here)."""
     def refused() -> int:
         raise OSError("no more processes")
 
     monkeypatch.setattr(os, "fork", refused)
-    assert workers.forked(os.getpid)() == os.getpid()
+    assert workers.forked(os.getpid) is None
+    monkeypatch.undo()  # fork works again, but there is one core
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert workers.forked(os.getpid) is None

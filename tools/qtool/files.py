@@ -54,6 +54,8 @@ def stat_signatures(names: Sequence[str]) -> list[tuple[int, ...]]:
         return _stat_signatures(names)
     half = len(names) // 2
     theirs = forked(functools.partial(_stat_signatures, names[half:]))
+    if theirs is None:
+        return _stat_signatures(names)
     mine = _stat_signatures(names[:half])
     rest = theirs()
     if not isinstance(rest, list) or len(rest) != len(names) - half:

@@ -49,7 +49,7 @@ from qtool.lint.suppress import Suppression, apply, unused
 from qtool.loader import DEFAULT_MAX_BYTES, LoadError, load_bytes, read_file
 from qtool.model import Checked, FileResult, Problem, Question, Severity, same_parts
 from qtool.schema import validate_question
-from qtool.workers import PARALLEL_FROM, can_fork, forked, parallel_map, shared, sharing
+from qtool.workers import PARALLEL_FROM, forked, parallel_map, shared, sharing
 
 if TYPE_CHECKING:
     from qtool.gitbase import Base
@@ -132,7 +132,7 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
     # A big bank's entries are written by a forked child while this process runs the bank stage (as bank_problems
     # forks, only up to PARALLEL_BANK_UPTO files: past that, a child's copied pages would cost more than it saves).
     entries = forked(functools.partial(store.write_entries, universe)) if store is not None and store.rewrites \
-        and PARALLEL_FROM <= len(universe) <= PARALLEL_BANK_UPTO and can_fork() else None
+        and PARALLEL_FROM <= len(universe) <= PARALLEL_BANK_UPTO else None
     found, indexes = _bank_stage(results, given, bank_wide, prepared, store, config.root, started)
     checked = collect(given, files)
     checked.problems = _finish(given, found, active, strict)

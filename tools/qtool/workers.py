@@ -77,19 +77,20 @@ def _taken(result: R, progress: Callable[[int], None] | None, each: Callable[[R]
     return result
 
 
-def forked(func: Callable[[], R]) -> Callable[[], R]:
+def forked(func: Callable[[], R]) -> Callable[[], R] | None:
     """Start ``func()`` in a forked child, for a step this process need not wait for; what is returned waits for its result.
 
-    The child inherits everything; only its result (plain values) crosses back, marshalled. When
-    no child can be forked, or it fails, ``func`` runs here when the result is asked for.
+    The child inherits everything; only its result (plain values) crosses back, marshalled. If the
+    child fails, ``func`` runs here when the result is asked for. None when no child can be
+    started (one core, no ``fork``): the caller does the step its own way.
     """
     if (os.cpu_count() or 1) < 2 or not can_fork():
-        return func
+        return None
     try:
         reading, writing = os.pipe()
         child = os.fork()
     except OSError:
-        return func
+        return None
     if child == 0:  # never returns: the child sends its result down the pipe and leaves at once
         status = 1
         try:
