@@ -55,3 +55,17 @@ def test_a_cold_check_finishes_the_near_duplicate_index_the_scan_fed(bank: Path,
     monkeypatch.undo()
     again = check_files(None, load_config("."), cache=False)
     assert cold.problems == again.problems
+
+
+def test_a_file_is_stat_once_when_the_caller_took_its_signature(bank: Path, monkeypatch) -> None:
+    """A scan with a cache records the signature taken before it (taken before the file was read) instead of asking again."""
+    import qtool.pipeline
+
+    files = sorted(str(path) for path in Path("questions").rglob("*.yaml"))
+    given = [(1, 2, 3, index) for index in range(len(files))]
+    asked: list[str] = []
+    monkeypatch.setattr(qtool.pipeline, "stat_signature", lambda name: asked.append(name) or (0,))
+    results = qtool.pipeline.scan(files, hashing=True, signatures=given)
+    assert [r.signature for r in results] == given and asked == []
+    results = qtool.pipeline.scan(files, hashing=True)
+    assert [r.signature for r in results] == [(0,)] * len(files) and asked == files

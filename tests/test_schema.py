@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -87,6 +88,19 @@ def test_schema_problem_positions(name: str) -> None:
 )
 def test_expected_id(path: str, expected: str | None) -> None:
     assert expected_id(path) == expected
+
+
+@pytest.mark.parametrize("path", [
+    "questions/a/b.yaml", "x/questions/a/questions/c.yaml", "questions", "questions/", "./questions/a.yaml",
+    "questions/../questions/a.yaml", "questions//a.yaml", "questions/a/../b.yaml", "a/b.yaml", "b.yaml",
+    "../b.yaml", "questions/a.b.yml", "questions/questions",
+])
+def test_a_relative_path_names_the_id_its_absolute_path_does(path: str, tmp_path, monkeypatch) -> None:
+    """The shortcut for plain relative paths agrees with the path made absolute, also when only the working folder is under questions/."""
+    for here in (tmp_path, tmp_path / "bank" / "questions" / "role"):
+        here.mkdir(parents=True, exist_ok=True)
+        monkeypatch.chdir(here)
+        assert expected_id(path) == expected_id(os.path.abspath(path)), (here, path)
 
 
 def test_id_must_match_path(empty_bank) -> None:

@@ -389,7 +389,8 @@ def scan(files: Sequence[str], analyser: Analyser = validate_only, *, max_bytes:
         progress(len(files) - len(todo))
     names = [files[i] for i in todo]
     in_order = _InOrder(results, todo, each) if each is not None else None
-    with sharing((analyser, max_bytes, cache is not None or hashing, contents or {})):
+    taken = {files[i]: signatures[i] for i in todo} if signatures else {}
+    with sharing((analyser, max_bytes, cache is not None or hashing, contents or {}, taken)):
         fresh = parallel_map(_work, names, jobs, progress, in_order)
     for index, result in zip(todo, fresh):
         results[index] = result
@@ -419,9 +420,9 @@ class _InOrder:
 
 
 def _work(path: str) -> FileResult:
-    analyser, max_bytes, hashing, contents = shared()
-    # The signature is taken before reading: a file changed meanwhile then looks changed next time.
-    signature = stat_signature(path) if hashing else None
+    analyser, max_bytes, hashing, contents, taken = shared()
+    # The signature is taken before reading (here, or before the scan): a file changed meanwhile then looks changed next time.
+    signature = (taken.get(path) or stat_signature(path)) if hashing else None
     if path.endswith(MISNAMED_SUFFIX):
         stem = os.path.basename(path)[: -len(MISNAMED_SUFFIX)]
         return FileResult(path, [Problem(path, 1, 1, Severity.ERROR, f"question files end in {SUFFIX}: rename it to {stem}{SUFFIX}", "parse")],

@@ -163,7 +163,10 @@ def _show(value: Any, limit: int = 60) -> str:
 
 def expected_id(path: str) -> str | None:
     """The id a file must carry: its path under the nearest ``questions/`` folder, without .yaml."""
-    parts = tuple(os.path.abspath(path).split(os.sep))
+    parts = tuple(path.split("/"))
+    # A plain relative path that names the folder itself (as the walk gives) needs no absolute form, nor a getcwd call.
+    if os.sep != "/" or path[:1] == "/" or "questions" not in parts or "" in parts or "." in parts or ".." in parts:
+        parts = tuple(os.path.abspath(path).split(os.sep))
     if "questions" not in parts:
         return None
     index = len(parts) - 1 - parts[::-1].index("questions")
