@@ -178,3 +178,22 @@ def test_site_rows_build_each_round_into_a_new_folder_and_delete_them_when_the_r
     # The table is made after the run has deleted the folders: the rows still describe what was built.
     assert re.match(r"[1-9]\d* files written, 0 unchanged; [1-9]\d* files, ", rows[0].describe(rows[0].samples))
     assert re.match(r"0 files written, [1-9]\d* unchanged; .* search index [1-9]\d* bytes a question", rows[1].describe(rows[1].samples))
+
+
+def test_the_table_gives_each_round_s_ratio_to_the_peer_run_in_that_round() -> None:
+    """A target may bound the worst round as well as the median: each round is compared with the peer's run in the same round."""
+    run = _load("run")
+
+    def case(key: str, seconds: list[float]):
+        row = run.Case(key, f"`{key}`", [])
+        row.samples = [run.Sample(s, 10, 10, 0, "", "") for s in seconds]
+        return row
+
+    table = run.table_of([case("cjs-cli", [10.0, 8.0, 12.0]), case("check-cold", [2.0, 2.4, 2.4])])
+    cold = table[1]
+    assert cold["vs_check_jsonschema"] == pytest.approx(0.24)
+    assert cold["rounds_vs_check_jsonschema"] == [0.2, 0.3, 0.2]
+    assert table[0]["rounds_vs_check_jsonschema"] == []
+    text = run.markdown([{"size": 10, "bytes": 1, "rounds": 3, "intended_near_duplicate_pairs": 0, "peer_check": "ok",
+                          "rows": table}], {}, "now", "0.0")
+    assert "| 2.40 | 0.24x (rounds 0.20x, 0.30x, 0.20x) |" in text
