@@ -29,8 +29,8 @@ import shutil
 import string
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 REPO = Path(__file__).resolve().parent.parent
 MANIFEST = "bench-corpus.json"

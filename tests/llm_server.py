@@ -20,10 +20,11 @@ import random
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Union
+from typing import Any
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "draft"
 
@@ -63,7 +64,7 @@ class Reply:
     drip: float = 0.0
 
 
-Responder = Union[Reply, Callable[[Recorded], Reply]]
+Responder = Reply | Callable[[Recorded], Reply]
 
 
 def chat(content: str, prompt_tokens: int = 100, completion_tokens: int = 50, model: str = "test-model") -> Reply:
@@ -189,7 +190,7 @@ class LLMServer:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}/v1"
 
-    def __enter__(self) -> "LLMServer":
+    def __enter__(self) -> LLMServer:
         self._thread.start()
         return self
 

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import FIXTURES, REPO
 from qtool.commands.check import run_check
 from qtool.lint.rules import RULES
 from qtool.skeleton import SKELETON_MARKER
-
-from conftest import FIXTURES, REPO
 
 SEED = "questions/marketing-specialist/social-media-crisis.yaml"
 LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<column>\d+): (?P<severity>error|warning): (?P<message>.+) \[(?P<code>[a-z-]+)\]$")
@@ -128,7 +127,7 @@ def test_rules_lists_every_rule(run, empty_bank: Path) -> None:
     assert list(rows) == list(RULES)
     assert rows["near-duplicate"] == ["off", "bank"]
     assert rows["required-sections"] == ["error", "file"]
-    for name, rule in RULES.items():
+    for rule in RULES.values():
         assert rule.description in result.stdout
     verbose = run("rules", "--verbose").stdout
     assert "threshold = 75" in verbose and "min-words = 40" in verbose

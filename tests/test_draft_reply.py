@@ -10,8 +10,17 @@ import pytest
 from qtool.draft.merge import context_of, fields_to_fill, fill_text, is_missing, kept_intact, provenance
 from qtool.draft.messages import build_messages, example_exchange, prompt_text, prompt_version, repair_message
 from qtool.draft.naming import question_slug, unsafe
-from qtool.draft.reply import (ALL_FIELDS, PARTS, fields_for, full_reply_schema, parse_reply, reply_errors,
-                               reply_schema, trim_reply, wire_schema)
+from qtool.draft.reply import (
+    ALL_FIELDS,
+    PARTS,
+    fields_for,
+    full_reply_schema,
+    parse_reply,
+    reply_errors,
+    reply_schema,
+    trim_reply,
+    wire_schema,
+)
 from qtool.loader import load_file, load_text
 from qtool.schema import load_schema
 

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import html
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from click.testing import Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import BANK, FIXTURES
 from qtool.export import effective_guid
 from qtool.export.markdown import page_path, render_page, write_pages
-from qtool.markup import parser, render
 from qtool.importer import SECTION_HEADINGS, import_pages
 from qtool.loader import LoadError, load_file
+from qtool.markup import parser, render
 from qtool.model import CATEGORIES, STATUSES, Question
-
-from conftest import BANK, FIXTURES
 
 
 def _bank() -> list[Question]:

@@ -186,9 +186,9 @@ def test_search_index_is_small_and_complete_and_workers_change_nothing(tmp_path:
     import sys
 
     from conftest import REPO
+    from qtool.commands._common import checked_through_cache
     from qtool.config import load_config
     from qtool.export.coverage import from_selection
-    from qtool.commands._common import checked_through_cache
     from qtool.export.gate import select
     from qtool.export.site import PARALLEL_FROM, SiteSettings, write_site
     from qtool.files import question_files

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.conftest import FIXTURES
 
 from qtool.files import slug
-from tests.conftest import FIXTURES
 
 
 @pytest.mark.parametrize(("text", "expected"), [

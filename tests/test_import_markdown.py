@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from click.testing import Result
@@ -13,11 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
+from conftest import FIXTURES
 from qtool.importer import import_pages, parse_page
 from qtool.loader import LoadError, load_file
 from qtool.markup import parser
-
-from conftest import FIXTURES
 
 HERE = FIXTURES / "import"
 PAGES = sorted((HERE / "markdown").glob("*.md"))
@@ -190,8 +190,9 @@ def test_two_different_level_lines_are_an_error_at_the_second(empty_bank: Path, 
 
 
 def test_long_layout_level_is_valid_and_checks(empty_bank: Path, run: Callable[..., Result]) -> None:
-    from conftest import REPO
     import shutil
+
+    from conftest import REPO
 
     shutil.copytree(REPO / "schema", empty_bank / "schema")
     assert run("import", str(LONG)).exit_code == 0

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from click.testing import Result
 
+from conftest import BANK, FIXTURES, SEED
 from qtool.importer import Page, import_pages, normalize_title, page_id, parse_page
 from qtool.loader import LoadError, load_file, load_text
 from qtool.model import Question, Severity
-
-from conftest import BANK, FIXTURES, SEED
 
 HERE = FIXTURES / "import"
 #: A copy of ../shared/seed/marketing-specialist-social-media-crisis.txt, the real page the bank started from.

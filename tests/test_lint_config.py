@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import FIXTURES
 from qtool.config import Config, config_problems
 from qtool.lint.config import active_rules, rule_settings
 from qtool.lint.rules import RULES
 from qtool.model import Severity
-
-from conftest import FIXTURES
 
 DRAFT = FIXTURES / "lint" / "rules" / "draft-status" / "draft.yaml"
 

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from qtool.config import Config
-from qtool.pipeline import check_files
-from qtool.model import Severity
-
 from conftest import FIXTURES
+from qtool.config import Config
+from qtool.model import Severity
+from qtool.pipeline import check_files
 
 SUPPRESS = FIXTURES / "lint" / "suppress"
 NOWHERE = Path("/nonexistent")

@@ -7,12 +7,12 @@ import resource
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
-
-from qtool.loader import DEFAULT_MAX_BYTES, LoadError, load_bytes, load_file, load_text
-from qtool.model import Question
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import FIXTURES, SEED
+from qtool.loader import DEFAULT_MAX_BYTES, LoadError, load_bytes, load_file, load_text
+from qtool.model import Question
 
 LOAD = FIXTURES / "load"
 

@@ -193,7 +193,7 @@ def test_change_to_one_file_reports_a_bank_wide_duplicate_with_an_unchanged_file
     done = commit(bank_repo, env, copy)
 
     assert done.returncode != 0, done.stdout
-    question_line = text.splitlines().index(next(l for l in text.splitlines() if l.startswith("question:"))) + 1
+    question_line = text.splitlines().index(next(line for line in text.splitlines() if line.startswith("question:"))) + 1
     pattern = rf"^{re.escape(copy)}:{question_line}:\d+: error: .*{re.escape(SEED_REL)}.* \[duplicate-question\]$"
     assert re.search(pattern, done.stdout, re.M), done.stdout
     assert run(["git", "status", "--porcelain", SEED_REL], bank_repo, env).stdout == ""  # the seed was not touched

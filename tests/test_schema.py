@@ -8,11 +8,10 @@ import os
 import pytest
 from jsonschema import Draft202012Validator
 
+from conftest import BANK, FIXTURES, REPO
 from qtool.loader import load_file
 from qtool.model import Question
 from qtool.schema import expected_id, load_schema, schema_text, validate_question
-
-from conftest import BANK, FIXTURES, REPO
 
 SCHEMA_FIXTURES = FIXTURES / "schema"
 

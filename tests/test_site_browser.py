@@ -278,7 +278,7 @@ def test_pagefind_finds_words_of_the_answers_over_http_and_stays_quiet_from_file
         marks = [m.text.lower() for m in driver.find_elements(By.CSS_SELECTOR, "#fulltext-results mark")]
         assert any(word[:6] in mark for mark in marks), marks
         driver.find_element(By.CSS_SELECTOR, f'#fulltext-results a[href$="{wanted}/index.html"]').click()
-        _wait(driver, lambda d: d.current_url == base + f"{wanted}/index.html")
+        _wait(driver, lambda d, base=base: d.current_url == base + f"{wanted}/index.html")
         assert _problems(driver) == []  # Pagefind (its script, worker and WebAssembly) ran under the site's CSP
 
         # With Pagefind's files in the site, the home page's policy still refuses an inline script.
