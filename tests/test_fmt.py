@@ -303,6 +303,44 @@ def test_fmt_rewrites_atomically_and_keeps_the_mode(empty_bank: Path, run) -> No
     assert run("fmt", "--check").exit_code == 0
 
 
+def test_many_files_are_made_durable_by_one_sync_before_any_is_replaced(empty_bank: Path, run, monkeypatch) -> None:
+    """A flush of the disk per file made writing cost more than formatting: every new text is written beside
+    its file, one sync makes them all durable, and only then is each renamed over its file."""
+    import qtool.fsutil
+
+    messy = [put(empty_bank, f"m{i}.yaml", FMT / "messy" / "reordered.yaml") for i in range(70)]
+    calls: list[str] = []
+    real_replace = qtool.fsutil.os.replace
+    monkeypatch.setattr(qtool.fsutil.os, "sync", lambda: calls.append("sync"))
+    monkeypatch.setattr(qtool.fsutil.os, "fsync", lambda fd: calls.append("fsync"))
+    monkeypatch.setattr(qtool.fsutil.os, "replace", lambda a, b: calls.append("replace") or real_replace(a, b))
+    result = run("fmt")
+    assert result.exit_code == 0, result.output
+    assert calls == ["sync"] + ["replace"] * len(messy)
+    canonical = (FMT / "canonical" / "reordered.yaml").read_bytes()
+    assert all(p.read_bytes() == canonical for p in messy)
+    assert sorted(p.name for p in messy[0].parent.iterdir()) == sorted(p.name for p in messy)  # no temp file left
+
+
+def test_a_file_saved_while_fmt_worked_keeps_the_author_s_text(empty_bank: Path, run, monkeypatch) -> None:
+    import qtool.fsutil
+
+    saved, other = (put(empty_bank, name, FMT / "messy" / "reordered.yaml") for name in ("saved.yaml", "other.yaml"))
+    real_commit = qtool.fsutil.commit
+
+    def commit(staged):
+        saved.write_text(saved.read_text(encoding="utf-8") + "# the author's edit\n", encoding="utf-8")
+        return real_commit(staged)
+
+    monkeypatch.setattr(qtool.fsutil, "commit", commit)
+    result = run("fmt")
+    assert result.exit_code == 1
+    assert "saved.yaml:1:1: error: " in result.stdout and "changed on disk while qtool worked on it" in result.stdout
+    assert saved.read_text(encoding="utf-8").endswith("# the author's edit\n")
+    assert other.read_bytes() == (FMT / "canonical" / "reordered.yaml").read_bytes()
+    assert sorted(p.name for p in saved.parent.iterdir()) == ["other.yaml", "saved.yaml"]
+
+
 def test_a_bank_large_enough_for_workers_is_formatted_as_file_by_file(empty_bank: Path, run) -> None:
     """Past the size where formatting runs on all cores: the same files change, in the same order, and a broken
     file is still reported."""

@@ -6,8 +6,8 @@ The rules every qtool write follows:
 - a device or FIFO (``/dev/null``, ``/dev/stdout``, a named pipe) is streamed to, never replaced;
 - a folder is refused, naming the path the user gave;
 - with ``expect``, a file that changed on disk since it was read is left alone (an author's save wins);
-- many files at once (``stage`` then ``commit``): every temp file is written, one ``sync`` makes them all
-  durable, and only then does each replace its file, so a crash leaves each file old or new, never empty.
+- many files at once (``stage`` then ``commit``, or ``write_all``): every temp file is written, one ``sync``
+  makes them all durable, and only then does each replace its file, so a crash leaves each file old or new, never empty.
 
 Temp files are named ``.NAME.PID.N.qtool-tmp``: a killed run's leftovers are recognised and removed
 by ``remove_stale_temps``, and the name is easy to ignore in git.
@@ -197,6 +197,13 @@ def commit(staged: Iterable[Staged]) -> list[Exception | None]:
             with contextlib.suppress(OSError):
                 os.unlink(item.temp)
     return out
+
+
+def write_all(items: Iterable[tuple[str, str | bytes, str | None]]) -> list[Exception | None]:
+    """``stage_all`` then ``commit``: write many files with one sync; None for each replaced, else why it was left as it was."""
+    made = stage_all(items)
+    committed = iter(commit(item for item in made if isinstance(item, Staged)))
+    return [next(committed) if isinstance(item, Staged) else item for item in made]
 
 
 def discard(staged: Iterable[Staged]) -> None:

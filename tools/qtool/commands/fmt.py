@@ -11,9 +11,9 @@ import click
 
 from qtool.commands._common import config_or_exit, format_option, paths_argument
 from qtool.errors import returns_status
-from qtool.files import QUESTIONS_DIR, question_files
+from qtool.files import QUESTIONS_DIR, digest, question_files
 from qtool.fmt import FormatError, format_text
-from qtool.fsutil import ChangedOnDisk, atomic_write, remove_stale_temps
+from qtool.fsutil import ChangedOnDisk, remove_stale_temps, write_all
 from qtool.loader import LoadError, load_bytes, read_file
 from qtool.model import Problem, Severity
 from qtool.report import note as inform
@@ -37,6 +37,7 @@ def format_files(files: Sequence[str], *, write: bool, max_bytes: int, diff: boo
     result = FmtResult(files=len(files))
     with sharing((max_bytes, diff)):
         outcomes = parallel_map(_formatted, files)
+    writes: list[tuple[str, str, str | None]] = []  # each changed file, its canonical text, the digest of what was read
     for name, (problem, raw, text, canonical) in zip(files, outcomes):
         if problem is not None:
             result.problems.append(problem)
@@ -49,15 +50,18 @@ def format_files(files: Sequence[str], *, write: bool, max_bytes: int, diff: boo
             lines = difflib.unified_diff(text.splitlines(keepends=True), canonical.splitlines(keepends=True), name, name)
             click.echo("".join(_ended(line) for line in lines), nl=False)
         if write:
-            try:
-                atomic_write(name, canonical, expect=raw)
-            except ChangedOnDisk as exc:
-                result.problems.append(Problem(name, 1, 1, Severity.ERROR, str(exc), "fmt"))
-                continue
-            except OSError as exc:
-                result.problems.append(Problem(name, 1, 1, Severity.ERROR, f"cannot write the file: {exc.strerror or exc}", "fmt"))
-                continue
-        result.changed.append(name)
+            writes.append((name, canonical, digest(raw)))
+        else:
+            result.changed.append(name)
+    # One sync for every file written, not one flush of the disk a file: each is still old or new after a crash.
+    for (name, _, _), error in zip(writes, write_all(writes)):
+        if error is None:
+            result.changed.append(name)
+        elif isinstance(error, ChangedOnDisk):
+            result.problems.append(Problem(name, 1, 1, Severity.ERROR, str(error), "fmt"))
+        else:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            result.problems.append(Problem(name, 1, 1, Severity.ERROR, f"cannot write the file: {reason}", "fmt"))
     return result
 
 

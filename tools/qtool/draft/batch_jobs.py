@@ -517,17 +517,13 @@ class Applier:
 
     def _settle(self, chunk: list[Result], steps: list[Step]) -> None:
         """Cache the chunk's good replies (one pack), put its staged files in place (one sync), count every step."""
-        from qtool.fsutil import ChangedOnDisk, Staged, commit, stage_all
+        from qtool.fsutil import ChangedOnDisk, write_all
 
         if self.ctx.cache is not None:
             self.ctx.cache.put_many(step.cache for step in steps if step.cache is not None)
         writes = [step for step in steps if step.text is not None and step.written is not None]
-        made = stage_all((step.written.path, step.text or "", step.expect) for step in writes if step.written is not None)
-        staged = [(step, item) for step, item in zip(writes, made) if isinstance(item, Staged)]
-        outcomes: list[tuple[Step, Exception | None]] = [(step, item) for step, item in zip(writes, made)
-                                                         if not isinstance(item, Staged)]
-        outcomes += list(zip((step for step, _ in staged), commit(item for _, item in staged)))
-        for step, error in outcomes:
+        errors = write_all((step.written.path, step.text or "", step.expect) for step in writes if step.written is not None)
+        for step, error in zip(writes, errors):
             step.text = None
             if error is None:
                 continue
