@@ -534,6 +534,7 @@ def fmt_cases(size: int, bank: Path, work: Path, qtool: list[str]) -> list[Case]
         shutil.rmtree(fmt_bank, ignore_errors=True)
         shutil.copytree(bank / "questions", fmt_bank / "questions")
         shutil.copytree(bank / "schema", fmt_bank / "schema")
+        os.sync()  # the copy is on disk before the timed run: `qtool fmt`'s one sync must not flush the harness's copy
 
     def fmt_note(samples: list[Sample]) -> str:
         last = samples[-1]

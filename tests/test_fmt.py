@@ -323,22 +323,54 @@ def test_many_files_are_made_durable_by_one_sync_before_any_is_replaced(empty_ba
 
 
 def test_a_file_saved_while_fmt_worked_keeps_the_author_s_text(empty_bank: Path, run, monkeypatch) -> None:
-    import qtool.fsutil
+    import qtool.commands.fmt
 
     saved, other = (put(empty_bank, name, FMT / "messy" / "reordered.yaml") for name in ("saved.yaml", "other.yaml"))
-    real_commit = qtool.fsutil.commit
+    real_commit = qtool.commands.fmt.commit
 
     def commit(staged):
         saved.write_text(saved.read_text(encoding="utf-8") + "# the author's edit\n", encoding="utf-8")
         return real_commit(staged)
 
-    monkeypatch.setattr(qtool.fsutil, "commit", commit)
+    monkeypatch.setattr(qtool.commands.fmt, "commit", commit)
     result = run("fmt")
     assert result.exit_code == 1
     assert "saved.yaml:1:1: error: " in result.stdout and "changed on disk while qtool worked on it" in result.stdout
     assert saved.read_text(encoding="utf-8").endswith("# the author's edit\n")
     assert other.read_bytes() == (FMT / "canonical" / "reordered.yaml").read_bytes()
     assert sorted(p.name for p in saved.parent.iterdir()) == ["other.yaml", "saved.yaml"]
+
+
+def test_workers_write_the_new_texts_under_the_name_of_the_run_that_puts_them_in_place(empty_bank: Path, run,
+                                                                                      monkeypatch) -> None:
+    """The workers are gone when the files are put in place: their temp files are named after this run, so another
+    run's clean-up of killed runs' leftovers spares them, and every file is written."""
+    import subprocess
+    import sys
+
+    import qtool.commands.fmt
+    import qtool.workers
+
+    monkeypatch.setattr(qtool.workers, "worker_count", lambda jobs=None: 2)
+    messy = [put(empty_bank, f"m{i:03}.yaml", FMT / "messy" / "reordered.yaml") for i in range(qtool.workers.PARALLEL_FROM)]
+    real_commit = qtool.commands.fmt.commit
+    seen: list[list[str]] = []
+
+    def commit(staged):
+        staged = list(staged)
+        seen.append([os.path.basename(item.temp) for item in staged])
+        other = subprocess.run([sys.executable, "-c", "from qtool.fsutil import remove_stale_temps; "
+                                "print(remove_stale_temps('questions'))"], capture_output=True, text=True, check=True)
+        assert other.stdout.strip() == "0"
+        return real_commit(staged)
+
+    monkeypatch.setattr(qtool.commands.fmt, "commit", commit)
+    result = run("fmt")
+    assert result.exit_code == 0, result.output
+    assert len(seen) == 1 and len(seen[0]) == len(messy)
+    assert all(f".{os.getpid()}." in name for name in seen[0])
+    canonical = (FMT / "canonical" / "reordered.yaml").read_bytes()
+    assert all(p.read_bytes() == canonical for p in messy)
 
 
 def test_a_bank_large_enough_for_workers_is_formatted_as_file_by_file(empty_bank: Path, run) -> None:

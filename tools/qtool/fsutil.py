@@ -113,10 +113,12 @@ class Staged:
     expect: str | None = None
 
 
-def stage(path: str | os.PathLike[str], data: str | bytes, *, expect: str | None = None) -> Staged:
+def stage(path: str | os.PathLike[str], data: str | bytes, *, expect: str | None = None, owner: int | None = None) -> Staged:
     """Write ``data`` to a temp file beside ``path``'s target, not yet synced nor in place (see ``commit``).
 
     Follows ``atomic_writer``'s rules for regular files and symlinks (anything else is refused).
+    ``owner`` is the process that will commit it, when that is not this one (a worker stages for
+    its parent): the temp file is named after it, so ``remove_stale_temps`` spares it while it lives.
     """
     given = os.fspath(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -124,7 +126,7 @@ def stage(path: str | os.PathLike[str], data: str | bytes, *, expect: str | None
     if st is not None and not stat.S_ISREG(st.st_mode):
         raise OSError(22, "not a regular file", given)
     mode = stat.S_IMODE(st.st_mode) if st is not None else _default_mode()
-    tmp = _temp_name(target)
+    tmp = _temp_name(target, owner)
     with _named(given):
         _new_temp(tmp, payload, mode)
     return Staged(given, str(target), str(tmp), expect)
@@ -272,9 +274,10 @@ def _target(given: str) -> tuple[Path, os.stat_result | None]:
     return target, st
 
 
-def _temp_name(target: Path) -> Path:
-    """``.NAME.PID.N.qtool-tmp`` beside ``target`` (``remove_stale_temps`` spares it while this process lives)."""
-    return target.parent / f".{target.name}.{os.getpid()}.{next(_serial)}{TEMP_SUFFIX}"
+def _temp_name(target: Path, owner: int | None = None) -> Path:
+    """``.NAME.PID.N.qtool-tmp`` beside ``target`` (``remove_stale_temps`` spares it while process PID, this one or
+    ``owner``, lives; a worker's counter may repeat its parent's, but NAME differs for each file of a run)."""
+    return target.parent / f".{target.name}.{owner or os.getpid()}.{next(_serial)}{TEMP_SUFFIX}"
 
 
 def _current(target: Path) -> bytes | None:

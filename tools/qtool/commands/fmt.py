@@ -13,7 +13,7 @@ from qtool.commands._common import config_or_exit, format_option, paths_argument
 from qtool.errors import returns_status
 from qtool.files import QUESTIONS_DIR, digest, question_files
 from qtool.fmt import FormatError, format_text
-from qtool.fsutil import ChangedOnDisk, remove_stale_temps, write_all
+from qtool.fsutil import ChangedOnDisk, Staged, commit, discard, remove_stale_temps, stage
 from qtool.loader import LoadError, load_bytes, read_file
 from qtool.model import Problem, Severity
 from qtool.report import note as inform
@@ -33,54 +33,76 @@ class FmtResult:
 
 
 def format_files(files: Sequence[str], *, write: bool, max_bytes: int, diff: bool = False) -> FmtResult:
-    """Format each file (on all cores); write the changed ones atomically when ``write``; unified diffs on stdout."""
+    """Format each file (on all cores); write the changed ones atomically when ``write``; unified diffs on stdout.
+
+    Each worker writes the new text of a file it changed beside the file as soon as it has it (creating
+    a file can cost more than formatting one); this process then makes them all durable with one sync,
+    and only then puts each in place (``fsutil.commit``): after a crash, each file is old or new.
+    """
     result = FmtResult(files=len(files))
-    with sharing((max_bytes, diff)):
+    with sharing((max_bytes, diff, os.getpid() if write else None)):
         outcomes = parallel_map(_formatted, files)
-    writes: list[tuple[str, str, str | None]] = []  # each changed file, its canonical text, the digest of what was read
-    for name, (problem, raw, text, canonical) in zip(files, outcomes):
-        if problem is not None:
-            result.problems.append(problem)
-            continue
-        if canonical is None:
-            continue
-        if raw.replace(b"\r\n", b"\n").removeprefix(b"\xef\xbb\xbf") == canonical.encode("utf-8"):
-            result.notes[name] = "line endings: CRLF to LF" if b"\r\n" in raw else "byte-order mark removed"
-        elif diff:
-            lines = difflib.unified_diff(text.splitlines(keepends=True), canonical.splitlines(keepends=True), name, name)
-            click.echo("".join(_ended(line) for line in lines), nl=False)
-        if write:
-            writes.append((name, canonical, digest(raw)))
-        else:
-            result.changed.append(name)
-    # One sync for every file written, not one flush of the disk a file: each is still old or new after a crash.
-    for (name, _, _), error in zip(writes, write_all(writes)):
+    staged: list[tuple[str, Staged]] = []
+    try:
+        for name, (problem, raw, text, canonical, written) in zip(files, outcomes):
+            if problem is not None:
+                result.problems.append(problem)
+                continue
+            if canonical is None:
+                continue
+            if raw.replace(b"\r\n", b"\n").removeprefix(b"\xef\xbb\xbf") == canonical.encode("utf-8"):
+                result.notes[name] = "line endings: CRLF to LF" if b"\r\n" in raw else "byte-order mark removed"
+            elif diff:
+                lines = difflib.unified_diff(text.splitlines(keepends=True), canonical.splitlines(keepends=True), name, name)
+                click.echo("".join(_ended(line) for line in lines), nl=False)
+            if isinstance(written, Staged):
+                staged.append((name, written))
+            elif isinstance(written, OSError):
+                result.problems.append(_unwritten(name, written))
+            else:
+                result.changed.append(name)
+    except BaseException:
+        discard(item for _, item in staged)
+        raise
+    for (name, _), error in zip(staged, commit(item for _, item in staged)):
         if error is None:
             result.changed.append(name)
-        elif isinstance(error, ChangedOnDisk):
-            result.problems.append(Problem(name, 1, 1, Severity.ERROR, str(error), "fmt"))
         else:
-            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-            result.problems.append(Problem(name, 1, 1, Severity.ERROR, f"cannot write the file: {reason}", "fmt"))
+            result.problems.append(_unwritten(name, error))
     return result
 
 
-def _formatted(name: str) -> tuple[Problem | None, bytes, str, str | None]:
-    """(problem, bytes, text (for a diff), canonical text or None when already canonical) for one file, in a worker."""
-    max_bytes, diff = shared()
+def _formatted(name: str) -> tuple[Problem | None, bytes, str, str | None, Staged | OSError | None]:
+    """(problem, bytes, text (for a diff), canonical text or None when already canonical, its temp file when
+    writing for process ``writer``, or why it could not be written) for one file, in a worker."""
+    max_bytes, diff, writer = shared()
     raw = read_file(name, max_bytes)
     if isinstance(raw, LoadError):
-        return raw.problem(), b"", "", None
+        return raw.problem(), b"", "", None, None
     loaded = load_bytes(raw, name)
     if isinstance(loaded, LoadError):
-        return loaded.problem(), b"", "", None
+        return loaded.problem(), b"", "", None, None
     try:
         canonical = format_text(loaded.text, name)
     except FormatError as exc:
-        return exc.problem, b"", "", None
+        return exc.problem, b"", "", None, None
     if raw == canonical.encode("utf-8"):
-        return None, b"", "", None
-    return None, raw, loaded.text if diff else "", canonical
+        return None, b"", "", None, None
+    written: Staged | OSError | None = None
+    if writer is not None:
+        try:
+            written = stage(name, canonical, expect=digest(raw), owner=writer)
+        except OSError as exc:
+            written = exc
+    return None, raw, loaded.text if diff else "", canonical, written
+
+
+def _unwritten(name: str, error: Exception) -> Problem:
+    """The line for a changed file left as it was: saved meanwhile by someone else, or not writable."""
+    if isinstance(error, ChangedOnDisk):
+        return Problem(name, 1, 1, Severity.ERROR, str(error), "fmt")
+    reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    return Problem(name, 1, 1, Severity.ERROR, f"cannot write the file: {reason}", "fmt")
 
 
 def _ended(line: str) -> str:
