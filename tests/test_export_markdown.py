@@ -89,6 +89,17 @@ def test_write_pages_replaces_a_changed_page(tmp_path: Path) -> None:
     assert path.read_text(encoding="utf-8") == render_page(bank[0].data, {bank[0].id: bank[0].question})
 
 
+def test_pages_are_written_atomically_without_a_flush_each(tmp_path: Path, monkeypatch) -> None:
+    """Pages are an export the command makes again, as the site's are: a disk flush a page would cost more than the page."""
+    import qtool.fsutil
+
+    flushed: list[int] = []
+    monkeypatch.setattr(qtool.fsutil.os, "fsync", flushed.append)
+    paths = write_pages(_bank(), tmp_path)
+    assert paths and flushed == []
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == sorted(p.name for p in paths)
+
+
 def test_page_path_falls_back_to_slugs_for_a_bad_id(tmp_path: Path) -> None:
     question = Question("x.yaml", {"id": "../../etc/passwd", "role": "Data Analyst", "question": "Why SQL?"})
     assert page_path(question, tmp_path) == tmp_path / "data-analyst" / "why-sql.md"

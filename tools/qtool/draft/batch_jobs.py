@@ -314,7 +314,7 @@ class Step:
     #: The invalid reply to keep for a repair round (None: drop any kept before).
     invalid: dict[str, Any] | None = None
     #: The file's new text, and the digest of the bytes the file must still hold when it is replaced:
-    #: the Applier writes it (``fsutil.stage_all``, ``fsutil.commit``), in the parent, while workers compute.
+    #: the Applier writes it (``fsutil.write_all``: one sync for the chunk), in the parent, while workers compute.
     text: str | None = None
     expect: str | None = None
     #: (draft cache key, reply) for a reply that fits: cached even when the file is stale.

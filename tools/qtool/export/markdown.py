@@ -115,7 +115,7 @@ def write_pages(questions: Sequence[Question], out_dir: str | os.PathLike[str], 
         except (OSError, UnicodeDecodeError):
             unchanged = False
         if not unchanged:
-            atomic_write(target, text)
+            atomic_write(target, text, durable=False)  # an export, made again by the command: no flush a page
             if changed is not None:
                 changed.append(target)
         pages.append(target)
