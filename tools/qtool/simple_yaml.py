@@ -33,7 +33,7 @@ _MAX_DEPTH = 16
 _KEYS_SEEN: set[str] = set()
 _KEYS_KEPT = 4096
 #: A value that begins with one of these and ends with one of those, with no tab, " #" or ": " in it, is a
-#: plain scalar written whole, read here at once (``_one_line`` reads every other).
+#: plain scalar written whole: ``_one_line`` takes it at once, before any other test.
 _PLAIN_FIRST = frozenset(chr(code) for code in range(33, 127)) - frozenset("-?:,[]{}#&*!|>'\"%@`")
 _PLAIN_LAST = frozenset(chr(code) for code in range(33, 127)) - frozenset(":")
 
@@ -124,11 +124,7 @@ def _parse(lines: list[str]) -> tuple[dict[str, Any], dict[str, Position], dict[
             if not value or value[0] == " ":
                 raise _Unsimple
             values[f"{path}[{len(into)}]"] = (i + 1, here + 3)
-            if value[0] in _PLAIN_FIRST and value[-1] in _PLAIN_LAST and "\t" not in value and " #" not in value \
-                    and ": " not in value:
-                into.append(value if value[0] not in MAYBE_NOT_STR else resolve_plain(value))
-            else:
-                into.append(_one_line(value))
+            into.append(_one_line(value))
             continue
         colon = text.find(":")
         key = text[:colon]
@@ -150,11 +146,7 @@ def _parse(lines: list[str]) -> tuple[dict[str, Any], dict[str, Position], dict[
             waiting = (key, into, child, here)
             continue
         values[child] = (i + 1, len(line) - len(value) + 1)
-        head = value[0]
-        if head in _PLAIN_FIRST and value[-1] in _PLAIN_LAST and "\t" not in value and " #" not in value and ": " not in value:
-            into[key] = value if head not in MAYBE_NOT_STR else resolve_plain(value)
-            continue
-        if head != "|":
+        if value[0] != "|":
             into[key] = _one_line(value)
             continue
         into[key], i = _literal(lines, i, value, here)
@@ -201,6 +193,8 @@ def _literal(lines: list[str], at: int, header: str, above: int) -> tuple[str, i
 def _one_line(text: str) -> Any:
     """A scalar written whole after ``key: `` or ``- ``, with an optional trailing comment."""
     head = text[0]
+    if head in _PLAIN_FIRST and text[-1] in _PLAIN_LAST and "\t" not in text and " #" not in text and ": " not in text:
+        return text if head not in MAYBE_NOT_STR else resolve_plain(text)  # plain, with nothing to strip or refuse
     if head == '"' or head == "'":
         end = text.find(head, 1)
         if end < 0:
