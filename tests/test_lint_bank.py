@@ -588,3 +588,36 @@ def test_near_duplicates_judge_distinctive_words_pair_by_pair() -> None:
                 nd.Match("q3.yaml", (1, 1), "q1.yaml", index.shown[1], wording)]
     assert index.matches(everything) == expected
     assert index.matches({"q1.yaml"}) == [m for m in expected if m.path == "q1.yaml"]
+
+
+def test_a_big_first_run_shares_its_scoring_with_a_helper_and_finds_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From ``SHARED_FROM`` comparisons, a helper interpreter scores the first blocks: the index and matches are as scored here."""
+    import contextlib
+
+    from qtool.lint.rules import near_duplicate
+
+    texts = [frame.format(a=a, b=b) + tail for frame in _FRAMES for a in _WORDS for b in _WORDS[:5] for tail in ("", " Why?")]
+    qs = _questions(texts)
+    everything = {q.path for q in qs}
+
+    def run() -> tuple[list, dict]:
+        memo: dict = {}
+        return near_duplicates(qs, 75, False, everything, memo), memo
+
+    alone, alone_memo = run()
+    helped = []
+
+    @contextlib.contextmanager
+    def watched(func, arg):
+        with workers.spawned(func, arg) as helper:
+            helped.append((helper is not None, len(arg[0])))
+            yield helper
+
+    from qtool import workers
+
+    monkeypatch.setattr(near_duplicate, "spawned", watched)
+    monkeypatch.setattr(near_duplicate, "SHARED_FROM", 1)
+    shared, shared_memo = run()
+    assert helped and helped[0][0] and 0 < helped[0][1] < len(alone_memo["blocks"])
+    assert len(alone) > 10 and shared == alone
+    assert shared_memo["pairs"] == alone_memo["pairs"] and shared_memo["chosen"] == alone_memo["chosen"]

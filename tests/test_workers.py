@@ -36,3 +36,45 @@ def test_no_step_is_started_when_no_child_can_be_forked(monkeypatch: pytest.Monk
     monkeypatch.undo()  # fork works again, but there is one core
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
     assert workers.forked(os.getpid) is None
+
+
+def _pid_and_next(number: int) -> tuple[int, int]:
+    return os.getpid(), number + 1
+
+
+def _fails_elsewhere(parent: int) -> str:
+    if os.getpid() != parent:
+        raise RuntimeError("the helper fails")
+    return "done here"
+
+
+def test_a_spawned_step_gives_the_helper_s_result_and_the_helper_is_gone_after() -> None:
+    with workers.spawned(_pid_and_next, 41) as helper:
+        assert helper is not None
+        pid, value = helper()
+    assert pid != os.getpid() and value == 42
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_a_spawned_step_whose_helper_fails_is_done_here() -> None:
+    with workers.spawned(_fails_elsewhere, os.getpid()) as helper:
+        assert helper is not None
+        assert helper() == "done here"
+
+
+def test_a_helper_imports_nothing_from_the_working_folder(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bank's folder is not trusted: a ``pickle.py`` there must not run in the helper (it runs isolated, ``-I``)."""
+    marker = tmp_path / "ran"
+    (tmp_path / "pickle.py").write_text(f"open({str(marker)!r}, 'w').close()\nfrom pickle import *\n")
+    monkeypatch.chdir(tmp_path)
+    with workers.spawned(_pid_and_next, 1) as helper:
+        assert helper is not None
+        pid, value = helper()
+    assert pid != os.getpid() and value == 2 and not marker.exists()
+
+
+def test_no_helper_is_started_on_one_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    with workers.spawned(_pid_and_next, 1) as helper:
+        assert helper is None

@@ -8,12 +8,14 @@ just before the pool starts and cleared when the call returns, so nothing outliv
 from __future__ import annotations
 
 import contextlib
+import functools
 import marshal
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -117,19 +119,93 @@ def forked(func: Callable[[], R]) -> Callable[[], R] | None:
     return result
 
 
-def worker_pool(workers: int) -> Any:
-    """A pool of fork()ed workers that leave Ctrl-C to the parent, which stops them without tracebacks.
+#: What a helper interpreter runs: take the import path, then a function and its argument, and send back the result.
+_HELPER = ("import pickle, sys\n"
+           "sys.path[:] = pickle.load(sys.stdin.buffer)\n"
+           "func, arg = pickle.load(sys.stdin.buffer)\n"
+           "pickle.dump(func(arg), sys.stdout.buffer, pickle.HIGHEST_PROTOCOL)\n")
 
-    SIGINT is blocked while the workers are forked: they inherit it blocked from their first
-    instruction, and a Ctrl-C pressed meanwhile waits for the parent instead of being lost.
+
+@contextlib.contextmanager
+def spawned(func: Callable[[T], R], arg: T) -> Iterator[Callable[[], R] | None]:
+    """Start ``func(arg)`` in a fresh interpreter beside this process; yields what waits for its result.
+
+    Unlike ``forked``, nothing of this process's memory is copied, so a big bank's process (which a
+    fork would count twice in the process tree's memory) can share work too. ``func``, ``arg`` and
+    the result cross pickled; the helper runs isolated (``-I``: nothing from the working folder or
+    the environment is imported) with this process's import path. If it fails, ``func(arg)`` runs
+    here when the result is asked for. Yields None when there is one core or no helper can start:
+    the caller does it all itself. The helper is gone when the block ends.
     """
+    if (os.cpu_count() or 1) < 2 or not sys.executable:
+        yield None
+        return
+    import pickle
+    import subprocess
+
+    payload = pickle.dumps(sys.path) + pickle.dumps((func, arg), pickle.HIGHEST_PROTOCOL)
+
+    def start() -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "-I", "-c", _HELPER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL)
+
+    try:
+        helper = _without_sigint(start)
+    except OSError:
+        yield None
+        return
+    # Written from a thread: this process goes on with its own share while the helper starts and reads.
+    feeding = threading.Thread(target=_feed, args=(helper.stdin, payload), daemon=True)
+    feeding.start()
+
+    def result() -> R:
+        try:
+            answer = helper.stdout.read() if helper.stdout is not None else b""
+            if helper.wait() == 0:
+                return pickle.loads(answer)  # type: ignore[no-any-return]
+        except (OSError, ValueError, EOFError, pickle.UnpicklingError):
+            pass
+        return func(arg)  # the helper failed: this process does it
+
+    try:
+        yield result
+    finally:
+        helper.kill()
+        feeding.join()
+        helper.wait()
+        if helper.stdout is not None:
+            helper.stdout.close()
+
+
+def _feed(pipe: IO[bytes] | None, payload: bytes) -> None:
+    """Write ``payload`` to a helper's standard input and close it; a helper gone meanwhile is not an error here."""
+    if pipe is None:
+        return
+    try:
+        pipe.write(payload)
+    except OSError:
+        pass
+    finally:
+        try:
+            pipe.close()
+        except OSError:
+            pass
+
+
+def worker_pool(workers: int) -> Any:
+    """A pool of fork()ed workers that leave Ctrl-C to the parent, which stops them without tracebacks."""
     import multiprocessing
 
-    context = multiprocessing.get_context("fork")
+    return _without_sigint(functools.partial(multiprocessing.get_context("fork").Pool, workers))
+
+
+def _without_sigint(start: Callable[[], R]) -> R:
+    """``start()``, with SIGINT blocked while it starts processes: they inherit it blocked from their first
+    instruction and leave Ctrl-C to this process, and a Ctrl-C pressed meanwhile waits for it instead of being lost."""
     if threading.current_thread() is not threading.main_thread():
-        return context.Pool(workers)
+        return start()
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        return context.Pool(workers)
+        return start()
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -25,6 +25,7 @@ from qtool.lint.rules._bank import role_of, words
 from qtool.lint.rules._columns import Column, Texts, packed, row_of
 from qtool.lint.rules.duplicate_question import question_keys, scope_option
 from qtool.model import Position, Problem, Question, Severity
+from qtool.workers import spawned
 
 #: Words that never make a question distinctive, however few questions of a small bank use them.
 FUNCTION_WORDS = frozenset("""
@@ -42,6 +43,10 @@ COMMON_MIN = 3
 BLOCK_KEYS = 4
 #: Words used by more questions than this do not form blocks (they would compare too many pairs).
 MAX_BLOCK = 256
+#: From this many comparisons (a first run over some 50,000 questions), a helper interpreter scores half of them.
+SHARED_FROM = 2_000_000
+#: The helper's share of that work: a little under half, as it first starts and reads its share.
+HELPER_SHARE = 0.45
 
 
 class NearDuplicate(Rule):
@@ -419,6 +424,9 @@ class _Index:
                         blocks[block] = array("i", (slot,))
                     added[block].append(slot)
             self.chosen[slot] = "\n".join(new)
+        # Every block is settled first and the newcomers of all scored in one go, which a big bank shares with a helper.
+        settled: list[tuple[str, list[int], list[tuple[int, int, float]], bool]] = []  # (block, members, pairs kept, scored?)
+        jobs: list[Job] = []
         for block in (left.keys() | added.keys()) if left else added:
             members = list(self._slots("blocks", block)) if block in blocks else []
             pairs = self.pairs.pop(block, [])
@@ -427,8 +435,17 @@ class _Index:
                     self._paired.update(self._path(m) for a, b, _ in pairs if a in gone or b in gone for m in (a, b))
                 pairs = [p for p in pairs if p[0] not in gone and p[1] not in gone]
             newcomers = added.get(block, [])
-            if newcomers and len(members) > 1 and (keep_all or any(self.paths[m] in report_on for m in members)):
-                scored = self._score(members, newcomers)
+            scoring = bool(newcomers) and len(members) > 1 and (keep_all or any(self.paths[m] in report_on for m in members))
+            if scoring:
+                # Each newcomer is compared with the members before it: those scored in earlier runs, then the earlier newcomers.
+                arriving = set(newcomers)
+                members = [m for m in members if m not in arriving] + newcomers
+                jobs.append(([self._sorted_text(m) for m in members], max(len(members) - len(newcomers), 1)))
+            settled.append((block, members, pairs, scoring))
+        found = iter(score_all(jobs, self.threshold))
+        for block, members, pairs, scoring in settled:
+            if scoring:
+                scored = [(members[a], members[b], wording) for a, b, wording in next(found)]
                 if self._paired is not None:
                     self._paired.update(self._path(m) for a, b, _ in scored for m in (a, b))
                 pairs += scored
@@ -436,28 +453,6 @@ class _Index:
                 self.pairs[block] = pairs
             if not members:
                 blocks.pop(block, None)
-
-    def _score(self, members: list[int], newcomers: list[int]) -> list[tuple[int, int, float]]:
-        """The pairs of a block, each with a newcomer in it, whose wording reaches the threshold (rapidfuzz's C loop)."""
-        from rapidfuzz import fuzz, process
-
-        threshold = self.threshold
-        new = set(newcomers)
-        # Each newcomer is compared with the members before it: those scored in earlier runs, then the earlier newcomers.
-        order = [m for m in members if m not in new] + newcomers
-        choices = [self._sorted_text(m) for m in order]
-        found = []
-        for position in range(max(len(order) - len(newcomers), 1), len(order)):
-            a = order[position]
-            if position == 1:
-                wording = fuzz.ratio(choices[1], choices[0], score_cutoff=threshold)
-                if wording:
-                    found.append((a, order[0], wording))
-                continue
-            for _, wording, offset in process.extract(choices[position], choices[:position], scorer=fuzz.ratio,
-                                                      score_cutoff=threshold, limit=None):
-                found.append((a, order[offset], wording))
-        return found
 
     def _slots(self, name: str, key: str) -> array[int]:
         """The slots under ``key`` of the ``having`` or ``blocks`` lists, as a mutable array (see ``_ints``)."""
@@ -515,6 +510,48 @@ class _Index:
                     out.append(Match(paths[b], (where[2 * b], where[2 * b + 1]), paths[a], shown[a], score))
         out.sort()
         return out
+
+
+Job = tuple[list[str], int]
+"""A block to score: its members' sorted wordings, and the position of its first newcomer (compared with every member before it)."""
+
+
+def score_all(jobs: Sequence[Job], threshold: float) -> list[list[tuple[int, int, float]]]:
+    """``score_blocks`` of every job; from ``SHARED_FROM`` comparisons, a helper interpreter scores the first jobs beside this process."""
+    # A job's cost: its comparisons, and a call into rapidfuzz for each newcomer (worth some 16 comparisons).
+    costs = [(len(texts) * (len(texts) - 1) - start * (start - 1)) // 2 + 16 * (len(texts) - start) for texts, start in jobs]
+    total = sum(costs)
+    if total >= SHARED_FROM:
+        cut, running = 0, 0
+        while running < total * HELPER_SHARE:
+            running += costs[cut]
+            cut += 1
+        with spawned(score_blocks, (jobs[:cut], threshold)) as helper:
+            if helper is not None:
+                rest = score_blocks((jobs[cut:], threshold))
+                return helper() + rest
+    return score_blocks((jobs, threshold))
+
+
+def score_blocks(work: tuple[Sequence[Job], float]) -> list[list[tuple[int, int, float]]]:
+    """For each job, its pairs (position, earlier position, wording) whose wording reaches the threshold, in rapidfuzz's C loop."""
+    from rapidfuzz import fuzz, process
+
+    jobs, threshold = work
+    out = []
+    for texts, start in jobs:
+        found = []
+        for position in range(start, len(texts)):
+            if position == 1:
+                wording = fuzz.ratio(texts[1], texts[0], score_cutoff=threshold)
+                if wording:
+                    found.append((1, 0, wording))
+                continue
+            for _, wording, offset in process.extract(texts[position], texts[:position], scorer=fuzz.ratio,
+                                                      score_cutoff=threshold, limit=None):
+                found.append((position, offset, wording))
+        out.append(found)
+    return out
 
 
 def _ints(lists: dict[str, Slots], key: str) -> array[int]:
