@@ -415,14 +415,16 @@ def write_checked(path: Path, document: Any, *, compressed: bool = False) -> byt
     CRC-32 finds damage as surely as a cryptographic digest, at twice the speed on a big index;
     the random name keeps two writes of the same body apart.
     """
-    from qtool.fsutil import atomic_write
+    from qtool.fsutil import atomic_writer
 
     try:
         body = marshal.dumps(document)
         if compressed:
             body = zlib.compress(body, 1)
         head = zlib.crc32(body).to_bytes(4, "little") + os.urandom(HEAD - 4)
-        atomic_write(path, head + body, durable=False)
+        with atomic_writer(path, durable=False) as handle:  # head and body apart: a big index is not copied once more
+            handle.write(head)
+            handle.write(body)
     except (OSError, ValueError):
         return b""
     return head
