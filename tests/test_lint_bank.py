@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -617,6 +618,7 @@ def test_a_big_first_run_shares_its_scoring_with_a_helper_and_finds_the_same(mon
 
     monkeypatch.setattr(near_duplicate, "spawned", watched)
     monkeypatch.setattr(near_duplicate, "SHARED_FROM", 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)  # a helper is started from two cores
     shared, shared_memo = run()
     assert helped and helped[0][0] and 0 < helped[0][1] < len(alone_memo["blocks"])
     assert len(alone) > 10 and shared == alone

@@ -48,6 +48,13 @@ def _fails_elsewhere(parent: int) -> str:
     return "done here"
 
 
+@pytest.fixture
+def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A helper is started from two cores: these tests run on a machine with one too."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+
+
+@pytest.mark.usefixtures("two_cores")
 def test_a_spawned_step_gives_the_helper_s_result_and_the_helper_is_gone_after() -> None:
     with workers.spawned(_pid_and_next, 41) as helper:
         assert helper is not None
@@ -57,12 +64,14 @@ def test_a_spawned_step_gives_the_helper_s_result_and_the_helper_is_gone_after()
         os.kill(pid, 0)
 
 
+@pytest.mark.usefixtures("two_cores")
 def test_a_spawned_step_whose_helper_fails_is_done_here() -> None:
     with workers.spawned(_fails_elsewhere, os.getpid()) as helper:
         assert helper is not None
         assert helper() == "done here"
 
 
+@pytest.mark.usefixtures("two_cores")
 def test_a_helper_imports_nothing_from_the_working_folder(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A bank's folder is not trusted: a ``pickle.py`` there must not run in the helper (it runs isolated, ``-I``)."""
     marker = tmp_path / "ran"
@@ -78,3 +87,25 @@ def test_no_helper_is_started_on_one_core(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
     with workers.spawned(_pid_and_next, 1) as helper:
         assert helper is None
+
+
+def _children() -> set[int]:
+    found: set[int] = set()
+    for task in os.listdir(f"/proc/{os.getpid()}/task"):
+        with open(f"/proc/{os.getpid()}/task/{task}/children") as handle:
+            found.update(int(pid) for pid in handle.read().split())
+    return found
+
+
+@pytest.mark.usefixtures("two_cores")
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="reads the process's children from /proc (Linux)")
+def test_a_helper_is_stopped_when_its_block_ends_early() -> None:
+    """Ctrl-C while this process scores its own share: the helper (a minute's sleep here) does not outlive the block."""
+    import time
+
+    before = _children()
+    with pytest.raises(KeyboardInterrupt):
+        with workers.spawned(time.sleep, 60) as helper:
+            assert helper is not None and _children() - before
+            raise KeyboardInterrupt
+    assert _children() == before
