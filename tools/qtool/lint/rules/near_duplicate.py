@@ -43,7 +43,7 @@ COMMON_MIN = 3
 BLOCK_KEYS = 4
 #: Words used by more questions than this do not form blocks (they would compare too many pairs).
 MAX_BLOCK = 256
-#: From this many comparisons (a first run over some 50,000 questions), a helper interpreter scores half of them.
+#: From this many comparisons (a first run over some 50,000 questions), a helper interpreter scores a share of them.
 SHARED_FROM = 2_000_000
 #: The helper's share of that work: a little under half, as it first starts and reads its share.
 HELPER_SHARE = 0.45
