@@ -92,8 +92,11 @@ def test_no_helper_is_started_on_one_core(monkeypatch: pytest.MonkeyPatch) -> No
 def _children() -> set[int]:
     found: set[int] = set()
     for task in os.listdir(f"/proc/{os.getpid()}/task"):
-        with open(f"/proc/{os.getpid()}/task/{task}/children") as handle:
-            found.update(int(pid) for pid in handle.read().split())
+        try:
+            with open(f"/proc/{os.getpid()}/task/{task}/children") as handle:
+                found.update(int(pid) for pid in handle.read().split())
+        except FileNotFoundError:  # a thread that ended meanwhile
+            continue
     return found
 
 
@@ -109,3 +112,77 @@ def test_a_helper_is_stopped_when_its_block_ends_early() -> None:
             assert helper is not None and _children() - before
             raise KeyboardInterrupt
     assert _children() == before
+
+
+@pytest.fixture
+def two_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """parallel_map starts two workers, on a machine with one core too."""
+    monkeypatch.setattr(workers, "worker_count", lambda jobs=None: 2)
+
+
+ITEMS = list(range(workers.PARALLEL_FROM + 150))
+
+
+def _item_and_pid(item: int) -> tuple[int, int]:
+    return item, os.getpid()
+
+
+@pytest.mark.usefixtures("two_workers")
+def test_a_map_runs_on_forked_workers_and_this_process_keeps_one_thread() -> None:
+    """The results come in order from other processes, and no thread of this process waits on them (Pool kept three)."""
+    import threading
+
+    threads: list[int] = []
+    pids = workers.parallel_map(_item_and_pid, ITEMS, each=lambda _: threads.append(threading.active_count()))
+    assert [item for item, _ in pids] == ITEMS
+    assert os.getpid() not in {pid for _, pid in pids} and len({pid for _, pid in pids}) == 2
+    assert set(threads) == {1}
+
+
+@pytest.mark.usefixtures("two_workers")
+def test_a_worker_that_dies_has_its_spans_done_here() -> None:
+    """A worker killed on one item (out of memory, say): every result still comes, in order, the lost ones from this process."""
+    here = os.getpid()
+
+    def doubled(item: int) -> tuple[int, bool]:
+        if item == 100 and os.getpid() != here:
+            os._exit(3)
+        return item * 2, os.getpid() == here
+
+    results = workers.parallel_map(doubled, ITEMS)
+    assert [value for value, _ in results] == [item * 2 for item in ITEMS]
+    assert results[100] == (200, True)
+
+
+@pytest.mark.usefixtures("two_workers")
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="reads the process's children from /proc (Linux)")
+def test_an_exception_in_a_worker_is_raised_here_and_no_worker_is_left() -> None:
+    before = _children()
+
+    def checked(item: int) -> int:
+        if item == 300:
+            raise ValueError(f"item {item} is bad")
+        return item
+
+    with pytest.raises(ValueError, match="item 300 is bad"):
+        workers.parallel_map(checked, ITEMS)
+    assert _children() == before
+
+
+@pytest.mark.usefixtures("two_workers")
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="reads the process's children from /proc (Linux)")
+def test_ctrl_c_while_results_are_handled_leaves_no_worker() -> None:
+    import time
+
+    before = _children()
+    seen: list[int] = []
+
+    def handle(result: int) -> None:
+        seen.append(result)
+        if len(seen) == 5:
+            assert _children() - before  # the workers are at work
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        workers.parallel_map(lambda item: time.sleep(0.001) or item, ITEMS, each=handle)
+    assert _children() == before and seen == ITEMS[:5]
