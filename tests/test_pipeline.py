@@ -69,3 +69,25 @@ def test_a_file_is_stat_once_when_the_caller_took_its_signature(bank: Path, monk
     assert [r.signature for r in results] == given and asked == []
     results = qtool.pipeline.scan(files, hashing=True)
     assert [r.signature for r in results] == [(0,)] * len(files) and asked == files
+
+
+def test_a_first_run_takes_no_signatures_before_its_scan_and_a_later_one_does(bank: Path, monkeypatch) -> None:
+    """With nothing in the cache to look up, each file's signature is taken by the scan, just before the file is read
+    (on every core); once entries are kept, every file is looked at before any is read. Either way the next run is warm."""
+    import qtool.pipeline
+
+    taken: list[int] = []
+    real = qtool.pipeline.stat_signatures
+    monkeypatch.setattr(qtool.pipeline, "stat_signatures", lambda names: taken.append(len(names)) or real(names))
+    first = check_files(None, load_config("."), cache=True)
+    assert taken == []
+    edited = sorted(Path("questions").rglob("*.yaml"))[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    again = check_files(None, load_config("."), cache=True)
+    assert taken == [len(first.files)] and again.problems == first.problems
+
+    def analysed(*args: object) -> None:
+        raise AssertionError(f"analysed again: {args[2]}")
+
+    monkeypatch.setattr(qtool.pipeline, "analyse", analysed)  # the next run is warm: no file is analysed again
+    assert check_files(None, load_config("."), cache=True).problems == first.problems

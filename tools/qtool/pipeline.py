@@ -106,10 +106,10 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
         described = sorted((name, s.severity.value, sorted(s.options.items())) for name, s in settings.items())
         key = context_key(described, _without_base(prepared), config.max_file_size, strict)
         whole = key + _base_tag(prepared)  # per-file results do not depend on the git base; whole runs do
-        # Each file is looked at once, before it is read: a file changed since then looks changed next time.
-        signatures = list(zip(universe, stat_signatures(universe)))
         context = run_context(whole, files)
         if run_cached(config.root, context):
+            # Each file is looked at once, before it is read: a file changed since then looks changed next time.
+            signatures = list(zip(universe, stat_signatures(universe)))
             digests = signature_digests(signatures)
             first_key = run_key(context, digests)
             record = run_record(config.root, context)
@@ -123,6 +123,10 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
                 if patched is not None:
                     return patched
         store = CheckCache(config.root, key, _encode_suppressions, _decode_suppressions)
+        # Files to look up in the cache are looked at once, before any is read. With none (a first run),
+        # each worker takes its files' signatures just before reading them, on every core.
+        if store.files and not signatures:
+            signatures = list(zip(universe, stat_signatures(universe)))
     # A whole bank with no kept indexes: rules that can take the summaries as the scan reads them begin now.
     started = _begun(bank_wide, prepared) if everything and (store is None or not KeptIndexes.kept(config.root)) else {}
     results = scan(universe, analyser, max_bytes=config.max_file_size, cache=store, jobs=jobs, contents=contents,
