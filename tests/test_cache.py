@@ -654,6 +654,14 @@ def test_check_imports_no_heavy_module(bank: Path) -> None:
     assert _imported(bank, ["check"], heavy + ("rapidfuzz", "jsonschema", "jsonschema_rs")) == "0 []"
 
 
+def test_a_warm_check_loads_only_what_it_uses(bank: Path) -> None:
+    """What only other paths need (git for --against, new guids, rendering, the schema file, did-you-mean hints) waits for them:
+    every run of pre-commit pays for each module it loads."""
+    others = ("subprocess", "secrets", "html", "importlib.resources", "difflib")
+    assert _imported(bank, ["check"], ()) == "0 []"
+    assert _imported(bank, ["check"], others) == "0 []"
+
+
 def _blocks_sigint(pid: int) -> bool:
     """Whether the process blocks SIGINT now (its SigBlk mask in /proc)."""
     import signal

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from qtool.errors import UsageError
 from qtool.files import QUESTIONS_DIR, SUFFIX, _excluded
 from qtool.loader import DEFAULT_MAX_BYTES, LoadError, load_bytes
+
+if TYPE_CHECKING:
+    import subprocess
 
 #: Where the base ref comes from when ``--against`` is not given, in order.
 ENV_REFS = ("PRE_COMMIT_FROM_REF", "GITHUB_BASE_REF", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
@@ -201,6 +204,8 @@ def _load(paths: Sequence[str], blobs: Mapping[str, str], max_bytes: int, label:
     if not paths:
         return {}
     request = "".join(f"{blobs[path]}\n" for path in paths).encode()
+    import subprocess
+
     done = subprocess.run(["git", "cat-file", "--batch"], input=request, capture_output=True)
     if done.returncode != 0:
         raise GitBaseError(f"{label}: git cat-file failed: {_first_line(done.stderr)}")
@@ -241,6 +246,8 @@ def _git(args: list[str], label: str, cwd: str = ".") -> str:
 
 
 def _run(args: list[str], cwd: str = ".") -> subprocess.CompletedProcess[str]:
+    import subprocess  # here: a check without --against asks only the environment for a base
+
     try:
         return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8", errors="surrogateescape")
     except OSError as exc:

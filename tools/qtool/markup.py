@@ -9,7 +9,6 @@ http(s) and mailto destinations become links (anything else stays readable text)
 from __future__ import annotations
 
 import functools
-import html
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -72,10 +71,10 @@ def highlight(code: str, lang: str, attrs: str) -> str:
     Every character of ``code`` is kept (escaped): Pygments is told not to strip or add newlines.
     """
     name = lang.strip().split()[0] if lang.strip() else ""
-    label = f' class="language-{html.escape(name)}"' if name else ""
+    label = f' class="language-{_escape(name)}"' if name else ""
     body = _pygments(code, name) if name else None
     if body is None:
-        body = html.escape(code, quote=False)
+        body = _escape(code, quote=False)
     return f'<pre class="highlight"><code{label}>{body}</code></pre>'
 
 
@@ -104,14 +103,21 @@ def _pygments(code: str, name: str) -> str | None:
     return str(pyg_highlight(code, lexer, HtmlFormatter(nowrap=True)))
 
 
+def _escape(text: str, quote: bool = True) -> str:
+    """``html.escape``, imported when first needed: the module loads every entity name, and a check renders nothing."""
+    import html
+
+    return html.escape(text, quote=quote)
+
+
 def _image_as_link(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
     """An image is shown as a link to it (readers never fetch from outside); its alt text is the label."""
     token = tokens[idx]
     src = str(token.attrGet("src") or "")
-    alt = html.escape(self.renderInlineAsText(token.children or [], options, env), quote=False)
+    alt = _escape(self.renderInlineAsText(token.children or [], options, env), quote=False)
     if not safe_link(src):
         return alt
-    return f'<a href="{html.escape(src)}">{alt or html.escape(src)}</a>'
+    return f'<a href="{_escape(src)}">{alt or _escape(src)}</a>'
 
 
 # -- plain prose: the fast path ------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 import marshal
-import secrets
 import string
 import struct
 import zlib
@@ -371,4 +370,6 @@ _GUID_ALPHABET = string.ascii_letters + string.digits
 
 def new_guid() -> str:
     """A fresh note GUID: 10 random letters and digits (Anki's own are 10 base91 chars)."""
+    import secrets  # here: only new questions need it, and every command loads this module
+
     return "".join(secrets.choice(_GUID_ALPHABET) for _ in range(10))

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from qtool.model import Problem, Question, Severity, path_str
@@ -26,6 +24,8 @@ _TYPE_NAMES = {
 
 def schema_text(name: str = SCHEMA_NAME) -> str:
     """The schema shipped inside the package (identical to the bank's schema/ copy)."""
+    from importlib import resources  # here: a warm run answers from its report and never needs it
+
     return resources.files("qtool").joinpath("schema", name).read_text(encoding="utf-8")
 
 
@@ -89,7 +89,7 @@ def error_problems(q: Question, error: Any) -> Iterator[Problem]:
             if key not in allowed:
                 child = path_str(parts + [key])
                 inside = f" in {where}" if where else ""
-                close = difflib.get_close_matches(str(key), allowed, n=1)
+                close = _close_match(str(key), allowed)
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
                 yield at(q.key_pos(child), f"unknown key '{key}'{inside}{hint}; allowed keys: {', '.join(allowed)}")
         return
@@ -193,3 +193,10 @@ def id_problems(question: Question) -> list[Problem]:
 def validate_question(question: Question) -> list[Problem]:
     """Schema problems plus the id/path check: everything `qtool validate` reports for a loaded file."""
     return schema_problems(question) + id_problems(question)
+
+
+def _close_match(word: str, choices: list[str]) -> list[str]:
+    """The choice ``word`` was most likely meant to be, if any (difflib is imported only when a key is unknown)."""
+    import difflib
+
+    return difflib.get_close_matches(word, choices, n=1)

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +52,8 @@ def rule_names(values: Iterable[str], option: str) -> list[str]:
     names = [name.strip() for value in values for name in value.split(",") if name.strip()]
     unknown = [name for name in names if name not in RULES]
     if unknown:
+        import difflib  # here: only a mistyped rule name needs it
+
         close = difflib.get_close_matches(unknown[0], RULES, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise ConfigError(f"{option}: unknown rule {', '.join(map(repr, unknown))}{hint}; run `qtool rules` to list them")
