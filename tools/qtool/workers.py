@@ -93,9 +93,9 @@ class _Crew(Generic[T, R]):
     One thread does it all: this process waits on the workers' result pipes, hands each worker
     its next span as it sends one back (each holds two, so none waits), and puts the results in
     order. (``multiprocessing.Pool`` keeps three threads, one of which wakes at every result
-    waiting to be read: on two cores that took a tenth of the scan's CPU.) Span numbers and
-    results cross the pipes, and everything else is inherited by ``fork``. A worker that dies
-    has its spans done here; the workers are gone when the block ends, however it ends.
+    waiting to be read: 0.2 s of CPU in a 10,000-file scan, taken from the workers on two cores.)
+    Span numbers and results cross the pipes; everything else is inherited by ``fork``. A worker
+    that dies has its spans done here; the workers are gone when the block ends, however it ends.
     """
 
     def __init__(self, func: Callable[[T], R], items: Sequence[T], spans: list[tuple[int, int]], workers: int) -> None:
