@@ -199,13 +199,13 @@ def _read(ref: str, commit: str, exclude: list[str], max_bytes: int, label: str,
 
 def _load(paths: Sequence[str], blobs: Mapping[str, str], max_bytes: int, label: str) -> dict[str, BaseFile]:
     """Read the base versions of ``paths`` in one ``git cat-file --batch`` and load each with the project's loader."""
+    import subprocess
+
     from qtool.export import effective_guid
 
     if not paths:
         return {}
     request = "".join(f"{blobs[path]}\n" for path in paths).encode()
-    import subprocess
-
     done = subprocess.run(["git", "cat-file", "--batch"], input=request, capture_output=True)
     if done.returncode != 0:
         raise GitBaseError(f"{label}: git cat-file failed: {_first_line(done.stderr)}")
