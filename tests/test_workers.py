@@ -186,3 +186,15 @@ def test_ctrl_c_while_results_are_handled_leaves_no_worker() -> None:
     with pytest.raises(KeyboardInterrupt):
         workers.parallel_map(lambda item: time.sleep(0.001) or item, ITEMS, each=handle)
     assert _children() == before and seen == ITEMS[:5]
+
+
+@pytest.mark.usefixtures("two_workers")
+def test_a_map_whose_workers_cannot_be_forked_is_done_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No process left to fork (EAGAIN): the map is done in this process instead of failing the run."""
+    import errno
+
+    def no_fork() -> int:
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert workers.parallel_map(_item_and_pid, ITEMS) == [(item, os.getpid()) for item in ITEMS]

@@ -120,12 +120,10 @@ class _Crew(Generic[T, R]):
             theirs = [fd for results_fd, (_, task_fd, _) in self.workers.items() for fd in (results_fd, task_fd)]
             try:
                 pid = os.fork()
-            except OSError:
+            except OSError:  # no more processes (EAGAIN, ENOMEM): the workers started share the spans, or this process does them all
                 for fd in (*tasks, *results):
                     os.close(fd)
-                if self.workers:
-                    return  # fewer workers than asked: the ones started share the spans
-                raise
+                return
             if pid == 0:  # never returns: serves span numbers until its task pipe closes, then leaves at once
                 status = 1
                 try:
