@@ -96,11 +96,11 @@ class LazyGroup(click.Group):
         """Like click's, with a did-you-mean for a mistyped command name."""
         name = args[0] if args else ""
         if name and not name.startswith("-") and name not in COMMANDS:
-            import difflib
+            from qtool.errors import closest
 
-            close = difflib.get_close_matches(name, COMMANDS, n=1)
+            close = closest(name, COMMANDS)
             if close:
-                ctx.fail(f"No such command '{name}'. Did you mean '{close[0]}'?")
+                ctx.fail(f"No such command '{name}'. Did you mean '{close}'?")
         return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
+from qtool.errors import closest
 from qtool.model import Problem, Question, Severity, path_str
 
 SCHEMA_NAME = "question.schema.json"
@@ -89,8 +90,8 @@ def error_problems(q: Question, error: Any) -> Iterator[Problem]:
             if key not in allowed:
                 child = path_str(parts + [key])
                 inside = f" in {where}" if where else ""
-                close = _close_match(str(key), allowed)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                close = closest(str(key), allowed)
+                hint = f" (did you mean '{close}'?)" if close else ""
                 yield at(q.key_pos(child), f"unknown key '{key}'{inside}{hint}; allowed keys: {', '.join(allowed)}")
         return
     if kind == "type":
@@ -193,10 +194,3 @@ def id_problems(question: Question) -> list[Problem]:
 def validate_question(question: Question) -> list[Problem]:
     """Schema problems plus the id/path check: everything `qtool validate` reports for a loaded file."""
     return schema_problems(question) + id_problems(question)
-
-
-def _close_match(word: str, choices: list[str]) -> list[str]:
-    """The choice ``word`` was most likely meant to be, if any (difflib is imported only when a key is unknown)."""
-    import difflib
-
-    return difflib.get_close_matches(word, choices, n=1)

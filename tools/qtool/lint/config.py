@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qtool.config import Config, ConfigError
+from qtool.errors import closest
 from qtool.lint.rule import Rule
 from qtool.model import Severity
 
@@ -52,10 +53,8 @@ def rule_names(values: Iterable[str], option: str) -> list[str]:
     names = [name.strip() for value in values for name in value.split(",") if name.strip()]
     unknown = [name for name in names if name not in RULES]
     if unknown:
-        import difflib  # here: only a mistyped rule name needs it
-
-        close = difflib.get_close_matches(unknown[0], RULES, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        close = closest(unknown[0], RULES)
+        hint = f" (did you mean '{close}'?)" if close else ""
         raise ConfigError(f"{option}: unknown rule {', '.join(map(repr, unknown))}{hint}; run `qtool rules` to list them")
     return names
 
