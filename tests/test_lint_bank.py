@@ -390,8 +390,18 @@ def test_a_big_bank_found_beside_a_child_is_found_as_in_one_process(tmp_path: Pa
         problems = engine.bank_problems(bank_wide, summaries, prepared, targets, memos, None)
         return sorted(problems), memos
 
+    ran = tmp_path / "ran"  # the process each call of the other rules ran in (a forked child writes here too)
+    rows = engine._bank_rules_rows
+
+    def recorded(indexes: list[int]) -> list:
+        with ran.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        return rows(indexes)
+
+    monkeypatch.setattr(engine, "_bank_rules_rows", recorded)
     beside, kept_beside = found()
-    monkeypatch.setattr(engine, "worker_pool", None)  # one process from here on: no pool may start
+    assert ran.read_text().split() != [str(os.getpid())] and len(ran.read_text().split()) == 1  # once, in a child
+    monkeypatch.setattr(engine, "forked", None)  # one process from here on: no child may start
     monkeypatch.setattr(engine, "PARALLEL_BANK_UPTO", 0)
     alone, kept_alone = found()
     assert {p.code for p in alone} >= {"near-duplicate", "duplicate-question", "id-unique", "guid-unique"}

@@ -6,6 +6,7 @@ per run; both are plain functions of their arguments.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -14,7 +15,7 @@ from qtool.lint.suppress import apply, parse
 from qtool.loader import LoadError, load_bytes
 from qtool.model import FileResult, Problem, Question, Severity
 from qtool.schema import error_problems, validate_question, validator
-from qtool.workers import PARALLEL_FROM, can_fork, shared, sharing, worker_count, worker_pool
+from qtool.workers import PARALLEL_FROM, can_fork, forked, shared, sharing, worker_count
 
 UNUSED = "unused-suppression"
 #: Largest bank whose other bank-wide rules run in a forked child beside the slowest (see bank_problems).
@@ -64,13 +65,14 @@ def bank_problems(bank_wide: list[RuleSetting], summaries: list[Question], prepa
         else:
             # The slowest rule (near-duplicate) runs here, beside a forked child that runs the others: its index,
             # begun during the scan, and its many problems stay in this process; the others' few cross back.
+            # A one-shot fork, not a pool: a pool's start and stop (its threads, its worker's reaping) cost 30 ms here.
             slowest = next((index for index in order if bank_wide[index].rule.name == "near-duplicate"), order[0])
             others = [index for index in order if index != slowest]
-            with worker_pool(1) as pool:
-                pending = pool.apply_async(_bank_rules_rows, (others,))
-                found = {slowest: _bank_rule(slowest)}
-                for index, (rows, memo) in zip(others, pending.get()):
-                    found[index] = [Problem(*row) for row in rows], memo
+            beside = forked(functools.partial(_bank_rules_rows, others))
+            found = {slowest: _bank_rule(slowest)}
+            for index, (rows, memo) in zip(others, beside() if beside is not None else _bank_rules_rows(others)):
+                found[index] = [Problem(path, line, column, Severity(severity), message, code)
+                                for path, line, column, severity, message, code in rows], memo
     for index, (_, memo) in found.items():
         if memos is not None and memo is not None:
             memos[bank_wide[index].rule.name] = memo
@@ -117,11 +119,11 @@ def _bank_rule(index: int) -> tuple[list[Problem], dict[str, Any] | bytes | None
 
 
 def _bank_rules_rows(indexes: list[int]) -> list[tuple[list[tuple[Any, ...]], dict[str, Any] | bytes | None]]:
-    """``_bank_rule`` of each rule, with its problems as tuples of their fields (quicker to send back from a forked child)."""
+    """``_bank_rule`` of each rule, with its problems as tuples of plain fields (a forked child sends them back marshalled)."""
     out = []
     for index in indexes:
         problems, memo = _bank_rule(index)
-        out.append(([(p.path, p.line, p.column, p.severity, p.message, p.code) for p in problems], memo))
+        out.append(([(p.path, p.line, p.column, p.severity.value, p.message, p.code) for p in problems], memo))
     return out
 
 
