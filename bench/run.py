@@ -55,6 +55,8 @@ class Sample:
     status: int | str
     stdout: str
     stderr: str
+    #: User and system time of the command and the processes it waited for (its workers), in seconds.
+    cpu: float = 0.0
 
 
 def _children(pid: int) -> list[int]:
@@ -93,7 +95,8 @@ pid = os.posix_spawnp(argv[0], argv, os.environ)
 _, status, usage = os.wait4(pid, 0)
 seconds = time.perf_counter() - started
 with open(result, "w") as handle:
-    json.dump({"seconds": seconds, "maxrss_kib": usage.ru_maxrss, "status": os.waitstatus_to_exitcode(status)}, handle)
+    json.dump({"seconds": seconds, "maxrss_kib": usage.ru_maxrss, "cpu": usage.ru_utime + usage.ru_stime,
+               "status": os.waitstatus_to_exitcode(status)}, handle)
 """
 
 
@@ -129,7 +132,7 @@ def run_child(argv: list[str], cwd: Path, timeout: float | None, env: dict[str, 
             return Sample(time.perf_counter() - started, 0.0, peak[0] / 2**20, why, stdout, stderr)
         info = json.loads(result.read_text())
         maxrss = info["maxrss_kib"] / 1024
-        return Sample(info["seconds"], maxrss, max(peak[0] / 2**20, maxrss), info["status"], stdout, stderr)
+        return Sample(info["seconds"], maxrss, max(peak[0] / 2**20, maxrss), info["status"], stdout, stderr, info["cpu"])
 
 
 # -- what is measured ---------------------------------------------------------------

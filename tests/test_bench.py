@@ -197,3 +197,46 @@ def test_the_table_gives_each_round_s_ratio_to_the_peer_run_in_that_round() -> N
     text = run.markdown([{"size": 10, "bytes": 1, "rounds": 3, "intended_near_duplicate_pairs": 0, "peer_check": "ok",
                           "rows": table}], {}, "now", "0.0")
     assert "| 2.40 | 0.24x (rounds 0.20x, 0.30x, 0.20x) |" in text
+
+
+def test_run_child_reports_the_cpu_time_of_the_command_and_of_the_children_it_waited_for(tmp_path: Path) -> None:
+    run = _load("run")
+    # The child's child works until it has used 0.3 s of CPU: however quick the machine, the run used at least that.
+    burn = ("import os, time\npid = os.fork()\nif pid == 0:\n    while time.process_time() < 0.3: pass\n    os._exit(0)\n"
+            "os.waitpid(pid, 0)\n")
+    sample = run.run_child([sys.executable, "-c", burn], tmp_path, None, dict(os.environ))
+    assert sample.status == 0
+    assert sample.cpu >= 0.3
+
+
+def test_paired_differences_pair_each_round_of_one_revision_with_the_same_round_of_the_other() -> None:
+    paired = _load("paired")
+    result = paired.compare([1.0, 2.0, 3.0], [0.5, 2.5, 2.0], [1.5, 2.5, 3.5], [1.0, 3.0, 2.5])
+    assert (result.median_a, result.median_b, result.cpu_a, result.cpu_b) == (2.0, 2.0, 2.5, 2.5)
+    assert result.median_difference == -0.5 and result.mean_difference == pytest.approx(-1 / 3)
+    assert (result.quicker, result.rounds) == (2, 3)
+    text = paired.report("main", ".", result)
+    assert "| A main | 2.000 | 2.500 |" in text
+    assert "median -0.500 s (-25.0%)" in text and "B quicker in 2 of 3 rounds" in text
+    with pytest.raises(ValueError):
+        paired.compare([1.0], [], [1.0], [])
+
+
+def test_paired_runs_the_two_revisions_in_turn_on_a_bank(tmp_path: Path) -> None:
+    bank = tmp_path / "bank"
+    gen_corpus.generate(30, bank)
+    done = subprocess.run([sys.executable, str(REPO / "bench" / "paired.py"), "HEAD", ".", "--rounds", "2", "--bank", str(bank)],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "| A HEAD |" in done.stdout and "| B . |" in done.stdout and "B quicker in" in done.stdout
+    assert "of 2 rounds" in done.stdout
+    order = re.findall(r"round (\d): ([AB]) .* exit (\d)", done.stderr)
+    assert order == [("1", "A", "0"), ("1", "B", "0"), ("2", "B", "0"), ("2", "A", "0")]
+
+
+def test_paired_names_a_revision_git_does_not_know_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "questions").mkdir()
+    done = subprocess.run([sys.executable, str(REPO / "bench" / "paired.py"), "no-such-revision", ".", "--bank", str(tmp_path)],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.startswith("paired: cannot export 'no-such-revision' from git") and len(done.stderr.strip().splitlines()) == 1
