@@ -117,7 +117,6 @@ def rounds_of(run: Callable[[Path], harness.Sample], trees: tuple[Path, Path], r
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("revisions", nargs=2, metavar="REV", help="the two revisions (git names, or '.' for the working tree)")
-    parser.add_argument("args", nargs="*", metavar="ARGS", help="qtool's arguments after '--' (default: check)")
     parser.add_argument("--rounds", type=int, default=10, help="rounds, each running both revisions (default 10)")
     parser.add_argument("--bank", default=None, help="the bank's root (default: the bank run.py builds for --size and --shape)")
     parser.add_argument("--size", type=int, default=10000, help="files in the bank run.py builds (default 10000)")
@@ -126,7 +125,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "qtool-bench"),
                         help="where run.py keeps its banks (default: %(default)s)")
     parser.add_argument("--warm", action="store_true", help="keep .qtool-cache/ between runs (default: remove it before each)")
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    split = argv.index("--") if "--" in argv else len(argv)  # qtool's own arguments follow "--" (default: check)
+    args = parser.parse_args(argv[:split])
+    command = argv[split + 1:] or ["check"]
     if args.rounds < 1 or args.size < 10:
         parser.error("--rounds must be at least 1 and --size at least 10")
 
@@ -141,7 +143,6 @@ def main(argv: list[str] | None = None) -> int:
         env["NO_COLOR"] = "1"
         with tempfile.TemporaryDirectory(prefix="qtool-paired-") as folder:
             trees = (export(args.revisions[0], Path(folder) / "a"), export(args.revisions[1], Path(folder) / "b"))
-            command = args.args or ["check"]
 
             def run(tree: Path) -> harness.Sample:
                 if not args.warm:

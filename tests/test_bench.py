@@ -225,11 +225,12 @@ def test_paired_differences_pair_each_round_of_one_revision_with_the_same_round_
 def test_paired_runs_the_two_revisions_in_turn_on_a_bank(tmp_path: Path) -> None:
     bank = tmp_path / "bank"
     gen_corpus.generate(30, bank)
-    done = subprocess.run([sys.executable, str(REPO / "bench" / "paired.py"), "HEAD", ".", "--rounds", "2", "--bank", str(bank)],
-                          capture_output=True, text=True, cwd=tmp_path)
+    done = subprocess.run([sys.executable, str(REPO / "bench" / "paired.py"), "HEAD", ".", "--rounds", "2", "--bank", str(bank),
+                           "--", "check", "--no-cache"], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "| A HEAD |" in done.stdout and "| B . |" in done.stdout and "B quicker in" in done.stdout
-    assert "of 2 rounds" in done.stdout
+    assert "qtool check --no-cache on" in done.stdout and "of 2 rounds" in done.stdout
+    assert not (bank / ".qtool-cache").exists()  # --no-cache reached qtool: no run wrote a cache
     order = re.findall(r"round (\d): ([AB]) .* exit (\d)", done.stderr)
     assert order == [("1", "A", "0"), ("1", "B", "0"), ("2", "B", "0"), ("2", "A", "0")]
 
