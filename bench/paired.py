@@ -95,7 +95,7 @@ def export(revision: str, into: Path) -> Path:
         if hasattr(tarfile, "data_filter"):  # Python 3.11.4 and later
             tar.extractall(into, filter="data")
         else:
-            tar.extractall(into)  # noqa: S202 - git's own archive of this repository
+            tar.extractall(into)  # git's own archive of this repository
     return into / "tools"
 
 
@@ -139,8 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         bank = Path(args.bank).resolve() if args.bank else harness.build_bank(args.size, Path(args.work).resolve(), args.seed, args.shape)[0]
         if not (bank / "questions").is_dir():
             raise PairedError(f"{bank} holds no questions/ folder")
-        env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "PYTHONDEVMODE", "PYTHONDONTWRITEBYTECODE")}
-        env["NO_COLOR"] = "1"
+        env = harness.tool_env()
         with tempfile.TemporaryDirectory(prefix="qtool-paired-") as folder:
             trees = (export(args.revisions[0], Path(folder) / "a"), export(args.revisions[1], Path(folder) / "b"))
 
@@ -151,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
 
             for tree in trees:  # one run each first, not counted: byte code compiled, the bank in the page cache
                 run(tree)
-            load = " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "unknown"
+            load = harness.load_average()
             first, second = rounds_of(run, trees, args.rounds, log)
     except PairedError as exc:
         print(f"paired: {exc}", file=sys.stderr)

@@ -471,6 +471,23 @@ def site_cases(size: int, work: Path, qtool: list[str]) -> tuple[list[Case], Cal
     return rows, clear
 
 
+def tool_env() -> dict[str, str]:
+    """The environment every timed tool runs in: as users run it, with Python's byte-code cache
+    (PYTHONDONTWRITEBYTECODE would make qtool, installed in place, compile its modules on every run,
+    and the peers, installed with their byte code, not), outside CI, without colour."""
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "PYTHONDEVMODE", "PYTHONDONTWRITEBYTECODE")}
+    env["NO_COLOR"] = "1"
+    return env
+
+
+def load_average() -> str:
+    """The machine's load averages over 1, 5 and 15 minutes, now."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
 def _load_now() -> str:
     try:
         return Path("/proc/loadavg").read_text().split()[0]
@@ -683,13 +700,9 @@ def main(argv: list[str] | None = None) -> int:
     python = sys.executable
     script = Path(python).parent / "qtool"
     qtool = [str(script)] if script.exists() else [python, "-m", "qtool"]
-    # Every tool runs as users run it: with Python's byte-code cache (PYTHONDONTWRITEBYTECODE would
-    # make qtool, installed in place, compile its modules on every run, and the peers, installed
-    # with their byte code, not).
-    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "PYTHONDEVMODE", "PYTHONDONTWRITEBYTECODE")}
-    env["NO_COLOR"] = "1"
+    env = tool_env()
     started = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    load = " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "unknown"
+    load = load_average()
     has = {name: has_command(qtool, name, env) for name in ("check", "export")}
     has["batch"] = "--batch-out" in subprocess.run([*qtool, "draft", "--help"], capture_output=True, text=True, env=env).stdout
     info = machine()
