@@ -89,6 +89,41 @@ def test_a_big_bank_s_entries_are_written_aside_and_its_bank_results_beside_them
     assert _problems(root, cache=True) == cold and ran == []
 
 
+def test_a_first_run_s_last_files_are_linted_in_the_workers_while_the_bank_stage_runs(big_bank: Path, tmp_path: Path,
+                                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-file rules of the last files run in the workers while the bank stage runs: the problems, suppressions
+    and cached entries of those files are as in one process (a run with the report gone reads them back)."""
+    import shutil
+
+    import qtool.pipeline
+
+    root = tmp_path / "bank"
+    shutil.copytree(big_bank, root)
+    shutil.rmtree(root / CACHE_DIR, ignore_errors=True)  # a first run
+    monkeypatch.chdir(root)
+    files = sorted((root / "questions").rglob("*.yaml"))
+    files[-1].write_text(files[-1].read_text().replace("status: reviewed", "status: draft") + "# qtool: disable=nope\n")
+    files[-2].write_text(files[-2].read_text().replace("\nquestion: ", "\nquestion: TODO ", 1))
+    files[-3].write_text(files[-3].read_text().replace("status: reviewed", "status: draft  # qtool: disable=draft-status"))
+    serial = _problems(root, jobs=1)
+    last = {str(path.relative_to(root)) for path in files[-3:]}
+    assert {code for path, *_, code, _ in serial if path in last} >= {"draft-status", "placeholder", "unused-suppression"}
+    linted = tmp_path / "linted"
+    analyse_rest = qtool.pipeline.analyse_rest
+
+    def recorded(settings, prepared, rest):
+        with linted.open("a") as log:
+            log.write(f"{rest[0].path} {os.getpid()}\n")
+        return analyse_rest(settings, prepared, rest)
+
+    monkeypatch.setattr(qtool.pipeline, "analyse_rest", recorded)
+    assert _problems(root, cache=True) == serial
+    by_path = dict(line.split() for line in linted.read_text().splitlines())
+    assert last <= by_path.keys() and str(os.getpid()) not in by_path.values()
+    _forget_reports(root)
+    assert _problems(root, cache=True) == serial
+
+
 @pytest.mark.parametrize(("seed", "rewrite_from", "delta_share", "part_files"), [(1, 16, 16, 512), (2, 1, 1, 7), (3, 3, 1, 64)])
 def test_after_random_edits_the_kept_bank_indexes_answer_as_a_cold_run(big_bank: Path, tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch, seed: int,

@@ -198,3 +198,96 @@ def test_a_map_whose_workers_cannot_be_forked_is_done_here(monkeypatch: pytest.M
 
     monkeypatch.setattr(os, "fork", no_fork)
     assert workers.parallel_map(_item_and_pid, ITEMS) == [(item, os.getpid()) for item in ITEMS]
+
+
+def _first(item: int) -> tuple[tuple[int, str], tuple[int, int]]:
+    return (item, "first"), (item, os.getpid())
+
+
+def _whole(item: int) -> tuple[int, str]:
+    return item, "whole"
+
+
+def _joined(result: tuple[int, str], rest: tuple[int, int, int]) -> tuple[int, str]:
+    item, first_pid, rest_pid = rest
+    assert item == result[0] and first_pid == rest_pid != os.getpid()  # the rest ran in the worker that kept the state
+    return item, "joined"
+
+
+def _later(rest, last: int = 200) -> workers.Later:
+    return workers.Later(_first, rest, _joined, last)
+
+
+@pytest.mark.usefixtures("two_workers")
+def test_the_workers_finish_the_last_items_while_meanwhile_runs() -> None:
+    """``meanwhile`` sees the put-off items' first results, and their rests arrive while it runs (it waits for every one)."""
+    import select
+
+    reading, writing = os.pipe()
+
+    def rest(state: tuple[int, int]) -> tuple[int, int, int]:
+        os.write(writing, b".")
+        return (*state, os.getpid())
+
+    seen: list[list[tuple[int, str]]] = []
+
+    def meanwhile(results: list[tuple[int, str]]) -> None:
+        seen.append(list(results))
+        owed = sum(kind == "first" for _, kind in results)
+        while owed:
+            assert select.select([reading], [], [], 120)[0], "the rests did not come while meanwhile ran"
+            owed -= len(os.read(reading, owed))
+
+    try:
+        results = workers.parallel_map(_whole, ITEMS, meanwhile=meanwhile, later=_later(rest))
+    finally:
+        os.close(reading)
+        os.close(writing)
+    [before] = seen
+    put_off = [item for item, kind in before if kind == "first"]
+    assert 0 < len(put_off) <= 200 and put_off == ITEMS[-len(put_off):]
+    assert before[: -len(put_off)] == [(item, "whole") for item in ITEMS[: -len(put_off)]]
+    assert results == [(item, "whole") for item in ITEMS[: -len(put_off)]] + [(item, "joined") for item in put_off]
+
+
+def _rest(state: tuple[int, int]) -> tuple[int, int, int]:
+    return (*state, os.getpid())
+
+
+@pytest.mark.usefixtures("two_workers")
+def test_without_meanwhile_nothing_is_put_off() -> None:
+    assert workers.parallel_map(_whole, ITEMS, later=_later(_rest)) == [(item, "whole") for item in ITEMS]
+
+
+@pytest.mark.usefixtures("two_workers")
+def test_a_worker_that_dies_before_its_rests_has_its_put_off_items_done_again_here() -> None:
+    def rest(state: tuple[int, int]) -> tuple[int, int, int]:
+        if state[0] == ITEMS[-1]:
+            os._exit(3)
+        return _rest(state)
+
+    results = workers.parallel_map(_whole, ITEMS, meanwhile=lambda _: None, later=_later(rest))
+    assert [item for item, _ in results] == ITEMS
+    assert results[-1] == (ITEMS[-1], "whole")  # done again here, whole
+    assert {kind for _, kind in results[:-200]} == {"whole"} and "joined" in {kind for _, kind in results}
+
+
+@pytest.mark.usefixtures("two_workers")
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="reads the process's children from /proc (Linux)")
+def test_an_exception_in_a_rest_is_raised_here_and_no_worker_is_left() -> None:
+    before = _children()
+
+    def rest(state: tuple[int, int]) -> tuple[int, int, int]:
+        if state[0] == ITEMS[-3]:
+            raise ValueError("the rest failed")
+        return _rest(state)
+
+    with pytest.raises(ValueError, match="the rest failed"):
+        workers.parallel_map(_whole, ITEMS, meanwhile=lambda _: None, later=_later(rest))
+    assert _children() == before
+
+
+def test_one_process_calls_meanwhile_with_the_whole_results() -> None:
+    seen: list[list[tuple[int, str]]] = []
+    results = workers.parallel_map(_whole, ITEMS, jobs=1, meanwhile=seen.append, later=_later(_rest))
+    assert seen == [results] and results == [(item, "whole") for item in ITEMS]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import itertools
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -42,19 +43,31 @@ from qtool.cache import (
 from qtool.config import Config
 from qtool.files import MISNAMED_SUFFIX, SUFFIX, digest, question_files, stat_signature, stat_signatures
 from qtool.lint.config import RuleSetting, active_rules
-from qtool.lint.engine import PARALLEL_BANK_UPTO, UNUSED, analyse, bank_problems, bank_problems_after
+from qtool.lint.engine import (
+    PARALLEL_BANK_UPTO,
+    UNUSED,
+    Rest,
+    analyse,
+    analyse_first,
+    analyse_rest,
+    bank_problems,
+    bank_problems_after,
+    joined,
+)
 from qtool.lint.rule import STARTED, Started, dumped
 from qtool.lint.rules import RULES
 from qtool.lint.suppress import Suppression, apply, unused
 from qtool.loader import DEFAULT_MAX_BYTES, LoadError, load_bytes, read_file
 from qtool.model import Checked, FileResult, Problem, Question, Severity, same_parts
 from qtool.schema import validate_question
-from qtool.workers import PARALLEL_FROM, forked, parallel_map, shared, sharing
+from qtool.workers import PARALLEL_FROM, Later, forked, parallel_map, shared, sharing
 
 if TYPE_CHECKING:
     from qtool.gitbase import Base
 
 Analyser = Callable[[str, bytes], FileResult]
+#: The share of a first run's files whose per-file rules run while the bank stage does (see ``scan``).
+PUT_OFF_SHARE = 0.5
 
 
 def check_files(files: Sequence[str] | None, config: Config, *, select: Iterable[str] | None = None,
@@ -129,25 +142,35 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
             signatures = list(zip(universe, stat_signatures(universe)))
     # A whole bank with no kept indexes: rules that can take the summaries as the scan reads them begin now.
     started = _begun(bank_wide, prepared) if everything and (store is None or not KeptIndexes.kept(config.root)) else {}
+    # A first run over a big bank runs its bank stage while the workers run the per-file rules of the last files:
+    # near-duplicate holds one core for that stage, and the other is free once the other bank rules are done.
+    staged: list[tuple[dict[str, list[Problem]], bytes]] = []
+    meanwhile = None
+    if started and PARALLEL_FROM <= len(universe) <= PARALLEL_BANK_UPTO:
+        def meanwhile(results: list[FileResult]) -> None:
+            staged.append(_bank_stage(results, results[: len(files)], bank_wide, prepared, store, config.root, started))
     results = scan(universe, analyser, max_bytes=config.max_file_size, cache=store, jobs=jobs, contents=contents,
                    progress=progress, signatures=[signature for _, signature in signatures],
-                   each=_taking(started) if started else None)
+                   each=_taking(started) if started else None, meanwhile=meanwhile,
+                   rest=functools.partial(analyse_rest, settings, prepared))
     given = results[: len(files)]
-    # A big bank's entries are written by a forked child while this process runs the bank stage (as bank_problems
-    # forks, only up to PARALLEL_BANK_UPTO files: past that, a child's copied pages would cost more than it saves).
+    # A big bank's entries are written by a forked child while this process runs the bank stage, or (when the
+    # workers ran some files' rules meanwhile) while it records the run (as bank_problems forks, only up to
+    # PARALLEL_BANK_UPTO files: past that, a child's copied pages would cost more than it saves).
     entries = forked(functools.partial(store.write_entries, universe)) if store is not None and store.rewrites \
         and PARALLEL_FROM <= len(universe) <= PARALLEL_BANK_UPTO else None
-    found, indexes = _bank_stage(results, given, bank_wide, prepared, store, config.root, started)
+    found, indexes = staged[0] if staged else _bank_stage(results, given, bank_wide, prepared, store, config.root, started)
     checked = collect(given, files)
     checked.problems = _finish(given, found, active, strict)
     if store is not None:
-        store.save(keep=universe, written=entries() if entries is not None else b"")
         if first_key is None or not all(r.signature == seen for r, (_, seen) in zip(results, signatures)):
             digests = signature_digests([(r.path, r.signature) for r in results])
             first_key = run_key(context, digests)
         run_store(config.root, first_key, checked.problems, checked.broken, checked.statuses, context=context,
                   given=files, files={r.path: (r.signature, r.fingerprint) for r in results}, digests=digests,
                   found=encoded(p for problems in found.values() for p in problems), indexes=indexes)
+        # Last: the child writing the entries has had the run record's time to finish.
+        store.save(keep=universe, written=entries() if entries is not None else b"")
     return checked
 
 
@@ -374,12 +397,17 @@ def scan(files: Sequence[str], analyser: Analyser = validate_only, *, max_bytes:
          cache: CheckCache | None = None, jobs: int | None = None, contents: Mapping[str, bytes] | None = None,
          progress: Callable[[int], None] | None = None,
          signatures: Sequence[tuple[int, ...]] = (), hashing: bool = False,
-         each: Callable[[FileResult], None] | None = None) -> list[FileResult]:
+         each: Callable[[FileResult], None] | None = None,
+         meanwhile: Callable[[list[FileResult]], None] | None = None,
+         rest: Callable[[Rest], tuple[list[Problem], list[Suppression]]] | None = None) -> list[FileResult]:
     """Analyse every file (in order), using the cache where a file is unchanged and all cores for many files.
 
     ``signatures`` are the files' stat signatures when the caller has taken them already;
     with a cache (or ``hashing``), fresh results carry their digest, signature and fingerprint.
     ``each`` is called with every result, in the files' order, as soon as it and those before it are in.
+    ``meanwhile`` is called with every result once all are in; with ``rest`` (``analyse_rest`` of the
+    analyser, which is then ``analyse``), the workers run the per-file rules of the last files while it
+    runs, and it sees those files' summaries and schema problems only.
     """
     results: list[FileResult | None] = [None] * len(files)
     todo: list[int] = []
@@ -394,14 +422,39 @@ def scan(files: Sequence[str], analyser: Analyser = validate_only, *, max_bytes:
     names = [files[i] for i in todo]
     in_order = _InOrder(results, todo, each) if each is not None else None
     taken = {files[i]: signatures[i] for i in todo} if signatures else {}
-    with sharing((analyser, max_bytes, cache is not None or hashing, contents or {}, taken)):
-        fresh = parallel_map(_work, names, jobs, progress, in_order)
-    for index, result in zip(todo, fresh):
-        results[index] = result
+    later = Later(_work_first, _work_rest, joined, int(len(names) * PUT_OFF_SHARE)) \
+        if rest is not None and meanwhile is not None else None
+    positions = itertools.count()
+    unstored: list[int] = []  # fresh results (by position) whose per-file rules come in later: cached then
+
+    def take(result: FileResult) -> None:
         if cache is not None:
-            cache.store(result)
-    if in_order is not None:
-        in_order.flush()
+            position = next(positions)
+            if later is not None and result.extra is None:
+                unstored.append(position)
+            else:
+                cache.store(result)
+        if in_order is not None:
+            in_order(result)
+
+    def filled(fresh: list[FileResult]) -> None:
+        for index, result in zip(todo, fresh):
+            results[index] = result
+        if in_order is not None:
+            in_order.flush()
+
+    def then(fresh: list[FileResult]) -> None:
+        filled(fresh)
+        if meanwhile is not None:
+            meanwhile(results)  # type: ignore[arg-type]
+
+    with sharing((analyser, max_bytes, cache is not None or hashing, contents or {}, taken, rest)):
+        fresh = parallel_map(_work, names, jobs, progress, take if cache is not None or in_order is not None else None,
+                             meanwhile=then if meanwhile is not None else None, later=later)
+    filled(fresh)
+    if cache is not None:
+        for position in unstored:
+            cache.store(fresh[position])
     return results  # type: ignore[return-value]
 
 
@@ -424,22 +477,39 @@ class _InOrder:
 
 
 def _work(path: str) -> FileResult:
-    analyser, max_bytes, hashing, contents, taken = shared()
+    return _worked(path, False)[0]
+
+
+def _work_first(path: str) -> tuple[FileResult, Rest | None]:
+    """``_work`` up to what the bank stage needs: the per-file rules are left for ``_work_rest``."""
+    return _worked(path, True)
+
+
+def _work_rest(rest: Rest | None) -> tuple[list[Problem], list[Suppression]] | None:
+    return shared()[5](rest) if rest is not None else None
+
+
+def _worked(path: str, first: bool) -> tuple[FileResult, Rest | None]:
+    analyser, max_bytes, hashing, contents, taken, _ = shared()
     # The signature is taken before reading (here, or before the scan): a file changed meanwhile then looks changed next time.
     signature = (taken.get(path) or stat_signature(path)) if hashing else None
     if path.endswith(MISNAMED_SUFFIX):
         stem = os.path.basename(path)[: -len(MISNAMED_SUFFIX)]
         return FileResult(path, [Problem(path, 1, 1, Severity.ERROR, f"question files end in {SUFFIX}: rename it to {stem}{SUFFIX}", "parse")],
-                          True, None, signature=signature)
+                          True, None, signature=signature), None
     data = contents[path] if path in contents else read_file(path, max_bytes)
     if isinstance(data, LoadError):
-        return FileResult(path, [data.problem()], True, None, signature=signature)
-    result: FileResult = analyser(path, data)
+        return FileResult(path, [data.problem()], True, None, signature=signature), None
+    rest = None
+    if first:
+        result, rest = analyse_first(path, data)
+    else:
+        result = analyser(path, data)
     if hashing:
         result.digest = digest(data)
         result.signature = signature
         result.fingerprint = result.summary.fingerprint() if result.summary is not None else b""
-    return result
+    return result, rest
 
 
 def collect(results: Sequence[FileResult], files: Sequence[str]) -> Checked:

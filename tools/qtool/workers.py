@@ -18,13 +18,32 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from typing import IO, Any, Generic, TypeVar
+from typing import IO, Any, Generic, NamedTuple, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 #: Fewer items than this are handled in this process: starting workers costs more than it saves.
 PARALLEL_FROM = 400
+#: The span number that tells a worker no span is left: it goes on with the rest of the items it put off.
+_REST = 0xFFFFFFFF
+#: How much a worker lowers its priority for that rest: it must not take a core from this process's work meanwhile.
+REST_NICENESS = 10
+
+
+class Later(NamedTuple):
+    """How ``parallel_map`` may put off part of the work on the last ``last`` items until after ``meanwhile`` starts.
+
+    For those items a worker returns ``first(item)``'s result at once and keeps its state; once it
+    has no span left, it runs ``rest(state)`` on each (at a lower priority), and this process puts
+    each result together with ``join(result, rest)``. ``func(item)`` must equal that join.
+    """
+
+    first: Callable[[Any], tuple[Any, Any]]
+    rest: Callable[[Any], Any]
+    join: Callable[[Any, Any], Any]
+    last: int
+
 
 _SHARED: Any = None
 
@@ -55,27 +74,45 @@ def can_fork() -> bool:
 
 
 def parallel_map(func: Callable[[T], R], items: Sequence[T], jobs: int | None = None,
-                 progress: Callable[[int], None] | None = None, each: Callable[[R], None] | None = None) -> list[R]:
+                 progress: Callable[[int], None] | None = None, each: Callable[[R], None] | None = None, *,
+                 meanwhile: Callable[[list[R]], None] | None = None, later: Later | None = None) -> list[R]:
     """``[func(item) for item in items]``, in order, on all cores when there are enough items to pay for workers.
 
     ``progress`` is called with 1 as each item is done (for a progress bar); ``each`` with each
     result, in order, as soon as it and those before it are in (this process works on them
     while the workers go on). An exception ``func`` raises in a worker is raised here.
+    ``meanwhile`` is called with the results once all are in; with ``later``, the workers finish the
+    last items' work (see ``Later``) while it runs, and the results it was given are then completed.
+    ``each`` and ``meanwhile`` see those items' first results only.
     """
     workers = worker_count(jobs)
     if workers < 2 or len(items) < PARALLEL_FROM or not can_fork():
         if progress is None and each is None:
-            return [func(item) for item in items]
-        return [_taken(func(item), progress, each) for item in items]
+            out = [func(item) for item in items]
+        else:
+            out = [_taken(func(item), progress, each) for item in items]
+        if meanwhile is not None:
+            meanwhile(out)
+        return out
     chunk = max(16, min(64, len(items) // (workers * 8)))  # small chunks: the workers finish together
     spans = [(start, min(start + chunk, len(items))) for start in range(0, len(items), chunk)]
-    out: list[R] = []
-    with _Crew[T, R](func, items, spans, min(workers, len(spans))) as crew:
+    # The spans from this one on are put off in part (none without ``meanwhile`` to fill the wait).
+    put_off = len(spans)
+    if later is not None and meanwhile is not None and later.last > 0:
+        put_off = next((number for number, (start, _) in enumerate(spans) if start >= len(items) - later.last), len(spans))
+    out = []
+    with _Crew[T, R](func, items, spans, min(workers, len(spans)), later, put_off) as crew:
         for results in crew.in_order():
             if progress is not None or each is not None:
                 for result in results:
                     _taken(result, progress, each)
             out += results
+        if meanwhile is not None:
+            meanwhile(out)
+        if later is not None:
+            for number, whole, values in crew.rests():
+                start, end = spans[number]
+                out[start:end] = values if whole else [later.join(out[i], rest) for i, rest in zip(range(start, end), values)]
     return out
 
 
@@ -96,12 +133,19 @@ class _Crew(Generic[T, R]):
     waiting to be read: 0.2 s of CPU in a 10,000-file scan, taken from the workers on two cores.)
     Span numbers and results cross the pipes; everything else is inherited by ``fork``. A worker
     that dies has its spans done here; the workers are gone when the block ends, however it ends.
+    With ``later``, the spans from ``put_off`` on are done in part, and ``rests`` gathers the rest
+    each worker sends once told that no span is left.
     """
 
-    def __init__(self, func: Callable[[T], R], items: Sequence[T], spans: list[tuple[int, int]], workers: int) -> None:
+    def __init__(self, func: Callable[[T], R], items: Sequence[T], spans: list[tuple[int, int]], workers: int,
+                 later: Later | None = None, put_off: int | None = None) -> None:
         self.func, self.items, self.spans, self.count = func, items, spans, workers
+        #: The spans from ``put_off`` on are done in part with ``later`` (see ``Later``).
+        self.later, self.put_off = later, len(spans) if put_off is None or later is None else put_off
         #: Each worker as its result pipe -> (pid, task pipe, the span numbers it holds, in order).
         self.workers: dict[int, tuple[int, int, deque[int]]] = {}
+        #: Each worker (by result pipe) -> the spans it put off in part and owes the rest of, once told ``_REST``.
+        self.owed: dict[int, list[int]] = {}
 
     def __enter__(self) -> _Crew[T, R]:
         try:
@@ -129,7 +173,7 @@ class _Crew(Generic[T, R]):
                 try:
                     for fd in (tasks[1], results[0], *theirs):
                         os.close(fd)
-                    _serve(self.func, self.items, self.spans, tasks[0], results[1])
+                    _serve(self.func, self.items, self.spans, tasks[0], results[1], self.later, self.put_off)
                     status = 0
                 finally:
                     os._exit(status)
@@ -170,8 +214,15 @@ class _Crew(Generic[T, R]):
                     ok, value = pickle.loads(message)
                     if not ok:
                         raise value
-                    ready[held.popleft()] = value
+                    number = held.popleft()
+                    ready[number] = value
+                    if number >= self.put_off:
+                        self.owed.setdefault(results_fd, []).append(number)
                     sent = self._send(task_fd, held, sent)
+                    if not held and sent == len(self.spans):
+                        selector.unregister(results_fd)  # what it sends next is the rest of the spans it put off
+                        if results_fd in self.owed:
+                            self._tell_rest(task_fd)
 
     def _send(self, task_fd: int, held: deque[int], sent: int) -> int:
         """Hand the next span number (if any is left) to the worker with ``task_fd``; the number of spans sent so far."""
@@ -183,6 +234,29 @@ class _Crew(Generic[T, R]):
             held.append(sent)
             sent += 1
         return sent
+
+    def _tell_rest(self, task_fd: int) -> None:
+        with contextlib.suppress(BrokenPipeError):  # a worker gone: ``rests`` finds its result pipe closed
+            os.write(task_fd, _REST.to_bytes(4, "little"))
+
+    def rests(self) -> Iterator[tuple[int, bool, list[Any]]]:
+        """For each span put off in part: its number, whether its values are whole results (a worker died:
+        the span was done again here), and the values (``later.rest``'s, or whole results)."""
+        for results_fd, numbers in list(self.owed.items()):
+            message = _read_message(results_fd) if results_fd in self.workers else None
+            if message is None:  # the worker died: its spans are done again here
+                del self.owed[results_fd]
+                if results_fd in self.workers:
+                    self._drop(results_fd)
+                for number in numbers:
+                    yield number, True, self._here(number)
+                continue
+            del self.owed[results_fd]
+            ok, value = pickle.loads(message)
+            if not ok:
+                raise value
+            for number, values in value:
+                yield number, False, values
 
     def _here(self, number: int) -> list[R]:
         start, end = self.spans[number]
@@ -199,19 +273,38 @@ class _Crew(Generic[T, R]):
     def _stop(self) -> None:
         """Close every task pipe (a worker then leaves), kill the workers still busy, and reap them."""
         for results_fd, (pid, _, held) in list(self.workers.items()):
-            if held:
+            if held or results_fd in self.owed:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
             self._drop(results_fd)
 
 
-def _serve(func: Callable[[T], R], items: Sequence[T], spans: list[tuple[int, int]], tasks: int, results: int) -> None:
-    """A worker's loop: map ``func`` over each span whose number arrives on ``tasks``, and send back the results pickled."""
+def _serve(func: Callable[[T], R], items: Sequence[T], spans: list[tuple[int, int]], tasks: int, results: int,
+           later: Later | None = None, put_off: int = 0) -> None:
+    """A worker's loop: map ``func`` over each span whose number arrives on ``tasks``, and send back the results pickled.
+
+    From span ``put_off`` on, it sends ``later.first``'s results and keeps their states; told ``_REST``,
+    it sends ``later.rest`` of each state, as (span number, values) in one message.
+    """
+    kept: list[tuple[int, list[Any]]] = []
     with os.fdopen(tasks, "rb") as inbox:
         while len(head := inbox.read(4)) == 4:
-            start, end = spans[int.from_bytes(head, "little")]
+            number = int.from_bytes(head, "little")
             try:
-                message = pickle.dumps((True, [func(item) for item in items[start:end]]), pickle.HIGHEST_PROTOCOL)
+                if number == _REST and later is not None:
+                    with contextlib.suppress(OSError):
+                        os.nice(REST_NICENESS)
+                    value: Any = [(span, [later.rest(state) for state in states]) for span, states in kept]
+                    kept = []
+                elif number >= put_off and later is not None:
+                    start, end = spans[number]
+                    firsts = [later.first(item) for item in items[start:end]]
+                    kept.append((number, [state for _, state in firsts]))
+                    value = [result for result, _ in firsts]
+                else:
+                    start, end = spans[number]
+                    value = [func(item) for item in items[start:end]]
+                message = pickle.dumps((True, value), pickle.HIGHEST_PROTOCOL)
             except Exception as exc:  # noqa: BLE001 - raised again in the parent, as Pool does
                 message = _failure(exc)
             _write_all(results, len(message).to_bytes(8, "little"))

@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from qtool.lint.config import RuleSetting
-from qtool.lint.suppress import apply, parse
+from qtool.lint.suppress import Suppression, apply, parse
 from qtool.loader import LoadError, load_bytes
 from qtool.model import FileResult, Problem, Question, Severity
 from qtool.schema import error_problems, validate_question, validator
@@ -24,11 +24,32 @@ PARALLEL_BANK_UPTO = 50_000
 
 def analyse(settings: dict[str, RuleSetting], prepared: dict[str, dict[str, Any]], path: str, data: bytes) -> FileResult:
     """One file's load, schema and per-file lint problems (suppressions applied), and its summary."""
+    result, rest = analyse_first(path, data)
+    return result if rest is None else joined(result, analyse_rest(settings, prepared, rest))
+
+
+Rest = tuple[Question, list[Problem], bool]
+"""What a file's per-file rules need once it is loaded: the question, its schema problems, and whether it is broken."""
+
+
+def analyse_first(path: str, data: bytes) -> tuple[FileResult, Rest | None]:
+    """What the bank-wide rules need of a file (its summary, and whether it is broken), with its schema problems,
+    and what ``analyse_rest`` needs for the rest (None: nothing is left to do; else the result's ``extra`` is None until ``joined``).
+
+    The two halves let the per-file rules of some files run while the bank-wide rules do (``workers.Later``).
+    """
     loaded = load_bytes(data, path)
     if isinstance(loaded, LoadError):
-        return FileResult(path, [loaded.problem()], True, None, [])
+        return FileResult(path, [loaded.problem()], True, None, []), None
     schema = validate_question(loaded)
     broken = any(p.severity is Severity.ERROR for p in schema)
+    return FileResult(path, schema, broken, loaded.summary(), None), (loaded, schema, broken)
+
+
+def analyse_rest(settings: dict[str, RuleSetting], prepared: dict[str, dict[str, Any]], rest: Rest,
+                 ) -> tuple[list[Problem], list[Suppression]]:
+    """A loaded file's problems (schema and per-file lint, suppressions applied) and its suppressions."""
+    loaded, schema, broken = rest
     lint = [p for s in settings.values() if not s.rule.bank_wide and s.rule.name != UNUSED
             for p in s.rule.check(loaded, prepared[s.rule.name])]
     suppressions = parse(loaded.text)
@@ -38,7 +59,14 @@ def analyse(settings: dict[str, RuleSetting], prepared: dict[str, dict[str, Any]
     if broken and covering:
         dropped = _explained_schema_problems(loaded, covering, settings)
         schema = [p for p in schema if p not in dropped]
-    return FileResult(path, schema + lint, broken, loaded.summary(), suppressions)
+    return schema + lint, suppressions
+
+
+def joined(result: FileResult, rest: tuple[list[Problem], list[Suppression]] | None) -> FileResult:
+    """``result`` (from ``analyse_first``) with the problems and suppressions ``analyse_rest`` found (None: as it is)."""
+    if rest is not None:
+        result.problems, result.extra = rest
+    return result
 
 
 def bank_problems(bank_wide: list[RuleSetting], summaries: list[Question], prepared: dict[str, dict[str, Any]],
