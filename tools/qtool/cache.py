@@ -189,7 +189,7 @@ class CheckCache:
         results = self.bank.get("results")
         kept = {k: v for k, v in results.items() if k != key} if isinstance(results, dict) and not self.summaries_changed else {}
         kept = dict(list(kept.items())[-1:])
-        kept[key] = [(p.path, *_encode_problem(p)) for p in problems]
+        kept[key] = encoded(problems)
         self.bank = {"results": kept}
         self._bank_current = True
         self.dirty = True
@@ -694,5 +694,5 @@ def _write_report(path: Path, key: str, problems: Sequence[Problem], broken: Col
 
 
 def encoded(problems: Iterable[Problem]) -> list[tuple[Any, ...]]:
-    """Problems as records store them (path first)."""
-    return [(p.path, *_encode_problem(p)) for p in problems]
+    """Problems as records store them (path first): ``_encode_problem``'s row, written out (a run encodes tens of thousands)."""
+    return [(p.path, p.line, p.column, p.severity.value, p.message, p.code) for p in problems]
