@@ -440,12 +440,12 @@ class _Index:
                 # Each newcomer is compared with the members before it: those scored in earlier runs, then the earlier newcomers.
                 arriving = set(newcomers)
                 members = [m for m in members if m not in arriving] + newcomers
-                jobs.append(([self._sorted_text(m) for m in members], max(len(members) - len(newcomers), 1)))
+                jobs.append(([self._sorted_text(m) for m in members], max(len(members) - len(newcomers), 1), members))
             settled.append((block, members, pairs, scoring))
         found = iter(score_all(jobs, self.threshold))
         for block, members, pairs, scoring in settled:
             if scoring:
-                scored = [(members[a], members[b], wording) for a, b, wording in next(found)]
+                scored = next(found)
                 if self._paired is not None:
                     self._paired.update(self._path(m) for a, b, _ in scored for m in (a, b))
                 pairs += scored
@@ -512,14 +512,15 @@ class _Index:
         return out
 
 
-Job = tuple[list[str], int]
-"""A block to score: its members' sorted wordings, and the position of its first newcomer (compared with every member before it)."""
+Job = tuple[list[str], int, list[int]]
+"""A block to score: its members' sorted wordings, the position of its first newcomer (compared with every member
+before it), and the members' slots."""
 
 
 def score_all(jobs: Sequence[Job], threshold: float) -> list[list[tuple[int, int, float]]]:
     """``score_blocks`` of every job; from ``SHARED_FROM`` comparisons, a helper interpreter scores the first jobs beside this process."""
     # A job's cost: its comparisons, and a call into rapidfuzz for each newcomer (worth some 16 comparisons).
-    costs = [(len(texts) * (len(texts) - 1) - start * (start - 1)) // 2 + 16 * (len(texts) - start) for texts, start in jobs]
+    costs = [(len(texts) * (len(texts) - 1) - start * (start - 1)) // 2 + 16 * (len(texts) - start) for texts, start, _ in jobs]
     total = sum(costs)
     if total >= SHARED_FROM:
         cut, running = 0, 0
@@ -534,22 +535,23 @@ def score_all(jobs: Sequence[Job], threshold: float) -> list[list[tuple[int, int
 
 
 def score_blocks(work: tuple[Sequence[Job], float]) -> list[list[tuple[int, int, float]]]:
-    """For each job, its pairs (position, earlier position, wording) whose wording reaches the threshold, in rapidfuzz's C loop."""
+    """For each job, its pairs (slot, earlier member's slot, wording) whose wording reaches the threshold, in rapidfuzz's C loop."""
     from rapidfuzz import fuzz, process
 
     jobs, threshold = work
     out = []
-    for texts, start in jobs:
+    for texts, start, members in jobs:
         found = []
         for position in range(start, len(texts)):
+            slot = members[position]
             if position == 1:
                 wording = fuzz.ratio(texts[1], texts[0], score_cutoff=threshold)
                 if wording:
-                    found.append((1, 0, wording))
+                    found.append((slot, members[0], wording))
                 continue
             for _, wording, offset in process.extract(texts[position], texts[:position], scorer=fuzz.ratio,
                                                       score_cutoff=threshold, limit=None):
-                found.append((position, offset, wording))
+                found.append((slot, members[offset], wording))
         out.append(found)
     return out
 
