@@ -60,10 +60,13 @@ def test_parallel_serial_and_cached_runs_agree(in_big_bank: Path) -> None:
     assert cold == warm == serial
 
 
-def test_a_big_bank_s_entries_are_written_aside_and_its_bank_results_beside_them(big_bank: Path, tmp_path: Path,
-                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    """A cold run of a big bank writes check.bin in a forked child while the bank stage runs; the bank-wide results
-    follow in check.delta against it. A run with the report gone reads both and runs no bank-wide rule."""
+@pytest.mark.parametrize("kept_indexes", [False, True], ids=["first run", "bank indexes kept"])
+def test_a_big_bank_s_entries_are_written_aside_with_its_bank_results(big_bank: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch, kept_indexes: bool) -> None:
+    """A cold run of a big bank writes check.bin in a forked child. In a first run the child starts after the bank
+    stage and writes the bank-wide results with the entries; with the bank indexes kept from an earlier run, it
+    writes while the bank stage runs, and the results follow in check.delta against it. A run with the report
+    gone reads them and runs no bank-wide rule."""
     import shutil
 
     import qtool.pipeline
@@ -71,17 +74,27 @@ def test_a_big_bank_s_entries_are_written_aside_and_its_bank_results_beside_them
 
     root = tmp_path / "bank"
     shutil.copytree(big_bank, root)
+    shutil.rmtree(root / CACHE_DIR, ignore_errors=True)
     monkeypatch.chdir(root)
+    if kept_indexes:
+        _problems(root, cache=True)
+        for name in ("check.bin", "check.delta"):
+            (root / CACHE_DIR / name).unlink(missing_ok=True)
+        _forget_reports(root)
     aside: list[int] = []
     forked = qtool.pipeline.forked
     monkeypatch.setattr(qtool.pipeline, "forked", lambda func: aside.append(os.getpid()) or forked(func))
     cold = _problems(root, cache=True)
     assert cold == _problems(root) and aside
     entries, checksum = read_checked(root / CACHE_DIR / "check.bin")
-    delta, _ = read_checked(root / CACHE_DIR / "check.delta")
-    assert len(entries["files"]) == 600 and entries["bank"] == {}
-    assert delta["base"] == checksum and delta["files"] == {} and delta["bank"]["results"]
-    assert CheckCache(root, entries["key"]).bank == delta["bank"]
+    assert len(entries["files"]) == 600
+    if kept_indexes:
+        delta, _ = read_checked(root / CACHE_DIR / "check.delta")
+        assert entries["bank"] == {} and delta["base"] == checksum and delta["files"] == {} and delta["bank"]["results"]
+        assert CheckCache(root, entries["key"]).bank == delta["bank"]
+    else:
+        assert entries["bank"]["results"] and not (root / CACHE_DIR / "check.delta").exists()
+        assert CheckCache(root, entries["key"]).bank == entries["bank"]
     _forget_reports(root)
     ran: list[int] = []
     bank_problems = qtool.pipeline.bank_problems

@@ -220,23 +220,33 @@ class CheckCache:
             pass
         return write_checked(self.path, {"format": FORMAT, "key": self.key, "files": files, "bank": bank or {}})
 
-    def save(self, keep: Sequence[str] | None = None, written: bytes = b"") -> None:
+    def settled_bank(self) -> dict[str, Any]:
+        """The bank-wide results ``save`` keeps: none when they were found from other summaries than the entries hold."""
+        return {} if self.summaries_changed and not self._bank_current else self.bank
+
+    def save(self, keep: Sequence[str] | None = None, written: bytes = b"", *, with_bank: bool = False) -> None:
         """Write what changed atomically; with ``keep``, forget files no longer in the bank. Errors are ignored.
 
         When few entries changed since check.bin was written, they go to a small check.delta
         beside it instead of a new check.bin (files no longer in the bank are forgotten then).
-        ``written`` is the checksum ``write_entries`` returned: only the bank-wide results are left, for check.delta.
+        ``written`` is the checksum ``write_entries`` returned: only the bank-wide results are left, for check.delta,
+        unless ``with_bank`` says that write held them (``settled_bank``) too.
         """
         if not self.dirty:
             return
-        if self.summaries_changed and not self._bank_current:
-            self.bank = {}  # found from other summaries than these entries hold: never to be reused with them
+        self.bank = self.settled_bank()  # results found from other summaries are never to be reused with these entries
+        if written and with_bank:
+            self._forget_delta()
+            return
         since = {} if written else self._since_entries()
         if written or self._fits_delta(since):
             write_checked(self._delta_path, {"format": FORMAT, "key": self.key, "base": written or self._base,
                                               "files": since, "bank": self.bank})
             return
         self.write_entries(keep, self.bank)
+        self._forget_delta()
+
+    def _forget_delta(self) -> None:
         try:
             self._delta_path.unlink()  # it was written against the check.bin replaced now: it would be ignored anyway
         except OSError:

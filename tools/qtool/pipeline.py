@@ -157,8 +157,9 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
     # A big bank's entries are written by a forked child while this process runs the bank stage, or (when the
     # workers ran some files' rules meanwhile) while it records the run (as bank_problems forks, only up to
     # PARALLEL_BANK_UPTO files: past that, a child's copied pages would cost more than it saves).
-    entries = forked(functools.partial(store.write_entries, universe)) if store is not None and store.rewrites \
-        and PARALLEL_FROM <= len(universe) <= PARALLEL_BANK_UPTO else None
+    # Forked after the bank stage, the child writes its results too (check.delta is then not needed).
+    entries = forked(functools.partial(store.write_entries, universe, store.settled_bank() if staged else None)) \
+        if store is not None and store.rewrites and PARALLEL_FROM <= len(universe) <= PARALLEL_BANK_UPTO else None
     found, indexes = staged[0] if staged else _bank_stage(results, given, bank_wide, prepared, store, config.root, started)
     checked = collect(given, files)
     checked.problems = _finish(given, found, active, strict)
@@ -170,7 +171,7 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
                   given=files, files={r.path: (r.signature, r.fingerprint) for r in results}, digests=digests,
                   found=encoded(p for problems in found.values() for p in problems), indexes=indexes)
         # Last: the child writing the entries has had the run record's time to finish.
-        store.save(keep=universe, written=entries() if entries is not None else b"")
+        store.save(keep=universe, written=entries() if entries is not None else b"", with_bank=bool(staged))
     return checked
 
 
