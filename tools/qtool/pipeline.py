@@ -66,8 +66,10 @@ if TYPE_CHECKING:
     from qtool.gitbase import Base
 
 Analyser = Callable[[str, bytes], FileResult]
-#: The share of a first run's files whose per-file rules run while the bank stage does (see ``scan``).
+#: The share of a first run's files whose per-file rules run while the bank stage does (see ``scan``) ...
 PUT_OFF_SHARE = 0.5
+#: ... and at most this many: the workers keep those files' loaded questions (some 25 KB each) until then.
+PUT_OFF_UPTO = 10_000
 
 
 def check_files(files: Sequence[str] | None, config: Config, *, select: Iterable[str] | None = None,
@@ -423,7 +425,7 @@ def scan(files: Sequence[str], analyser: Analyser = validate_only, *, max_bytes:
     names = [files[i] for i in todo]
     in_order = _InOrder(results, todo, each) if each is not None else None
     taken = {files[i]: signatures[i] for i in todo} if signatures else {}
-    later = Later(_work_first, _work_rest, joined, int(len(names) * PUT_OFF_SHARE)) \
+    later = Later(_work_first, _work_rest, joined, min(int(len(names) * PUT_OFF_SHARE), PUT_OFF_UPTO)) \
         if rest is not None and meanwhile is not None else None
     positions = itertools.count()
     unstored: list[int] = []  # fresh results (by position) whose per-file rules come in later: cached then
