@@ -489,7 +489,9 @@ def _work_first(path: str) -> tuple[FileResult, Rest | None]:
 
 
 def _work_rest(rest: Rest | None) -> tuple[list[Problem], list[Suppression]] | None:
-    return shared()[5](rest) if rest is not None else None
+    """The per-file rules ``_work_first`` left (None: nothing was left)."""
+    *_, rules = shared()
+    return rules(rest) if rest is not None else None
 
 
 def _worked(path: str, first: bool) -> tuple[FileResult, Rest | None]:
