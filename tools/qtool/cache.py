@@ -27,6 +27,7 @@ import mmap
 import os
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +142,7 @@ class CheckCache:
         self.files[result.path] = {
             "digest": result.digest,
             "stat": signature,
-            "problems": [_encode_problem(p) for p in result.problems],
+            "problems": list(map(_encode_problem, result.problems)),
             "broken": result.broken,
             "summary": encoded_summary(result.summary),
             "print": result.fingerprint,
@@ -453,8 +454,10 @@ def decoded_summary(path: str, row: Any) -> Question | None:
     return Question(path, data, values, keys)
 
 
-def _encode_problem(p: Problem) -> tuple[Any, ...]:
-    return (p.line, p.column, p.severity.value, p.message, p.code)
+#: A problem as the cache stores it, the one field order: a file's entry rows, and records' rows with the path first.
+_PROBLEM_FIELDS = ("line", "column", "severity.value", "message", "code")
+_encode_problem = attrgetter(*_PROBLEM_FIELDS)
+_encode_row = attrgetter("path", *_PROBLEM_FIELDS)
 
 
 #: Severity by value: a dict lookup, where calling the enum costs several times as much for each of thousands of problems.
@@ -704,5 +707,5 @@ def _write_report(path: Path, key: str, problems: Sequence[Problem], broken: Col
 
 
 def encoded(problems: Iterable[Problem]) -> list[tuple[Any, ...]]:
-    """Problems as records store them (path first): ``_encode_problem``'s row, written out (a run encodes tens of thousands)."""
-    return [(p.path, p.line, p.column, p.severity.value, p.message, p.code) for p in problems]
+    """Problems as records store them (path first)."""
+    return list(map(_encode_row, problems))

@@ -156,10 +156,9 @@ def _check(files: Sequence[str] | None, config: Config, settings: dict[str, Rule
                    each=_taking(started) if started else None, meanwhile=meanwhile,
                    rest=functools.partial(analyse_rest, settings, prepared))
     given = results[: len(files)]
-    # A big bank's entries are written by a forked child while this process runs the bank stage, or (when the
-    # workers ran some files' rules meanwhile) while it records the run (as bank_problems forks, only up to
-    # PARALLEL_BANK_UPTO files: past that, a child's copied pages would cost more than it saves).
-    # Forked after the bank stage, the child writes its results too (check.delta is then not needed).
+    # A big bank's entries are written by a forked child (up to PARALLEL_BANK_UPTO files, as bank_problems forks: past
+    # that, a child's copied pages cost more than it saves) while this process runs the bank stage or, when that stage
+    # ran during the scan (``staged``), while it records the run: the child then writes the bank's results too.
     entries = forked(functools.partial(store.write_entries, universe, store.settled_bank() if staged else None)) \
         if store is not None and store.rewrites and PARALLEL_FROM <= len(universe) <= PARALLEL_BANK_UPTO else None
     found, indexes = staged[0] if staged else _bank_stage(results, given, bank_wide, prepared, store, config.root, started)

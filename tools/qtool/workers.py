@@ -138,10 +138,10 @@ class _Crew(Generic[T, R]):
     """
 
     def __init__(self, func: Callable[[T], R], items: Sequence[T], spans: list[tuple[int, int]], workers: int,
-                 later: Later | None = None, put_off: int | None = None) -> None:
+                 later: Later | None, put_off: int) -> None:
         self.func, self.items, self.spans, self.count = func, items, spans, workers
-        #: The spans from ``put_off`` on are done in part with ``later`` (see ``Later``).
-        self.later, self.put_off = later, len(spans) if put_off is None or later is None else put_off
+        #: The spans from ``put_off`` on are done in part with ``later`` (see ``Later``; none when it is None).
+        self.later, self.put_off = later, put_off if later is not None else len(spans)
         #: Each worker as its result pipe -> (pid, task pipe, the span numbers it holds, in order).
         self.workers: dict[int, tuple[int, int, deque[int]]] = {}
         #: Each worker (by result pipe) -> the spans it put off in part and owes the rest of, once told ``_REST``.
